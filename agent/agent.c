@@ -1,0 +1,235 @@
+/* agent.c - the JVMTI entry points and the agent's life cycle.  The only
+ * file that owns the JVMTI environment (async-profiler's vmEntry.cpp
+ * layout): every callback is registered here.
+ *
+ *   Agent_OnLoad   parse options, load the config, bind the port: every
+ *                  user error is found before the application starts, and
+ *                  reported as one line; the JVM runs on without the
+ *                  exporter unless strict=true.  No JNI, no JMX here.
+ *   VMInit         start the scraper thread.  JMX itself starts lazily on
+ *                  the first scrape (design.md 1.4).
+ *   Agent_OnAttach the same at run time (jcmd <pid> JVMTI.agent_load).
+ *   VMDeath        stop within a few ms; never hold the JVM's exit. */
+#include <jni.h>
+#include <jvmti.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "options.h"
+#include "scraper.h"
+#include "sd.h"
+
+static jvmtiEnv *jvmti;
+static atomic_bool loaded;
+static struct jxa_options opts;
+static struct jxa_config *startup_cfg;
+static bool serving;
+
+/* Before the option string is parsed we cannot know whether strict mode
+ * was asked for; a failed parse still honours a literal strict=true. */
+static bool wants_strict(const char *options)
+{
+    return options != NULL && strstr(options, "strict=true") != NULL;
+}
+
+static bool attaching;     /* Agent_OnAttach: failures go back to jcmd */
+
+static jint fail(bool strict, const char *what)
+{
+    /* Nothing was started: a corrected dynamic attach may try again. */
+    atomic_store(&loaded, false);
+    if (strict && !attaching) {
+        jxa_error("%s; strict=true: stopping the JVM", what);
+        return JNI_ERR;
+    }
+    jxa_error("%s; the JVM runs on without the exporter", what);
+    return attaching ? JNI_ERR : JNI_OK;
+}
+
+bool jxa_agent_class_initialized(JNIEnv *env, const char *signature)
+{
+    jint n = 0;
+    jclass *classes = NULL;
+    if (jvmti == NULL || (*jvmti)->GetLoadedClasses(jvmti, &n, &classes) != JVMTI_ERROR_NONE)
+        return false;
+    bool found = false;
+    for (jint i = 0; i < n; i++) {
+        char *sig = NULL;
+        if (!found && (*jvmti)->GetClassSignature(jvmti, classes[i], &sig, NULL) == JVMTI_ERROR_NONE) {
+            if (strcmp(sig, signature) == 0) {
+                jint status = 0;
+                (*jvmti)->GetClassStatus(jvmti, classes[i], &status);
+                found = (status & JVMTI_CLASS_STATUS_INITIALIZED) != 0;
+            }
+            (*jvmti)->Deallocate(jvmti, (unsigned char *)sig);
+        }
+        (*env)->DeleteLocalRef(env, classes[i]);
+    }
+    (*jvmti)->Deallocate(jvmti, (unsigned char *)classes);
+    return found;
+}
+
+int jxa_agent_thread_states(JNIEnv *env, double counts[7])
+{
+    jint n = 0;
+    jthread *threads = NULL;
+    if (jvmti == NULL || (*jvmti)->GetAllThreads(jvmti, &n, &threads) != JVMTI_ERROR_NONE)
+        return -1;
+    for (jint i = 0; i < n; i++) {
+        jint st = 0;
+        int k = 6;
+        if ((*jvmti)->GetThreadState(jvmti, threads[i], &st) == JVMTI_ERROR_NONE) {
+            switch (st & JVMTI_JAVA_LANG_THREAD_STATE_MASK) {
+            case JVMTI_JAVA_LANG_THREAD_STATE_NEW: k = 0; break;
+            case JVMTI_JAVA_LANG_THREAD_STATE_RUNNABLE: k = 1; break;
+            case JVMTI_JAVA_LANG_THREAD_STATE_BLOCKED: k = 2; break;
+            case JVMTI_JAVA_LANG_THREAD_STATE_WAITING: k = 3; break;
+            case JVMTI_JAVA_LANG_THREAD_STATE_TIMED_WAITING: k = 4; break;
+            case JVMTI_JAVA_LANG_THREAD_STATE_TERMINATED: k = 5; break;
+            default: k = 6;
+            }
+        }
+        counts[k] += 1;
+        (*env)->DeleteLocalRef(env, threads[i]);
+    }
+    (*jvmti)->Deallocate(jvmti, (unsigned char *)threads);
+    return 0;
+}
+
+static void start_scraper(JavaVM *vm)
+{
+    if (!serving || startup_cfg == NULL)
+        return;
+    if (jxa_scraper_start(vm, startup_cfg) != 0) {
+        jxa_error("cannot start the scraper; /metrics will answer 503");
+        return;
+    }
+    startup_cfg = NULL;     /* the scraper owns it now */
+}
+
+static void JNICALL on_vm_init(jvmtiEnv *jv, JNIEnv *env, jthread thread)
+{
+    (void)jv;
+    (void)env;
+    (void)thread;
+    JavaVM *vm = NULL;
+    if ((*env)->GetJavaVM(env, &vm) == 0)
+        start_scraper(vm);
+}
+
+static void JNICALL on_vm_death(jvmtiEnv *jv, JNIEnv *env)
+{
+    (void)jv;
+    (void)env;
+    if (!serving)
+        return;
+    serving = false;
+    /* Bounded: a getter stuck in the walk must not hold the JVM's exit.
+     * If the scraper is still busy we skip mg_stop (its workers may wait
+     * on the scraper) and let process exit close the socket. */
+    bool idle = jxa_scraper_stop(50);
+    if (idle)
+        jxa_http_stop();
+    jxa_sd_unregister();
+}
+
+static char *system_property(const char *name)
+{
+    char *v = NULL;
+    if (jvmti == NULL || (*jvmti)->GetSystemProperty(jvmti, name, &v) != JVMTI_ERROR_NONE)
+        return NULL;
+    char *copy = strdup(v);
+    (*jvmti)->Deallocate(jvmti, (unsigned char *)v);
+    return copy;
+}
+
+static void write_port_file(const char *path, int port)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
+        jxa_warn("port_file=%s: cannot write it", path);
+}
+
+static jint start(JavaVM *vm, const char *options, bool live)
+{
+    bool expected = false;
+    if (!atomic_compare_exchange_strong(&loaded, &expected, true)) {
+        jxa_warn("already loaded in this JVM; ignoring the second copy");
+        return live ? JNI_ERR : JNI_OK;
+    }
+    attaching = live;
+    char err[1024];
+    if (jxa_options_parse(options, &opts, err, sizeof err) != 0)
+        return fail(wants_strict(options), err);
+    jxa_log_open(opts.log, opts.log_level);
+
+    if ((*vm)->GetEnv(vm, (void **)&jvmti, JVMTI_VERSION_11) != JNI_OK) {
+        jvmti = NULL;
+        return fail(opts.strict, "JVMTI 11 is not available in this JVM");
+    }
+
+    int rc = opts.config ? jxa_config_load(opts.config, &startup_cfg, err, sizeof err)
+                         : jxa_config_default(&startup_cfg);
+    if (rc != 0)
+        return fail(opts.strict, opts.config ? err : "cannot build the default config");
+
+    int port = jxa_http_start(&opts, &startup_cfg->http, err, sizeof err);
+    if (port < 0) {
+        char line[1200];
+        snprintf(line, sizeof line, "cannot serve /metrics: %s", err);
+        jxa_config_free(startup_cfg);
+        startup_cfg = NULL;
+        return fail(opts.strict, line);
+    }
+    serving = true;
+    jxa_info("serving /metrics on %s:%d (config %s)", opts.host ? opts.host : "0.0.0.0", port,
+             opts.config ? opts.config : "built-in default");
+    if (opts.port_file)
+        write_port_file(opts.port_file, port);
+    if (opts.sd_dir) {
+        char *cmd = system_property("sun.java.command");
+        if (jxa_sd_register(opts.sd_dir, opts.sd_job, opts.host, port, cmd, err, sizeof err) != 0)
+            jxa_warn("%s", err);
+        free(cmd);
+    }
+
+    jvmtiEventCallbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.VMInit = on_vm_init;
+    cb.VMDeath = on_vm_death;
+    if ((*jvmti)->SetEventCallbacks(jvmti, &cb, sizeof cb) != JVMTI_ERROR_NONE ||
+        (*jvmti)->SetEventNotificationMode(jvmti, JVMTI_ENABLE, JVMTI_EVENT_VM_DEATH, NULL) != JVMTI_ERROR_NONE)
+        jxa_warn("cannot register VMDeath; the exporter stops with the process");
+    if (live)
+        start_scraper(vm);   /* no VMInit comes in the live phase */
+    else
+        (*jvmti)->SetEventNotificationMode(jvmti, JVMTI_ENABLE, JVMTI_EVENT_VM_INIT, NULL);
+    return JNI_OK;
+}
+
+JNIEXPORT jint JNICALL Agent_OnLoad(JavaVM *vm, char *options, void *reserved)
+{
+    (void)reserved;
+    return start(vm, options, false);
+}
+
+JNIEXPORT jint JNICALL Agent_OnAttach(JavaVM *vm, char *options, void *reserved)
+{
+    (void)reserved;
+    return start(vm, options, true);
+}
+
+JNIEXPORT void JNICALL Agent_OnUnload(JavaVM *vm)
+{
+    /* Runs right after VMDeath in before_exit(); the library is never
+     * dlclosed, so there is nothing to free. */
+    (void)vm;
+}

@@ -1,0 +1,1161 @@
+/* jmx.c - the MBean walk over JNI; see jmx.h.
+ *
+ * Semantics follow jmx_exporter's JmxScraper (reference/jmx_exporter.md
+ * 2.2-2.3, 5.1): null values never reach the rules, numbers and booleans
+ * become samples, strings reach the rules only as match text, Date becomes
+ * epoch seconds, CompositeData recurses by sorted key, TabularData
+ * flattens rows into extra labels, Optional unwraps, enums become their
+ * toString(), arrays are skipped, and any other type is skipped and, with
+ * autoExcludeObjectNameAttributes, never fetched again. */
+#include "jmx.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "agent.h"
+#include "buf.h"
+#include "javafmt.h"
+#include "jni_util.h"
+#include "log.h"
+#include "objname.h"
+
+/* Nesting guard for CompositeData/TabularData recursion: real MBeans nest a
+ * few levels; a cyclic or absurd structure must not blow the stack. */
+#define MAX_DEPTH 16
+
+struct attr {
+    char *name;
+    char *desc;             /* NULL when the bean gives none */
+};
+
+struct bean {
+    struct bean *next;      /* hash chain */
+    uint64_t hash;
+    char *canonical;
+    char *domain;
+    struct jxa_prop *props;
+    size_t nprops;
+
+    bool info_loaded;
+    bool immutable;         /* descriptor immutableInfo=true */
+    struct attr *attrs;     /* readable, non-array attributes */
+    size_t nattrs;
+
+    char **auto_excluded;   /* autoExcludeObjectNameAttributes */
+    size_t nauto_excluded;
+
+    unsigned filter_gen;    /* config generation of `included` */
+    bool included;
+    bool fetch_dirty;       /* fetch list must be rebuilt */
+    jobjectArray fetch;     /* global ref: String[] of names to fetch */
+    jsize nfetch;
+
+    unsigned long seen;     /* walk generation that last saw it */
+};
+
+struct jxa_jmx {
+    bool classes_ok;
+    bool ready;
+    jobject mbs;            /* global ref: the platform MBeanServer */
+
+    jclass c_mf, c_mbs, c_on, c_mbi, c_mbai, c_attr, c_set, c_coll, c_list,
+        c_number, c_boolean, c_string, c_date, c_cd, c_ct, c_td, c_tt,
+        c_optional, c_enum, c_integer, c_long, c_short, c_byte, c_double,
+        c_float, c_atomic_int, c_atomic_long, c_object, c_class, c_desc,
+        c_system;
+    jmethodID m_get_pmbs, m_query_names, m_get_mbean_info, m_get_attributes,
+        m_get_attribute, m_on_canonical, m_on_domain, m_on_kpls,
+        m_mbi_attrs, m_mbi_descriptor, m_desc_field, m_mbai_readable,
+        m_mbai_name, m_mbai_type, m_mbai_desc, m_attr_name, m_attr_value,
+        m_coll_to_array, m_list_to_array, m_double_value, m_long_value,
+        m_float_value, m_bool_value, m_date_time, m_cd_type, m_cd_get,
+        m_cd_values, m_ct_keyset, m_type_desc, m_td_type, m_td_values,
+        m_tt_index, m_tt_row, m_opt_present, m_opt_get, m_to_string,
+        m_get_class, m_is_array, m_get_property;
+    jfieldID f_platform_server;
+
+    struct bean **table;
+    size_t nbuckets, nbeans;
+    unsigned long walk_gen;
+    unsigned cfg_gen;
+    bool logged_wait;
+};
+
+/* ---------------------------------------------------------------- cache */
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static void bean_free_info(struct bean *b, JNIEnv *env)
+{
+    for (size_t i = 0; i < b->nattrs; i++) {
+        free(b->attrs[i].name);
+        free(b->attrs[i].desc);
+    }
+    free(b->attrs);
+    b->attrs = NULL;
+    b->nattrs = 0;
+    b->info_loaded = false;
+    if (b->fetch != NULL && env != NULL)
+        (*env)->DeleteGlobalRef(env, b->fetch);
+    b->fetch = NULL;
+    b->nfetch = 0;
+    b->fetch_dirty = true;
+}
+
+static void bean_free(struct bean *b, JNIEnv *env)
+{
+    bean_free_info(b, env);
+    for (size_t i = 0; i < b->nauto_excluded; i++)
+        free(b->auto_excluded[i]);
+    free(b->auto_excluded);
+    jxa_props_free(b->props, b->nprops);
+    free(b->canonical);
+    free(b->domain);
+    free(b);
+}
+
+static struct bean *bean_find(struct jxa_jmx *j, const char *canonical, uint64_t h)
+{
+    if (j->nbuckets == 0)
+        return NULL;
+    for (struct bean *b = j->table[h & (j->nbuckets - 1)]; b; b = b->next)
+        if (b->hash == h && strcmp(b->canonical, canonical) == 0)
+            return b;
+    return NULL;
+}
+
+static int table_grow(struct jxa_jmx *j)
+{
+    size_t n = j->nbuckets ? j->nbuckets * 2 : 256;
+    struct bean **t = calloc(n, sizeof *t);
+    if (t == NULL)
+        return -1;
+    for (size_t i = 0; i < j->nbuckets; i++) {
+        struct bean *b = j->table[i];
+        while (b) {
+            struct bean *next = b->next;
+            b->next = t[b->hash & (n - 1)];
+            t[b->hash & (n - 1)] = b;
+            b = next;
+        }
+    }
+    free(j->table);
+    j->table = t;
+    j->nbuckets = n;
+    return 0;
+}
+
+static void table_insert(struct jxa_jmx *j, struct bean *b)
+{
+    size_t i = b->hash & (j->nbuckets - 1);
+    b->next = j->table[i];
+    j->table[i] = b;
+    j->nbeans++;
+}
+
+/* Drops beans that the last walk did not see (unregistered MBeans), as
+ * JmxMBeanPropertyCache.onlyKeepMBeans does. */
+static void table_evict(struct jxa_jmx *j, JNIEnv *env)
+{
+    for (size_t i = 0; i < j->nbuckets; i++) {
+        struct bean **pp = &j->table[i];
+        while (*pp) {
+            struct bean *b = *pp;
+            if (b->seen != j->walk_gen) {
+                *pp = b->next;
+                bean_free(b, env);
+                j->nbeans--;
+            } else {
+                pp = &b->next;
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------------- JNI set-up */
+
+static bool init_classes(struct jxa_jmx *j, JNIEnv *env)
+{
+#define CLS(field, name) (j->field = jxa_jni_class(env, name)) != NULL
+#define MID(field, cls, name, sig) (j->field = jxa_jni_method(env, j->cls, name, sig)) != NULL
+    bool ok =
+        CLS(c_mf, "java/lang/management/ManagementFactory") &&
+        CLS(c_mbs, "javax/management/MBeanServer") &&
+        CLS(c_on, "javax/management/ObjectName") &&
+        CLS(c_mbi, "javax/management/MBeanInfo") &&
+        CLS(c_mbai, "javax/management/MBeanAttributeInfo") &&
+        CLS(c_attr, "javax/management/Attribute") &&
+        CLS(c_set, "java/util/Set") &&
+        CLS(c_coll, "java/util/Collection") &&
+        CLS(c_list, "java/util/List") &&
+        CLS(c_number, "java/lang/Number") &&
+        CLS(c_boolean, "java/lang/Boolean") &&
+        CLS(c_string, "java/lang/String") &&
+        CLS(c_date, "java/util/Date") &&
+        CLS(c_cd, "javax/management/openmbean/CompositeData") &&
+        CLS(c_ct, "javax/management/openmbean/CompositeType") &&
+        CLS(c_td, "javax/management/openmbean/TabularData") &&
+        CLS(c_tt, "javax/management/openmbean/TabularType") &&
+        CLS(c_optional, "java/util/Optional") &&
+        CLS(c_enum, "java/lang/Enum") &&
+        CLS(c_integer, "java/lang/Integer") &&
+        CLS(c_long, "java/lang/Long") &&
+        CLS(c_short, "java/lang/Short") &&
+        CLS(c_byte, "java/lang/Byte") &&
+        CLS(c_double, "java/lang/Double") &&
+        CLS(c_float, "java/lang/Float") &&
+        CLS(c_atomic_int, "java/util/concurrent/atomic/AtomicInteger") &&
+        CLS(c_atomic_long, "java/util/concurrent/atomic/AtomicLong") &&
+        CLS(c_object, "java/lang/Object") &&
+        CLS(c_class, "java/lang/Class") &&
+        CLS(c_desc, "javax/management/Descriptor") &&
+        CLS(c_system, "java/lang/System");
+    if (!ok)
+        return false;
+    j->m_get_pmbs = jxa_jni_static_method(env, j->c_mf, "getPlatformMBeanServer",
+                                          "()Ljavax/management/MBeanServer;");
+    j->m_get_property = jxa_jni_static_method(env, j->c_system, "getProperty",
+                                              "(Ljava/lang/String;)Ljava/lang/String;");
+    /* ManagementFactory.platformMBeanServer is private; JNI does no access
+     * checks.  Present in JDK 8-25; missing means "unknown". */
+    j->f_platform_server = (*env)->GetStaticFieldID(env, j->c_mf, "platformMBeanServer",
+                                                    "Ljavax/management/MBeanServer;");
+    jxa_jni_clear(env);
+    ok = j->m_get_pmbs && j->m_get_property &&
+        MID(m_query_names, c_mbs, "queryNames",
+            "(Ljavax/management/ObjectName;Ljavax/management/QueryExp;)Ljava/util/Set;") &&
+        MID(m_get_mbean_info, c_mbs, "getMBeanInfo",
+            "(Ljavax/management/ObjectName;)Ljavax/management/MBeanInfo;") &&
+        MID(m_get_attributes, c_mbs, "getAttributes",
+            "(Ljavax/management/ObjectName;[Ljava/lang/String;)Ljavax/management/AttributeList;") &&
+        MID(m_get_attribute, c_mbs, "getAttribute",
+            "(Ljavax/management/ObjectName;Ljava/lang/String;)Ljava/lang/Object;") &&
+        MID(m_on_canonical, c_on, "getCanonicalName", "()Ljava/lang/String;") &&
+        MID(m_on_domain, c_on, "getDomain", "()Ljava/lang/String;") &&
+        MID(m_on_kpls, c_on, "getKeyPropertyListString", "()Ljava/lang/String;") &&
+        MID(m_mbi_attrs, c_mbi, "getAttributes", "()[Ljavax/management/MBeanAttributeInfo;") &&
+        MID(m_mbi_descriptor, c_mbi, "getDescriptor", "()Ljavax/management/Descriptor;") &&
+        MID(m_desc_field, c_desc, "getFieldValue", "(Ljava/lang/String;)Ljava/lang/Object;") &&
+        MID(m_mbai_readable, c_mbai, "isReadable", "()Z") &&
+        MID(m_mbai_name, c_mbai, "getName", "()Ljava/lang/String;") &&
+        MID(m_mbai_type, c_mbai, "getType", "()Ljava/lang/String;") &&
+        MID(m_mbai_desc, c_mbai, "getDescription", "()Ljava/lang/String;") &&
+        MID(m_attr_name, c_attr, "getName", "()Ljava/lang/String;") &&
+        MID(m_attr_value, c_attr, "getValue", "()Ljava/lang/Object;") &&
+        MID(m_coll_to_array, c_coll, "toArray", "()[Ljava/lang/Object;") &&
+        MID(m_list_to_array, c_list, "toArray", "()[Ljava/lang/Object;") &&
+        MID(m_double_value, c_number, "doubleValue", "()D") &&
+        MID(m_long_value, c_number, "longValue", "()J") &&
+        MID(m_float_value, c_number, "floatValue", "()F") &&
+        MID(m_bool_value, c_boolean, "booleanValue", "()Z") &&
+        MID(m_date_time, c_date, "getTime", "()J") &&
+        MID(m_cd_type, c_cd, "getCompositeType", "()Ljavax/management/openmbean/CompositeType;") &&
+        MID(m_cd_get, c_cd, "get", "(Ljava/lang/String;)Ljava/lang/Object;") &&
+        MID(m_cd_values, c_cd, "values", "()Ljava/util/Collection;") &&
+        MID(m_ct_keyset, c_ct, "keySet", "()Ljava/util/Set;") &&
+        MID(m_type_desc, c_ct, "getDescription", "()Ljava/lang/String;") &&
+        MID(m_td_type, c_td, "getTabularType", "()Ljavax/management/openmbean/TabularType;") &&
+        MID(m_td_values, c_td, "values", "()Ljava/util/Collection;") &&
+        MID(m_tt_index, c_tt, "getIndexNames", "()Ljava/util/List;") &&
+        MID(m_tt_row, c_tt, "getRowType", "()Ljavax/management/openmbean/CompositeType;") &&
+        MID(m_opt_present, c_optional, "isPresent", "()Z") &&
+        MID(m_opt_get, c_optional, "get", "()Ljava/lang/Object;") &&
+        MID(m_to_string, c_object, "toString", "()Ljava/lang/String;") &&
+        MID(m_get_class, c_object, "getClass", "()Ljava/lang/Class;") &&
+        MID(m_is_array, c_class, "isArray", "()Z");
+#undef CLS
+#undef MID
+    return ok;
+}
+
+struct jxa_jmx *jxa_jmx_new(void)
+{
+    return calloc(1, sizeof(struct jxa_jmx));
+}
+
+void jxa_jmx_free(struct jxa_jmx *j, JNIEnv *env)
+{
+    if (j == NULL)
+        return;
+    for (size_t i = 0; i < j->nbuckets; i++) {
+        struct bean *b = j->table[i];
+        while (b) {
+            struct bean *next = b->next;
+            bean_free(b, env);
+            b = next;
+        }
+    }
+    free(j->table);
+    /* Class refs are left to the VM: JDK classes are never unloaded. */
+    if (env != NULL && j->mbs != NULL)
+        (*env)->DeleteGlobalRef(env, j->mbs);
+    free(j);
+}
+
+void jxa_jmx_config_changed(struct jxa_jmx *j)
+{
+    j->cfg_gen++;
+}
+
+size_t jxa_jmx_nbeans(const struct jxa_jmx *j)
+{
+    return j->nbeans;
+}
+
+/* ------------------------------------------------------------ readiness */
+
+static bool property_set(struct jxa_jmx *j, JNIEnv *env, const char *name,
+                         const char *contains)
+{
+    jstring key = (*env)->NewStringUTF(env, name);
+    if (key == NULL || jxa_jni_clear(env))
+        return false;
+    jstring v = jxa_jni_static_obj(env, j->c_system, j->m_get_property, key);
+    (*env)->DeleteLocalRef(env, key);
+    if (v == NULL)
+        return false;
+    bool r = true;
+    if (contains != NULL) {
+        struct jxa_buf b = {0};
+        r = jxa_jni_str(env, v, &b) == 0 && strstr(jxa_buf_str(&b), contains) != NULL;
+        jxa_buf_free(&b);
+    }
+    (*env)->DeleteLocalRef(env, v);
+    return r;
+}
+
+/* Containers that install their own LogManager or MBeanServer builder
+ * (WildFly/JBoss: jmx_exporter #455, #641, #1106, #1285; WebLogic) must
+ * create the platform MBeanServer themselves first.  Longest wait before
+ * we create it anyway. */
+#define CONTAINER_MAX_WAIT_S 60.0
+
+bool jxa_jmx_ready(struct jxa_jmx *j, JNIEnv *env, const struct jxa_config *cfg,
+                   double uptime_s)
+{
+    if (j->ready)
+        return true;
+    if (uptime_s < (double)cfg->start_delay_seconds)
+        return false;
+    if (!j->classes_ok) {
+        j->classes_ok = init_classes(j, env);
+        if (!j->classes_ok) {
+            jxa_error("JMX classes not available; exporting native metrics only");
+            return false;
+        }
+    }
+    bool go = false;
+    if (j->f_platform_server != NULL) {
+        jobject s = (*env)->GetStaticObjectField(env, j->c_mf, j->f_platform_server);
+        jxa_jni_clear(env);
+        if (s != NULL) {
+            go = true;      /* somebody created it: always safe */
+            (*env)->DeleteLocalRef(env, s);
+        }
+    }
+    if (!go) {
+        bool container = property_set(j, env, "java.util.logging.manager", NULL) ||
+                         property_set(j, env, "javax.management.builder.initial", NULL) ||
+                         property_set(j, env, "sun.java.command", "jboss-modules");
+        if (!container)
+            go = true;
+        else if (jxa_agent_class_initialized(env, "Ljava/util/logging/LogManager;"))
+            go = true;
+        else if (uptime_s >= CONTAINER_MAX_WAIT_S) {
+            jxa_warn("custom LogManager/MBeanServer builder did not initialise within "
+                     "%.0f s; starting JMX anyway", CONTAINER_MAX_WAIT_S);
+            go = true;
+        } else if (!j->logged_wait) {
+            jxa_info("waiting for the container to initialise JMX before the first walk");
+            j->logged_wait = true;
+        }
+    }
+    if (!go)
+        return false;
+    jobject mbs = jxa_jni_static_obj(env, j->c_mf, j->m_get_pmbs);
+    if (mbs == NULL) {
+        jxa_error("ManagementFactory.getPlatformMBeanServer() failed");
+        return false;
+    }
+    j->mbs = (*env)->NewGlobalRef(env, mbs);
+    (*env)->DeleteLocalRef(env, mbs);
+    j->ready = j->mbs != NULL;
+    return j->ready;
+}
+
+/* ----------------------------------------------------------------- walk */
+
+struct walk {
+    struct jxa_jmx *j;
+    JNIEnv *env;
+    const struct jxa_config *cfg;
+    struct jxa_engine *eng;
+    struct jxa_mset *out;
+    struct bean *b;
+    jobject on;                     /* current ObjectName (local) */
+
+    struct jxa_prop *props;         /* bean props + tabular index props */
+    size_t nprops, capprops;
+    const char *keys[MAX_DEPTH + 1];
+    size_t nkeys;
+
+    struct jxa_buf text;            /* value text scratch */
+    char *err;
+    size_t errlen;
+    bool failed;                    /* a rule raised a scrape error */
+};
+
+static char *jstr_dup(JNIEnv *env, jstring s)
+{
+    struct jxa_buf b = {0};
+    if (jxa_jni_str(env, s, &b) != 0) {
+        jxa_buf_free(&b);
+        return NULL;
+    }
+    return jxa_buf_steal(&b);
+}
+
+static jobjectArray to_array(struct walk *w, jobject coll)
+{
+    return (jobjectArray)jxa_jni_obj(w->env, coll, w->j->m_coll_to_array);
+}
+
+static bool name_in(char *const *list, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void auto_exclude(struct walk *w, const char *attr)
+{
+    struct bean *b = w->b;
+    if (!w->cfg->auto_exclude_attributes || name_in(b->auto_excluded, b->nauto_excluded, attr))
+        return;
+    char **n = realloc(b->auto_excluded, (b->nauto_excluded + 1) * sizeof *n);
+    if (n == NULL)
+        return;
+    b->auto_excluded = n;
+    if ((n[b->nauto_excluded] = strdup(attr)) != NULL) {
+        b->nauto_excluded++;
+        b->fetch_dirty = true;
+    }
+}
+
+static void record(struct walk *w, const char *attr, const char *desc,
+                   enum jxa_vkind kind, double num)
+{
+    if (w->failed)
+        return;
+    struct jxa_leaf leaf = {
+        .domain = w->b->domain,
+        .props = w->props,
+        .nprops = w->nprops,
+        .attr_keys = w->keys,
+        .nattr_keys = w->nkeys,
+        .attr = attr,
+        .description = desc,
+        .kind = kind,
+        .num = num,
+        .text = jxa_buf_str(&w->text),
+    };
+    if (jxa_engine_record(w->eng, &leaf, w->out, w->err, w->errlen) != 0)
+        w->failed = true;
+}
+
+static bool push_prop(struct walk *w, char *key, char *value)
+{
+    if (w->nprops == w->capprops) {
+        size_t cap = w->capprops ? w->capprops * 2 : 16;
+        struct jxa_prop *p = realloc(w->props, cap * sizeof *p);
+        if (p == NULL) {
+            free(key);
+            free(value);
+            return false;
+        }
+        w->props = p;
+        w->capprops = cap;
+    }
+    w->props[w->nprops].key = key;
+    w->props[w->nprops].value = value;
+    w->nprops++;
+    return true;
+}
+
+static void pop_props(struct walk *w, size_t to)
+{
+    while (w->nprops > to) {
+        w->nprops--;
+        free(w->props[w->nprops].key);
+        free(w->props[w->nprops].value);
+    }
+}
+
+static bool has_prop(struct walk *w, const char *key)
+{
+    for (size_t i = 0; i < w->nprops; i++)
+        if (strcmp(w->props[i].key, key) == 0)
+            return true;
+    return false;
+}
+
+static void process_value(struct walk *w, jobject v, const char *attr,
+                          const char *desc, int depth);
+
+/* Number -> sample value and String.valueOf text.  Integral boxes print
+ * from longValue() so values beyond 2^53 keep their digits; Double and
+ * Float print as Double.toString/Float.toString do; anything else
+ * (BigInteger, BigDecimal, custom Numbers) through its own toString(). */
+static void process_number(struct walk *w, jobject v, const char *attr, const char *desc)
+{
+    JNIEnv *env = w->env;
+    struct jxa_jmx *j = w->j;
+    double d;
+    if (jxa_jni_double(env, v, j->m_double_value, &d) != 0)
+        return;
+    char num[JXA_NUMBUF];
+    jxa_buf_reset(&w->text);
+    if ((*env)->IsInstanceOf(env, v, j->c_integer) || (*env)->IsInstanceOf(env, v, j->c_long) ||
+        (*env)->IsInstanceOf(env, v, j->c_short) || (*env)->IsInstanceOf(env, v, j->c_byte) ||
+        (*env)->IsInstanceOf(env, v, j->c_atomic_int) ||
+        (*env)->IsInstanceOf(env, v, j->c_atomic_long)) {
+        int64_t l;
+        if (jxa_jni_long(env, v, j->m_long_value, &l) != 0)
+            return;
+        jxa_buf_put(&w->text, num, jxa_java_long(num, l));
+    } else if ((*env)->IsInstanceOf(env, v, j->c_double)) {
+        jxa_buf_put(&w->text, num, jxa_java_double(num, d));
+    } else if ((*env)->IsInstanceOf(env, v, j->c_float)) {
+        float f;
+        if (jxa_jni_float(env, v, j->m_float_value, &f) != 0)
+            return;
+        jxa_buf_put(&w->text, num, jxa_java_float(num, f));
+    } else {
+        jstring s = jxa_jni_obj(env, v, j->m_to_string);
+        if (s == NULL)
+            return;
+        int rc = jxa_jni_str(env, s, &w->text);
+        (*env)->DeleteLocalRef(env, s);
+        if (rc != 0)
+            return;
+    }
+    record(w, attr, desc, JXA_V_NUMBER, d);
+}
+
+static void process_composite(struct walk *w, jobject cd, const char *attr, int depth)
+{
+    JNIEnv *env = w->env;
+    struct jxa_jmx *j = w->j;
+    jobject type = jxa_jni_obj(env, cd, j->m_cd_type);
+    if (type == NULL)
+        return;
+    jstring jdesc = jxa_jni_obj(env, type, j->m_type_desc);
+    char *desc = jdesc ? jstr_dup(env, jdesc) : NULL;
+    jobject keyset = jxa_jni_obj(env, type, j->m_ct_keyset);
+    jobjectArray keys = keyset ? to_array(w, keyset) : NULL;
+    /* values() iterates in ascending key order, like keySet() (a TreeSet):
+     * two toArray() calls instead of one get() per key. */
+    jobject values = jxa_jni_obj(env, cd, j->m_cd_values);
+    jobjectArray vals = values ? to_array(w, values) : NULL;
+    if (keys != NULL && vals != NULL) {
+        jsize n = (*env)->GetArrayLength(env, keys);
+        if ((*env)->GetArrayLength(env, vals) == n && w->nkeys < MAX_DEPTH) {
+            w->keys[w->nkeys++] = attr;
+            for (jsize i = 0; i < n && !w->failed && !jxa_jni_fatal; i++) {
+                jstring k = jxa_jni_elem(env, keys, i);
+                jobject v = jxa_jni_elem(env, vals, i);
+                char *key = k ? jstr_dup(env, k) : NULL;
+                if (key != NULL)
+                    process_value(w, v, key, desc, depth + 1);
+                free(key);
+                if (k) (*env)->DeleteLocalRef(env, k);
+                if (v) (*env)->DeleteLocalRef(env, v);
+            }
+            w->nkeys--;
+        }
+    }
+    free(desc);
+    jobject refs[] = {type, jdesc, keyset, keys, values, vals};
+    for (size_t i = 0; i < sizeof refs / sizeof *refs; i++)
+        if (refs[i]) (*env)->DeleteLocalRef(env, refs[i]);
+}
+
+static char *obj_to_string(struct walk *w, jobject o)
+{
+    if (o == NULL)
+        return strdup("null");
+    jstring s = jxa_jni_obj(w->env, o, w->j->m_to_string);
+    char *r = s ? jstr_dup(w->env, s) : NULL;
+    if (s) (*w->env)->DeleteLocalRef(w->env, s);
+    return r;
+}
+
+/* One row's index columns become labels (jmx_exporter JmxScraper: a name
+ * already present gets '_' appended until unique; a composite index value
+ * expands to <index>_<key> labels). */
+static void add_index_labels(struct walk *w, jobject row, jobjectArray index)
+{
+    JNIEnv *env = w->env;
+    struct jxa_jmx *j = w->j;
+    jsize n = (*env)->GetArrayLength(env, index);
+    for (jsize i = 0; i < n; i++) {
+        jstring jidx = jxa_jni_elem(env, index, i);
+        if (jidx == NULL)
+            continue;
+        jobject obj = jxa_jni_obj(env, row, j->m_cd_get, jidx);
+        char *idx = jstr_dup(env, jidx);
+        (*env)->DeleteLocalRef(env, jidx);
+        if (obj == NULL || idx == NULL) {
+            free(idx);
+            if (obj) (*env)->DeleteLocalRef(env, obj);
+            continue;
+        }
+        struct jxa_buf name = {0};
+        jxa_buf_puts(&name, idx);
+        free(idx);
+        for (int guard = 0; has_prop(w, jxa_buf_str(&name)) && guard < 1000; guard++)
+            jxa_buf_putc(&name, '_');
+        if ((*env)->IsInstanceOf(env, obj, j->c_cd)) {
+            jobject type = jxa_jni_obj(env, obj, j->m_cd_type);
+            jobject ks = type ? jxa_jni_obj(env, type, j->m_ct_keyset) : NULL;
+            jobjectArray karr = ks ? to_array(w, ks) : NULL;
+            jsize nk = karr ? (*env)->GetArrayLength(env, karr) : 0;
+            for (jsize k = 0; k < nk; k++) {
+                jstring jk = jxa_jni_elem(env, karr, k);
+                if (jk == NULL)
+                    continue;
+                jobject kv = jxa_jni_obj(env, obj, j->m_cd_get, jk);
+                char *kname = jstr_dup(env, jk);
+                struct jxa_buf full = {0};
+                jxa_buf_printf(&full, "%s_%s", jxa_buf_str(&name), kname ? kname : "");
+                push_prop(w, jxa_buf_steal(&full), obj_to_string(w, kv));
+                free(kname);
+                if (kv) (*env)->DeleteLocalRef(env, kv);
+                (*env)->DeleteLocalRef(env, jk);
+            }
+            if (type) (*env)->DeleteLocalRef(env, type);
+            if (ks) (*env)->DeleteLocalRef(env, ks);
+            if (karr) (*env)->DeleteLocalRef(env, karr);
+            jxa_buf_free(&name);
+        } else {
+            push_prop(w, jxa_buf_steal(&name), obj_to_string(w, obj));
+        }
+        (*env)->DeleteLocalRef(env, obj);
+    }
+}
+
+static void process_tabular(struct walk *w, jobject td, const char *attr, int depth)
+{
+    JNIEnv *env = w->env;
+    struct jxa_jmx *j = w->j;
+    if ((*env)->PushLocalFrame(env, 32) != 0) {
+        jxa_jni_clear(env);
+        return;
+    }
+    jobject tt = jxa_jni_obj(env, td, j->m_td_type);
+    jobject index_list = tt ? jxa_jni_obj(env, tt, j->m_tt_index) : NULL;
+    jobjectArray index = index_list ? (jobjectArray)jxa_jni_obj(env, index_list, j->m_list_to_array) : NULL;
+    jobject row_type = tt ? jxa_jni_obj(env, tt, j->m_tt_row) : NULL;
+    jobject row_keyset = row_type ? jxa_jni_obj(env, row_type, j->m_ct_keyset) : NULL;
+    jobjectArray row_keys = row_keyset ? to_array(w, row_keyset) : NULL;
+    jstring jdesc = row_type ? jxa_jni_obj(env, row_type, j->m_type_desc) : NULL;
+    jobject rows_coll = jxa_jni_obj(env, td, j->m_td_values);
+    jobjectArray rows = rows_coll ? to_array(w, rows_coll) : NULL;
+    if (index == NULL || row_keys == NULL || rows == NULL)
+        goto out;
+    char *desc = jdesc ? jstr_dup(env, jdesc) : NULL;
+
+    /* Value columns: the row type's keys (sorted) minus the index names. */
+    jsize nidx = (*env)->GetArrayLength(env, index);
+    jsize nkeys = (*env)->GetArrayLength(env, row_keys);
+    char **idx_names = calloc((size_t)nidx + 1, sizeof *idx_names);
+    char **val_names = calloc((size_t)nkeys + 1, sizeof *val_names);
+    jstring *val_jnames = calloc((size_t)nkeys + 1, sizeof *val_jnames);
+    size_t nval = 0;
+    if (idx_names == NULL || val_names == NULL || val_jnames == NULL)
+        goto out_free;
+    for (jsize i = 0; i < nidx; i++) {
+        jstring s = jxa_jni_elem(env, index, i);
+        idx_names[i] = s ? jstr_dup(env, s) : NULL;
+    }
+    for (jsize i = 0; i < nkeys; i++) {
+        jstring s = jxa_jni_elem(env, row_keys, i);
+        char *k = s ? jstr_dup(env, s) : NULL;
+        if (k == NULL || name_in(idx_names, (size_t)nidx, k)) {
+            free(k);
+            continue;
+        }
+        val_jnames[nval] = s;
+        val_names[nval++] = k;
+    }
+
+    jsize nrows = (*env)->GetArrayLength(env, rows);
+    for (jsize r = 0; r < nrows && !w->failed && !jxa_jni_fatal; r++) {
+        jobject row = jxa_jni_elem(env, rows, r);
+        if (row == NULL)
+            continue;
+        if (!(*env)->IsInstanceOf(env, row, j->c_cd)) {
+            (*env)->DeleteLocalRef(env, row);
+            continue;
+        }
+        size_t saved = w->nprops;
+        add_index_labels(w, row, index);
+        for (size_t v = 0; v < nval && !w->failed; v++) {
+            jobject val = jxa_jni_obj(env, row, j->m_cd_get, val_jnames[v]);
+            if (strcasecmp(val_names[v], "value") == 0) {
+                /* A column named "value" stands for the attribute itself:
+                 * MXBean Map<K,V> rows export without a _value suffix. */
+                process_value(w, val, attr, desc, depth + 1);
+            } else if (w->nkeys < MAX_DEPTH) {
+                w->keys[w->nkeys++] = attr;
+                process_value(w, val, val_names[v], desc, depth + 1);
+                w->nkeys--;
+            }
+            if (val) (*env)->DeleteLocalRef(env, val);
+        }
+        pop_props(w, saved);
+        (*env)->DeleteLocalRef(env, row);
+    }
+out_free:
+    if (idx_names)
+        for (jsize i = 0; i < nidx; i++)
+            free(idx_names[i]);
+    for (size_t i = 0; i < nval; i++)
+        free(val_names[i]);
+    free(idx_names);
+    free(val_names);
+    free(val_jnames);
+    free(desc);
+out:
+    (*env)->PopLocalFrame(env, NULL);
+}
+
+static void process_value(struct walk *w, jobject v, const char *attr,
+                          const char *desc, int depth)
+{
+    JNIEnv *env = w->env;
+    struct jxa_jmx *j = w->j;
+    if (v == NULL || depth > MAX_DEPTH || w->failed || jxa_jni_fatal)
+        return;
+    if ((*env)->IsInstanceOf(env, v, j->c_number)) {
+        process_number(w, v, attr, desc);
+    } else if ((*env)->IsInstanceOf(env, v, j->c_string)) {
+        jxa_buf_reset(&w->text);
+        if (jxa_jni_str(env, (jstring)v, &w->text) == 0)
+            record(w, attr, desc, JXA_V_STRING, 0);
+    } else if ((*env)->IsInstanceOf(env, v, j->c_boolean)) {
+        bool b;
+        if (jxa_jni_bool(env, v, j->m_bool_value, &b) != 0)
+            return;
+        jxa_buf_reset(&w->text);
+        jxa_buf_puts(&w->text, b ? "true" : "false");
+        record(w, attr, desc, JXA_V_BOOL, b ? 1.0 : 0.0);
+    } else if ((*env)->IsInstanceOf(env, v, j->c_date)) {
+        int64_t ms;
+        if (jxa_jni_long(env, v, j->m_date_time, &ms) != 0)
+            return;
+        double s = (double)ms / 1000.0;
+        char num[JXA_NUMBUF];
+        jxa_buf_reset(&w->text);
+        jxa_buf_put(&w->text, num, jxa_java_double(num, s));
+        record(w, attr, desc, JXA_V_NUMBER, s);
+    } else if ((*env)->IsInstanceOf(env, v, j->c_cd)) {
+        process_composite(w, v, attr, depth);
+    } else if ((*env)->IsInstanceOf(env, v, j->c_td)) {
+        process_tabular(w, v, attr, depth);
+    } else if ((*env)->IsInstanceOf(env, v, j->c_optional)) {
+        bool present;
+        if (jxa_jni_bool(env, v, j->m_opt_present, &present) != 0 || !present)
+            return;
+        jobject inner = jxa_jni_obj(env, v, j->m_opt_get);
+        process_value(w, inner, attr, desc, depth + 1);
+        if (inner) (*env)->DeleteLocalRef(env, inner);
+    } else if ((*env)->IsInstanceOf(env, v, j->c_enum)) {
+        jstring s = jxa_jni_obj(env, v, j->m_to_string);
+        if (s == NULL)
+            return;
+        jxa_buf_reset(&w->text);
+        if (jxa_jni_str(env, s, &w->text) == 0)
+            record(w, attr, desc, JXA_V_STRING, 0);
+        (*env)->DeleteLocalRef(env, s);
+    } else {
+        jobject cls = jxa_jni_obj(env, v, j->m_get_class);
+        bool is_array = false;
+        if (cls != NULL) {
+            jxa_jni_bool(env, cls, j->m_is_array, &is_array);
+            (*env)->DeleteLocalRef(env, cls);
+        }
+        if (!is_array)
+            auto_exclude(w, attr);
+    }
+}
+
+/* --------------------------------------------------------- bean set-up */
+
+static bool is_runtime_skip(const struct bean *b, const char *attr)
+{
+    /* jmx_exporter skips these: huge strings nobody exports. */
+    static const char *const skip[] = {"SystemProperties", "ClassPath",
+                                       "BootClassPath", "LibraryPath"};
+    if (strcmp(b->canonical, "java.lang:type=Runtime") != 0)
+        return false;
+    for (size_t i = 0; i < sizeof skip / sizeof *skip; i++)
+        if (strcasecmp(attr, skip[i]) == 0)
+            return true;
+    return false;
+}
+
+static const struct jxa_attr_filter *find_filter(const struct jxa_attr_filter *f, size_t n,
+                                                 const char *canonical)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(f[i].canonical, canonical) == 0)
+            return &f[i];
+    return NULL;
+}
+
+static bool in_filter(const struct jxa_attr_filter *f, const char *attr)
+{
+    return f != NULL && name_in(f->attrs, f->nattrs, attr);
+}
+
+static const char *const jvm_domains[] = {
+    "com.sun.management", "com.sun.management.jmxremote", "java.lang", "java.nio",
+    "java.util.logging", "javax.management", "javax.management.remote", "jdk.internal",
+    "jdk.management", "jdk.management.jfr", "sun.management",
+};
+
+static bool decide_included(const struct jxa_config *cfg, const struct bean *b)
+{
+    /* Every attribute of the JFR bean is skipped by jmx_exporter; it is
+     * also the most expensive platform bean (design.md 3.5). */
+    if (strcmp(b->canonical, "jdk.management.jfr:type=FlightRecorder") == 0)
+        return false;
+    bool in = cfg->include_all;
+    for (size_t i = 0; !in && i < cfg->ninclude; i++)
+        in = jxa_objname_match(&cfg->include[i], b->domain, b->props, b->nprops);
+    if (!in)
+        return false;
+    for (size_t i = 0; i < cfg->nexclude; i++)
+        if (jxa_objname_match(&cfg->exclude[i], b->domain, b->props, b->nprops))
+            return false;
+    if (cfg->exclude_jvm_metrics)
+        for (size_t i = 0; i < sizeof jvm_domains / sizeof *jvm_domains; i++)
+            if (strcmp(b->domain, jvm_domains[i]) == 0)
+                return false;
+    return true;
+}
+
+static bool load_info(struct walk *w)
+{
+    JNIEnv *env = w->env;
+    struct jxa_jmx *j = w->j;
+    struct bean *b = w->b;
+    bean_free_info(b, env);
+    jobject info = jxa_jni_obj(env, j->mbs, j->m_get_mbean_info, w->on);
+    if (info == NULL)
+        return false;
+    jobjectArray attrs = jxa_jni_obj(env, info, j->m_mbi_attrs);
+    jsize n = attrs ? (*env)->GetArrayLength(env, attrs) : 0;
+    b->attrs = calloc((size_t)n + 1, sizeof *b->attrs);
+    if (b->attrs == NULL)
+        return false;
+    for (jsize i = 0; i < n; i++) {
+        jobject a = jxa_jni_elem(env, attrs, i);
+        if (a == NULL)
+            continue;
+        bool readable = false;
+        jxa_jni_bool(env, a, j->m_mbai_readable, &readable);
+        jstring jname = readable ? jxa_jni_obj(env, a, j->m_mbai_name) : NULL;
+        jstring jtype = jname ? jxa_jni_obj(env, a, j->m_mbai_type) : NULL;
+        char *type = jtype ? jstr_dup(env, jtype) : NULL;
+        /* Arrays never produce a sample (jmx_exporter skips them after
+         * fetching); not fetching them at all is the cheaper equivalent. */
+        if (jname != NULL && type != NULL && type[0] != '[') {
+            jstring jdesc = jxa_jni_obj(env, a, j->m_mbai_desc);
+            struct attr *at = &b->attrs[b->nattrs];
+            at->name = jstr_dup(env, jname);
+            at->desc = jdesc ? jstr_dup(env, jdesc) : NULL;
+            if (at->name != NULL)
+                b->nattrs++;
+            else
+                free(at->desc);
+            if (jdesc) (*env)->DeleteLocalRef(env, jdesc);
+        }
+        free(type);
+        if (jtype) (*env)->DeleteLocalRef(env, jtype);
+        if (jname) (*env)->DeleteLocalRef(env, jname);
+        (*env)->DeleteLocalRef(env, a);
+    }
+    b->immutable = false;
+    jobject d = jxa_jni_obj(env, info, j->m_mbi_descriptor);
+    if (d != NULL) {
+        jstring key = (*env)->NewStringUTF(env, "immutableInfo");
+        if (key != NULL && !jxa_jni_clear(env)) {
+            jobject v = jxa_jni_obj(env, d, j->m_desc_field, key);
+            char *s = v ? obj_to_string(w, v) : NULL;
+            b->immutable = s != NULL && strcmp(s, "true") == 0;
+            free(s);
+            if (v) (*env)->DeleteLocalRef(env, v);
+            (*env)->DeleteLocalRef(env, key);
+        }
+        jxa_jni_clear(env);
+        (*env)->DeleteLocalRef(env, d);
+    }
+    if (attrs) (*env)->DeleteLocalRef(env, attrs);
+    (*env)->DeleteLocalRef(env, info);
+    b->info_loaded = true;
+    b->fetch_dirty = true;
+    return true;
+}
+
+/* The String[] handed to getAttributes: readable attributes minus the
+ * configured, automatic and hard-coded exclusions. */
+static bool build_fetch(struct walk *w)
+{
+    JNIEnv *env = w->env;
+    struct bean *b = w->b;
+    const struct jxa_config *cfg = w->cfg;
+    if (b->fetch != NULL)
+        (*env)->DeleteGlobalRef(env, b->fetch);
+    b->fetch = NULL;
+    b->nfetch = 0;
+    const struct jxa_attr_filter *ex = find_filter(cfg->exclude_attrs, cfg->nexclude_attrs, b->canonical);
+    const struct jxa_attr_filter *in = find_filter(cfg->include_attrs, cfg->ninclude_attrs, b->canonical);
+    size_t *pick = calloc(b->nattrs + 1, sizeof *pick);
+    if (pick == NULL)
+        return false;
+    jsize n = 0;
+    for (size_t i = 0; i < b->nattrs; i++) {
+        const char *a = b->attrs[i].name;
+        if (in_filter(ex, a) || name_in(b->auto_excluded, b->nauto_excluded, a) ||
+            is_runtime_skip(b, a))
+            continue;
+        /* A non-empty includeObjectNameAttributes is an allow-list of beans
+         * too: unlisted beans yield nothing. */
+        if (cfg->ninclude_attrs > 0 && !in_filter(in, a))
+            continue;
+        pick[n++] = i;
+    }
+    b->fetch_dirty = false;
+    if (n == 0) {
+        free(pick);
+        return true;
+    }
+    jobjectArray arr = (*env)->NewObjectArray(env, n, w->j->c_string, NULL);
+    if (arr == NULL || jxa_jni_clear(env)) {
+        free(pick);
+        return false;
+    }
+    for (jsize i = 0; i < n; i++) {
+        jstring s = (*env)->NewStringUTF(env, b->attrs[pick[i]].name);
+        if (s == NULL || jxa_jni_clear(env)) {
+            free(pick);
+            (*env)->DeleteLocalRef(env, arr);
+            return false;
+        }
+        (*env)->SetObjectArrayElement(env, arr, i, s);
+        jxa_jni_clear(env);
+        (*env)->DeleteLocalRef(env, s);
+    }
+    free(pick);
+    b->fetch = (*env)->NewGlobalRef(env, arr);
+    (*env)->DeleteLocalRef(env, arr);
+    b->nfetch = b->fetch ? n : 0;
+    return b->fetch != NULL;
+}
+
+static const char *attr_desc(const struct bean *b, const char *name)
+{
+    for (size_t i = 0; i < b->nattrs; i++)
+        if (strcmp(b->attrs[i].name, name) == 0)
+            return b->attrs[i].desc;
+    return NULL;
+}
+
+static void fetch_one_by_one(struct walk *w)
+{
+    JNIEnv *env = w->env;
+    struct jxa_jmx *j = w->j;
+    for (jsize i = 0; i < w->b->nfetch && !w->failed && !jxa_jni_fatal; i++) {
+        jstring name = jxa_jni_elem(env, w->b->fetch, i);
+        if (name == NULL)
+            continue;
+        jobject v = jxa_jni_obj(env, j->mbs, j->m_get_attribute, w->on, name);
+        char *n = jstr_dup(env, name);
+        if (v != NULL && n != NULL)
+            process_value(w, v, n, attr_desc(w->b, n), 0);
+        free(n);
+        if (v) (*env)->DeleteLocalRef(env, v);
+        (*env)->DeleteLocalRef(env, name);
+    }
+}
+
+static void scrape_bean(struct walk *w)
+{
+    JNIEnv *env = w->env;
+    struct jxa_jmx *j = w->j;
+    struct bean *b = w->b;
+    if (b->filter_gen != j->cfg_gen + 1) {
+        b->included = decide_included(w->cfg, b);
+        b->filter_gen = j->cfg_gen + 1;
+        /* A new config brings new filters and forgets auto-exclusions. */
+        for (size_t i = 0; i < b->nauto_excluded; i++)
+            free(b->auto_excluded[i]);
+        b->nauto_excluded = 0;
+        b->fetch_dirty = true;
+    }
+    if (!b->included)
+        return;
+    if ((!b->info_loaded || !b->immutable) && !load_info(w))
+        return;
+    if (b->fetch_dirty && !build_fetch(w))
+        return;
+    if (b->nfetch == 0)
+        return;
+    for (size_t i = 0; i < b->nprops; i++)
+        if (!push_prop(w, strdup(b->props[i].key), strdup(b->props[i].value)))
+            return;
+    jobject list = (*env)->CallObjectMethod(env, j->mbs, j->m_get_attributes, w->on, b->fetch);
+    if (jxa_jni_clear(env)) {
+        /* jmx_exporter falls back to one getAttribute per name when the bulk
+         * call throws; per-attribute failures then skip only that one. */
+        fetch_one_by_one(w);
+    } else if (list != NULL) {
+        jobjectArray arr = (jobjectArray)jxa_jni_obj(env, list, j->m_list_to_array);
+        jsize n = arr ? (*env)->GetArrayLength(env, arr) : 0;
+        for (jsize i = 0; i < n && !w->failed && !jxa_jni_fatal; i++) {
+            jobject a = jxa_jni_elem(env, arr, i);
+            if (a == NULL)
+                continue;
+            jstring jn = jxa_jni_obj(env, a, j->m_attr_name);
+            jobject v = jxa_jni_obj(env, a, j->m_attr_value);
+            char *name = jn ? jstr_dup(env, jn) : NULL;
+            if (name != NULL && v != NULL)
+                process_value(w, v, name, attr_desc(b, name), 0);
+            free(name);
+            if (v) (*env)->DeleteLocalRef(env, v);
+            if (jn) (*env)->DeleteLocalRef(env, jn);
+            (*env)->DeleteLocalRef(env, a);
+        }
+        if (arr) (*env)->DeleteLocalRef(env, arr);
+        (*env)->DeleteLocalRef(env, list);
+    }
+    pop_props(w, 0);
+}
+
+static struct bean *bean_get(struct walk *w, jobject on)
+{
+    JNIEnv *env = w->env;
+    struct jxa_jmx *j = w->j;
+    jstring jcanon = jxa_jni_obj(env, on, j->m_on_canonical);
+    if (jcanon == NULL)
+        return NULL;
+    jxa_buf_reset(&w->text);
+    int rc = jxa_jni_str(env, jcanon, &w->text);
+    (*env)->DeleteLocalRef(env, jcanon);
+    if (rc != 0)
+        return NULL;
+    const char *canon = jxa_buf_str(&w->text);
+    uint64_t h = fnv1a(canon);
+    struct bean *b = bean_find(j, canon, h);
+    if (b != NULL)
+        return b;
+    if (j->nbeans + 1 > j->nbuckets * 3 / 4 && table_grow(j) != 0)
+        return NULL;
+    b = calloc(1, sizeof *b);
+    if (b == NULL)
+        return NULL;
+    b->hash = h;
+    b->canonical = strdup(canon);
+    jstring jdom = jxa_jni_obj(env, on, j->m_on_domain);
+    jstring jkpls = jxa_jni_obj(env, on, j->m_on_kpls);
+    b->domain = jdom ? jstr_dup(env, jdom) : NULL;
+    char *kpls = jkpls ? jstr_dup(env, jkpls) : NULL;
+    if (jdom) (*env)->DeleteLocalRef(env, jdom);
+    if (jkpls) (*env)->DeleteLocalRef(env, jkpls);
+    /* Registration order of the keys, as getKeyPropertyListString() keeps
+     * it: jmx_exporter names and labels depend on it. */
+    if (b->canonical == NULL || b->domain == NULL || kpls == NULL ||
+        jxa_props_parse(kpls, &b->props, &b->nprops) != 0) {
+        free(kpls);
+        bean_free(b, env);
+        return NULL;
+    }
+    free(kpls);
+    b->fetch_dirty = true;
+    table_insert(j, b);
+    return b;
+}
+
+int jxa_jmx_scrape(struct jxa_jmx *j, JNIEnv *env, const struct jxa_config *cfg,
+                   struct jxa_engine *eng, struct jxa_mset *out, char *err,
+                   size_t errlen)
+{
+    if (!j->ready) {
+        snprintf(err, errlen, "JMX is not initialised yet");
+        return -1;
+    }
+    struct walk w = {.j = j, .env = env, .cfg = cfg, .eng = eng, .out = out,
+                     .err = err, .errlen = errlen};
+    int rc = -1;
+    jxa_jni_fatal = false;
+    if ((*env)->PushLocalFrame(env, 16) != 0) {
+        jxa_jni_clear(env);
+        snprintf(err, errlen, "JNI PushLocalFrame failed (Java heap exhausted?)");
+        return -1;
+    }
+    /* No include list and the explicit empty list both short-cut here:
+     * includeObjectNames: [] exports nothing from JMX. */
+    if (!cfg->include_all && cfg->ninclude == 0) {
+        rc = 0;
+        goto out;
+    }
+    jobject set = jxa_jni_obj(env, j->mbs, j->m_query_names, NULL, NULL);
+    jobjectArray names = set ? to_array(&w, set) : NULL;
+    if (names == NULL) {
+        snprintf(err, errlen, "MBeanServer.queryNames failed");
+        goto out;
+    }
+    j->walk_gen++;
+    jsize n = (*env)->GetArrayLength(env, names);
+    for (jsize i = 0; i < n && !w.failed && !jxa_jni_fatal; i++) {
+        if ((*env)->PushLocalFrame(env, 64) != 0) {
+            jxa_jni_clear(env);
+            break;
+        }
+        jobject on = jxa_jni_elem(env, names, i);
+        struct bean *b = on ? bean_get(&w, on) : NULL;
+        if (b != NULL) {
+            b->seen = j->walk_gen;
+            w.b = b;
+            w.on = on;
+            scrape_bean(&w);
+            pop_props(&w, 0);
+        }
+        (*env)->PopLocalFrame(env, NULL);
+    }
+    /* An unfinished walk has not seen every bean: keep the cache then. */
+    if (!w.failed && !jxa_jni_fatal)
+        table_evict(j, env);
+    if (jxa_jni_fatal)
+        snprintf(err, errlen, "the JVM raised a VirtualMachineError during the walk");
+    rc = (w.failed || jxa_jni_fatal) ? -1 : 0;
+out:
+    (*env)->PopLocalFrame(env, NULL);
+    pop_props(&w, 0);
+    free(w.props);
+    jxa_buf_free(&w.text);
+    return rc;
+}

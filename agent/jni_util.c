@@ -1,0 +1,193 @@
+/* jni_util.c - see jni_util.h. */
+#include "jni_util.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "log.h"
+
+bool jxa_jni_fatal;
+
+bool jxa_jni_clear(JNIEnv *env)
+{
+    if (!(*env)->ExceptionCheck(env))
+        return false;
+    jthrowable t = (*env)->ExceptionOccurred(env);
+    (*env)->ExceptionClear(env);
+    if (t != NULL) {
+        /* Errors that mean the JVM is in trouble stop the walk: keep going
+         * would only produce more of them. */
+        jclass oom = (*env)->FindClass(env, "java/lang/VirtualMachineError");
+        if (oom == NULL)
+            (*env)->ExceptionClear(env);
+        else if ((*env)->IsInstanceOf(env, t, oom))
+            jxa_jni_fatal = true;
+        if (oom != NULL)
+            (*env)->DeleteLocalRef(env, oom);
+        (*env)->DeleteLocalRef(env, t);
+    }
+    return true;
+}
+
+jclass jxa_jni_class(JNIEnv *env, const char *name)
+{
+    jclass local = (*env)->FindClass(env, name);
+    if (local == NULL || jxa_jni_clear(env)) {
+        jxa_jni_clear(env);
+        jxa_debug("class %s not found", name);
+        return NULL;
+    }
+    jclass global = (*env)->NewGlobalRef(env, local);
+    (*env)->DeleteLocalRef(env, local);
+    return global;
+}
+
+jmethodID jxa_jni_method(JNIEnv *env, jclass c, const char *name, const char *sig)
+{
+    if (c == NULL)
+        return NULL;
+    jmethodID m = (*env)->GetMethodID(env, c, name, sig);
+    if (jxa_jni_clear(env))
+        return NULL;
+    return m;
+}
+
+jmethodID jxa_jni_static_method(JNIEnv *env, jclass c, const char *name,
+                                const char *sig)
+{
+    if (c == NULL)
+        return NULL;
+    jmethodID m = (*env)->GetStaticMethodID(env, c, name, sig);
+    if (jxa_jni_clear(env))
+        return NULL;
+    return m;
+}
+
+jobject jxa_jni_obj(JNIEnv *env, jobject o, jmethodID m, ...)
+{
+    if (o == NULL || m == NULL)
+        return NULL;
+    va_list ap;
+    va_start(ap, m);
+    jobject r = (*env)->CallObjectMethodV(env, o, m, ap);
+    va_end(ap);
+    if (jxa_jni_clear(env)) {
+        if (r != NULL)
+            (*env)->DeleteLocalRef(env, r);
+        return NULL;
+    }
+    return r;
+}
+
+jobject jxa_jni_static_obj(JNIEnv *env, jclass c, jmethodID m, ...)
+{
+    if (c == NULL || m == NULL)
+        return NULL;
+    va_list ap;
+    va_start(ap, m);
+    jobject r = (*env)->CallStaticObjectMethodV(env, c, m, ap);
+    va_end(ap);
+    if (jxa_jni_clear(env))
+        return NULL;
+    return r;
+}
+
+#define CHECKED_CALL(fn, jtype, ctype, Call)                                  \
+    int fn(JNIEnv *env, jobject o, jmethodID m, ctype *out, ...)              \
+    {                                                                         \
+        if (o == NULL || m == NULL)                                           \
+            return -1;                                                        \
+        va_list ap;                                                           \
+        va_start(ap, out);                                                    \
+        jtype v = (*env)->Call(env, o, m, ap);                                \
+        va_end(ap);                                                           \
+        if (jxa_jni_clear(env))                                               \
+            return -1;                                                        \
+        *out = (ctype)v;                                                      \
+        return 0;                                                             \
+    }
+
+CHECKED_CALL(jxa_jni_long, jlong, int64_t, CallLongMethodV)
+CHECKED_CALL(jxa_jni_int, jint, int32_t, CallIntMethodV)
+CHECKED_CALL(jxa_jni_double, jdouble, double, CallDoubleMethodV)
+CHECKED_CALL(jxa_jni_float, jfloat, float, CallFloatMethodV)
+CHECKED_CALL(jxa_jni_bool, jboolean, bool, CallBooleanMethodV)
+
+static void put_utf8(struct jxa_buf *out, uint32_t cp)
+{
+    char b[4];
+    size_t n;
+    if (cp < 0x80) {
+        b[0] = (char)cp; n = 1;
+    } else if (cp < 0x800) {
+        b[0] = (char)(0xC0 | (cp >> 6)); b[1] = (char)(0x80 | (cp & 0x3F)); n = 2;
+    } else if (cp < 0x10000) {
+        b[0] = (char)(0xE0 | (cp >> 12)); b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
+    } else {
+        b[0] = (char)(0xF0 | (cp >> 18)); b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); b[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
+    }
+    jxa_buf_put(out, b, n);
+}
+
+int jxa_jni_str(JNIEnv *env, jstring s, struct jxa_buf *out)
+{
+    if (s == NULL)
+        return jxa_buf_puts(out, "null");
+    jsize ulen = (*env)->GetStringUTFLength(env, s);
+    jsize len = (*env)->GetStringLength(env, s);
+    if (jxa_jni_clear(env))
+        return -1;
+    size_t start = out->len;
+    if (jxa_buf_reserve(out, (size_t)ulen + 1) != 0)
+        return -1;
+    /* GetStringUTFRegion: no malloc and no pinning, unlike GetStringUTFChars. */
+    (*env)->GetStringUTFRegion(env, s, 0, len, out->data + start);
+    if (jxa_jni_clear(env))
+        return -1;
+    bool plain = true;
+    for (jsize i = 0; i < ulen; i++) {
+        unsigned char c = (unsigned char)out->data[start + (size_t)i];
+        /* C0 80 (NUL) and ED xx xx (surrogate halves) are where modified
+         * UTF-8 differs from UTF-8. */
+        if (c == 0xC0 || c == 0xED) {
+            plain = false;
+            break;
+        }
+    }
+    if (plain) {
+        out->len = start + (size_t)ulen;
+        out->data[out->len] = '\0';
+        return 0;
+    }
+    /* Slow path: re-read as UTF-16 and encode real UTF-8. */
+    out->len = start;
+    out->data[start] = '\0';
+    const jchar *u = (*env)->GetStringChars(env, s, NULL);
+    if (u == NULL || jxa_jni_clear(env)) {
+        jxa_jni_clear(env);
+        return -1;
+    }
+    for (jsize i = 0; i < len; i++) {
+        uint32_t c = u[i];
+        if (c >= 0xD800 && c <= 0xDBFF && i + 1 < len && u[i + 1] >= 0xDC00 &&
+            u[i + 1] <= 0xDFFF) {
+            c = 0x10000 + ((c - 0xD800) << 10) + (u[i + 1] - 0xDC00);
+            i++;
+        } else if (c >= 0xD800 && c <= 0xDFFF) {
+            c = 0xFFFD;
+        }
+        put_utf8(out, c);
+    }
+    (*env)->ReleaseStringChars(env, s, u);
+    return out->failed ? -1 : 0;
+}
+
+jobject jxa_jni_elem(JNIEnv *env, jobjectArray a, jsize i)
+{
+    jobject o = (*env)->GetObjectArrayElement(env, a, i);
+    if (jxa_jni_clear(env))
+        return NULL;
+    return o;
+}

@@ -1,0 +1,655 @@
+/* mset.c - a scrape's metric families and their exposition
+ * (include/mset.h).
+ *
+ * Memory: all strings of a scrape live in one arena (a jxa_buf addressed
+ * by offsets, so growth never invalidates them), labels in one array of
+ * offset pairs, samples in per-family arrays.  jxa_mset_reset() keeps all
+ * of it for the next scrape, so a steady-state scrape does not malloc. */
+#include "mset.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "javafmt.h"
+
+#define NOSTR SIZE_MAX
+
+struct mlabel {
+    size_t name, value;         /* arena offsets */
+};
+
+struct msample {
+    size_t labels;              /* index of the first label in m->labels */
+    uint32_t nlabels;
+    uint32_t seq;               /* insertion order: stable sorts, first wins */
+    double value;
+    size_t match_key;           /* arena offset or NOSTR */
+    size_t suffix;              /* arena offset or NOSTR ("") */
+    enum jxa_mtype type;        /* rule type (jmx samples) */
+    int flags;
+    bool dropped;
+};
+
+struct jxa_family {
+    struct jxa_mset *m;
+    size_t name, help, unit;    /* arena offsets, NOSTR = none */
+    enum jxa_mtype type;
+    bool jmx;                   /* fed by jxa_mset_add_jmx() */
+    bool mixed;                 /* jmx samples of different types */
+    bool sink;                  /* swallows samples of a name clash */
+    struct msample *s;
+    size_t ns, cap;
+};
+
+struct jxa_mset {
+    struct jxa_buf arena;
+    struct mlabel *labels;
+    size_t nlabels, cap_labels;
+    struct jxa_family **fams;   /* [0, nfams) in use, up to nalloc reusable */
+    size_t nfams, nalloc, cap_fams;
+    uint32_t *hash;             /* open addressing: family index + 1 */
+    size_t hcap;
+    uint32_t seq;
+    size_t dropped;
+    bool oom;
+    struct jxa_family sink;
+};
+
+static const char *S(const struct jxa_mset *m, size_t off)
+{
+    return off == NOSTR ? NULL : m->arena.data + off;
+}
+
+static size_t arena_add(struct jxa_mset *m, const char *s)
+{
+    if (!s)
+        return NOSTR;
+    size_t off = m->arena.len;
+    if (jxa_buf_put(&m->arena, s, strlen(s) + 1) < 0) {
+        m->oom = true;
+        return NOSTR;
+    }
+    /* jxa_buf_put counted the NUL in len; that is what we want: the next
+     * string starts after it. */
+    return off;
+}
+
+struct jxa_mset *jxa_mset_new(void)
+{
+    struct jxa_mset *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->sink.m = m;
+    m->sink.sink = true;
+    m->sink.name = m->sink.help = m->sink.unit = NOSTR;
+    return m;
+}
+
+void jxa_mset_reset(struct jxa_mset *m)
+{
+    jxa_buf_reset(&m->arena);
+    m->nlabels = 0;
+    for (size_t i = 0; i < m->nfams; i++)
+        m->fams[i]->ns = 0;
+    m->nfams = 0;
+    if (m->hash)
+        memset(m->hash, 0, m->hcap * sizeof *m->hash);
+    m->seq = 0;
+    m->dropped = 0;
+    m->oom = false;
+}
+
+void jxa_mset_free(struct jxa_mset *m)
+{
+    if (!m)
+        return;
+    jxa_buf_free(&m->arena);
+    free(m->labels);
+    for (size_t i = 0; i < m->nalloc; i++) {
+        free(m->fams[i]->s);
+        free(m->fams[i]);
+    }
+    free(m->fams);
+    free(m->hash);
+    free(m);
+}
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;        /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static struct jxa_family *lookup(const struct jxa_mset *m, const char *name,
+                                 size_t *slot)
+{
+    if (!m->hcap) {
+        *slot = 0;
+        return NULL;
+    }
+    size_t mask = m->hcap - 1, i = hash_str(name) & mask;
+    while (m->hash[i]) {
+        struct jxa_family *f = m->fams[m->hash[i] - 1];
+        if (strcmp(S(m, f->name), name) == 0) {
+            *slot = i;
+            return f;
+        }
+        i = (i + 1) & mask;
+    }
+    *slot = i;
+    return NULL;
+}
+
+static int rehash(struct jxa_mset *m, size_t ncap)
+{
+    uint32_t *h = calloc(ncap, sizeof *h);
+    if (!h)
+        return -1;
+    free(m->hash);
+    m->hash = h;
+    m->hcap = ncap;
+    for (size_t k = 0; k < m->nfams; k++) {
+        size_t i = hash_str(S(m, m->fams[k]->name)) & (ncap - 1);
+        while (h[i])
+            i = (i + 1) & (ncap - 1);
+        h[i] = (uint32_t)(k + 1);
+    }
+    return 0;
+}
+
+static struct jxa_family *new_family(struct jxa_mset *m, const char *name,
+                                     enum jxa_mtype type, const char *help,
+                                     const char *unit, bool jmx)
+{
+    if ((m->nfams + 1) * 2 > m->hcap &&
+        rehash(m, m->hcap ? m->hcap * 2 : 256) < 0)
+        return NULL;
+    if (m->nfams == m->nalloc) {
+        if (m->nalloc == m->cap_fams) {
+            size_t nc = m->cap_fams ? m->cap_fams * 2 : 64;
+            struct jxa_family **p = realloc(m->fams, nc * sizeof *p);
+            if (!p)
+                return NULL;
+            m->fams = p;
+            m->cap_fams = nc;
+        }
+        struct jxa_family *f = calloc(1, sizeof *f);
+        if (!f)
+            return NULL;
+        m->fams[m->nalloc++] = f;
+    }
+    struct jxa_family *f = m->fams[m->nfams];
+    f->m = m;
+    f->name = arena_add(m, name);
+    f->help = help && *help ? arena_add(m, help) : NOSTR;
+    f->unit = unit && *unit ? arena_add(m, unit) : NOSTR;
+    if (m->oom)
+        return NULL;
+    f->type = type;
+    f->jmx = jmx;
+    f->mixed = false;
+    f->sink = false;
+    f->ns = 0;
+    size_t slot;
+    lookup(m, name, &slot);
+    m->hash[slot] = (uint32_t)(m->nfams + 1);
+    m->nfams++;
+    return f;
+}
+
+static int label_cmp_name(const struct jxa_label *a, const struct jxa_label *b)
+{
+    return strcmp(a->name, b->name);
+}
+
+/* Appends a sample with its labels sorted by name (Labels.of sorts). */
+static int push_sample(struct jxa_family *f, const char *suffix,
+                       const struct jxa_label *labels, size_t nlabels,
+                       double value, int flags, enum jxa_mtype type,
+                       const char *match_key)
+{
+    struct jxa_mset *m = f->m;
+    if (f->ns == f->cap) {
+        size_t nc = f->cap ? f->cap * 2 : 8;
+        struct msample *p = realloc(f->s, nc * sizeof *p);
+        if (!p)
+            return -1;
+        f->s = p;
+        f->cap = nc;
+    }
+    if (m->nlabels + nlabels > m->cap_labels) {
+        size_t nc = m->cap_labels ? m->cap_labels * 2 : 256;
+        while (nc < m->nlabels + nlabels)
+            nc *= 2;
+        struct mlabel *p = realloc(m->labels, nc * sizeof *p);
+        if (!p)
+            return -1;
+        m->labels = p;
+        m->cap_labels = nc;
+    }
+    /* Insertion sort of the (few) labels by name. */
+    const struct jxa_label *small[16];
+    const struct jxa_label **order = small;
+    if (nlabels > 16 && !(order = malloc(nlabels * sizeof *order)))
+        return -1;
+    for (size_t i = 0; i < nlabels; i++) {
+        size_t j = i;
+        while (j > 0 && label_cmp_name(order[j - 1], &labels[i]) > 0) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = &labels[i];
+    }
+    struct msample *s = &f->s[f->ns];
+    s->labels = m->nlabels;
+    s->nlabels = (uint32_t)nlabels;
+    for (size_t i = 0; i < nlabels; i++) {
+        m->labels[m->nlabels].name = arena_add(m, order[i]->name);
+        m->labels[m->nlabels].value = arena_add(m, order[i]->value);
+        m->nlabels++;
+    }
+    if (order != small)
+        free(order);
+    s->seq = m->seq++;
+    s->value = value;
+    s->match_key = arena_add(m, match_key);
+    s->suffix = suffix && *suffix ? arena_add(m, suffix) : NOSTR;
+    s->type = type;
+    s->flags = flags;
+    s->dropped = false;
+    if (m->oom)
+        return -1;
+    f->ns++;
+    return 0;
+}
+
+int jxa_mset_add_jmx(struct jxa_mset *m, const char *name, enum jxa_mtype type,
+                     const char *help, const struct jxa_label *labels,
+                     size_t nlabels, double value, const char *match_key)
+{
+    size_t slot;
+    struct jxa_family *f = lookup(m, name, &slot);
+    if (!f) {
+        f = new_family(m, name, type, help, NULL, true);
+        if (!f)
+            return -1;
+    } else if (!f->jmx) {
+        /* jmx_exporter 1.0.1 fails the whole response with "duplicate
+         * metric name" when a rule emits a name a native collector owns;
+         * we keep the native family and drop the rule's sample. */
+        m->dropped++;
+        return 0;
+    }
+    if (type != f->type)
+        f->mixed = true;
+    return push_sample(f, "", labels, nlabels, value, 0, type, match_key);
+}
+
+struct jxa_family *jxa_mset_family(struct jxa_mset *m, const char *name,
+                                   enum jxa_mtype type, const char *help,
+                                   const char *unit)
+{
+    size_t slot;
+    struct jxa_family *f = lookup(m, name, &slot);
+    if (f)
+        return f->jmx ? &m->sink : f;
+    return new_family(m, name, type, help, unit, false);
+}
+
+int jxa_family_add(struct jxa_family *f, const char *suffix,
+                   const struct jxa_label *labels, size_t nlabels,
+                   double value, int flags)
+{
+    if (!f)
+        return -1;
+    if (f->sink) {
+        f->m->dropped++;
+        return 0;
+    }
+    return push_sample(f, suffix, labels, nlabels, value, flags, f->type,
+                       NULL);
+}
+
+/* ---- sorting and collisions ------------------------------------------ */
+
+/* Sort context: qsort_r is GNU; the comparator needs the arena. */
+static int cmp_strarr(const struct jxa_mset *m, const struct msample *a,
+                      const struct msample *b, bool values, bool skip_q)
+{
+    uint32_t i = 0, j = 0;
+    for (;;) {
+        while (skip_q && i < a->nlabels &&
+               strcmp(S(m, m->labels[a->labels + i].name), "quantile") == 0)
+            i++;
+        while (skip_q && j < b->nlabels &&
+               strcmp(S(m, m->labels[b->labels + j].name), "quantile") == 0)
+            j++;
+        if (i >= a->nlabels)
+            return j >= b->nlabels ? 0 : -1;
+        if (j >= b->nlabels)
+            return 1;
+        const struct mlabel *x = &m->labels[a->labels + i];
+        const struct mlabel *y = &m->labels[b->labels + j];
+        int c = values ? strcmp(S(m, x->value), S(m, y->value))
+                       : strcmp(S(m, x->name), S(m, y->name));
+        if (c)
+            return c;
+        i++;
+        j++;
+    }
+}
+
+/* client_java Labels.compareTo: all names first, then all values. */
+static int cmp_labels(const struct jxa_mset *m, const struct msample *a,
+                      const struct msample *b, bool skip_q)
+{
+    int c = cmp_strarr(m, a, b, false, skip_q);
+    return c ? c : cmp_strarr(m, a, b, true, skip_q);
+}
+
+static const char *label_value(const struct jxa_mset *m,
+                               const struct msample *s, const char *name)
+{
+    for (uint32_t i = 0; i < s->nlabels; i++)
+        if (strcmp(S(m, m->labels[s->labels + i].name), name) == 0)
+            return S(m, m->labels[s->labels + i].value);
+    return NULL;
+}
+
+/* Within a summary data point: quantiles (ascending), _count, _sum. */
+static int suffix_rank(const struct jxa_mset *m, const struct msample *s)
+{
+    const char *suf = S(m, s->suffix);
+    if (!suf)
+        return 0;
+    if (strcmp(suf, "_count") == 0)
+        return 1;
+    if (strcmp(suf, "_sum") == 0)
+        return 2;
+    return 3;
+}
+
+static int cmp_samples(const void *pa, const void *pb, void *ctx)
+{
+    const struct jxa_family *f = ctx;
+    const struct jxa_mset *m = f->m;
+    const struct msample *a = pa, *b = pb;
+    bool summary = f->type == JXA_SUMMARY && !f->jmx;
+    int c = cmp_labels(m, a, b, summary);
+    if (c)
+        return c;
+    if (summary) {
+        int ra = suffix_rank(m, a), rb = suffix_rank(m, b);
+        if (ra != rb)
+            return ra < rb ? -1 : 1;
+        const char *qa = label_value(m, a, "quantile");
+        const char *qb = label_value(m, b, "quantile");
+        double x, y;
+        if (qa && qb && jxa_java_parse_double(qa, &x) == 0 &&
+            jxa_java_parse_double(qb, &y) == 0 && x != y)
+            return x < y ? -1 : 1;     /* not strtod: locale-independent */
+    }
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static bool same_labels(const struct jxa_family *f, const struct msample *a,
+                        const struct msample *b)
+{
+    if (a->nlabels != b->nlabels)
+        return false;
+    return cmp_labels(f->m, a, b, false) == 0 &&
+           suffix_rank(f->m, a) == suffix_rank(f->m, b);
+}
+
+/* Sorts and marks all but the first of equal samples as dropped. */
+static size_t sort_and_dedupe(struct jxa_family *f, bool mark)
+{
+    qsort_r(f->s, f->ns, sizeof *f->s, cmp_samples, f);
+    size_t dups = 0;
+    for (size_t i = 1; i < f->ns; i++) {
+        if (same_labels(f, &f->s[i - 1], &f->s[i])) {
+            dups++;
+            if (mark)
+                f->s[i].dropped = true;
+        }
+    }
+    return dups;
+}
+
+/* MatchedRuleToMetricSnapshotsConverter (1.0.1): when two samples of a
+ * family have equal labels, every sample gets _objectname = the match
+ * string up to its last ':' (the caller passes that as match_key). */
+static int add_objectname(struct jxa_family *f)
+{
+    struct jxa_mset *m = f->m;
+    for (size_t k = 0; k < f->ns; k++) {
+        struct msample *s = &f->s[k];
+        uint32_t n = s->nlabels;
+        if (m->nlabels + n + 1 > m->cap_labels) {
+            size_t nc = m->cap_labels * 2 + n + 1;
+            struct mlabel *p = realloc(m->labels, nc * sizeof *p);
+            if (!p)
+                return -1;
+            m->labels = p;
+            m->cap_labels = nc;
+        }
+        size_t name = arena_add(m, "_objectname");
+        size_t value = s->match_key != NOSTR ? s->match_key : arena_add(m, "");
+        if (m->oom)
+            return -1;
+        size_t start = m->nlabels;
+        bool placed = false;
+        for (uint32_t i = 0; i < n; i++) {
+            struct mlabel l = m->labels[s->labels + i];
+            if (!placed && strcmp(S(m, l.name), "_objectname") > 0) {
+                m->labels[m->nlabels++] = (struct mlabel){name, value};
+                placed = true;
+            }
+            m->labels[m->nlabels++] = l;
+        }
+        if (!placed)
+            m->labels[m->nlabels++] = (struct mlabel){name, value};
+        s->labels = start;
+        s->nlabels = n + 1;
+    }
+    return 0;
+}
+
+size_t jxa_mset_finish(struct jxa_mset *m)
+{
+    size_t dropped = m->dropped;
+    for (size_t i = 0; i < m->nfams; i++) {
+        struct jxa_family *f = m->fams[i];
+        if (f->jmx && sort_and_dedupe(f, false) > 0) {
+            if (add_objectname(f) < 0)
+                m->oom = true;
+        }
+        dropped += sort_and_dedupe(f, true);
+    }
+    m->dropped = 0;
+    return dropped;
+}
+
+size_t jxa_mset_nsamples(const struct jxa_mset *m)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->nfams; i++)
+        for (size_t k = 0; k < m->fams[i]->ns; k++)
+            n += !m->fams[i]->s[k].dropped;
+    return n;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+static int cmp_fam(const void *a, const void *b, void *ctx)
+{
+    const struct jxa_mset *m = ctx;
+    const struct jxa_family *x = *(struct jxa_family *const *)a;
+    const struct jxa_family *y = *(struct jxa_family *const *)b;
+    return strcmp(S(m, x->name), S(m, y->name));
+}
+
+/* HELP text: client_java escapes \ and newline in 0.0.4 text, and also "
+ * in OpenMetrics (checked against the 1.0.1 jar). */
+static void put_help(struct jxa_buf *o, const char *s, bool om)
+{
+    for (; *s; s++) {
+        if (*s == '\\')
+            jxa_buf_puts(o, "\\\\");
+        else if (*s == '\n')
+            jxa_buf_puts(o, "\\n");
+        else if (*s == '"' && om)
+            jxa_buf_puts(o, "\\\"");
+        else
+            jxa_buf_putc(o, *s);
+    }
+}
+
+static void put_label_value(struct jxa_buf *o, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\')
+            jxa_buf_puts(o, "\\\\");
+        else if (*s == '\n')
+            jxa_buf_puts(o, "\\n");
+        else if (*s == '"')
+            jxa_buf_puts(o, "\\\"");
+        else
+            jxa_buf_putc(o, *s);
+    }
+}
+
+static enum jxa_mtype family_type(const struct jxa_family *f)
+{
+    return f->jmx && f->mixed ? JXA_UNKNOWN : f->type;
+}
+
+static void write_sample(struct jxa_buf *o, const struct jxa_mset *m,
+                         const struct jxa_family *f, enum jxa_mtype type,
+                         const struct msample *s)
+{
+    jxa_buf_puts(o, S(m, f->name));
+    if (type == JXA_COUNTER)
+        jxa_buf_puts(o, "_total");
+    else if (type == JXA_INFO)
+        jxa_buf_puts(o, "_info");
+    else if (s->suffix != NOSTR)
+        jxa_buf_puts(o, S(m, s->suffix));
+    /* The summary's quantile label comes after the sorted labels. */
+    const struct mlabel *q = NULL;
+    bool any = false;
+    for (uint32_t i = 0; i < s->nlabels; i++) {
+        const struct mlabel *l = &m->labels[s->labels + i];
+        if (type == JXA_SUMMARY && strcmp(S(m, l->name), "quantile") == 0) {
+            q = l;
+            continue;
+        }
+        jxa_buf_putc(o, any ? ',' : '{');
+        any = true;
+        jxa_buf_puts(o, S(m, l->name));
+        jxa_buf_puts(o, "=\"");
+        put_label_value(o, S(m, l->value));
+        jxa_buf_putc(o, '"');
+    }
+    if (q) {
+        jxa_buf_putc(o, any ? ',' : '{');
+        any = true;
+        jxa_buf_puts(o, "quantile=\"");
+        put_label_value(o, S(m, q->value));
+        jxa_buf_putc(o, '"');
+    }
+    if (any)
+        jxa_buf_putc(o, '}');
+    jxa_buf_putc(o, ' ');
+    char num[JXA_NUMBUF];
+    if (s->flags & JXA_SAMPLE_INT)
+        jxa_java_long(num, (int64_t)s->value);
+    else
+        jxa_prom_double(num, s->value);
+    jxa_buf_puts(o, num);
+    jxa_buf_putc(o, '\n');
+}
+
+static const char *type_name(enum jxa_mtype t, bool om)
+{
+    switch (t) {
+    case JXA_GAUGE: return "gauge";
+    case JXA_COUNTER: return "counter";
+    case JXA_SUMMARY: return "summary";
+    case JXA_INFO: return om ? "info" : "gauge";
+    default: return om ? "unknown" : "untyped";
+    }
+}
+
+static bool name_selected(const char *fam, const char *const *names,
+                          size_t nnames)
+{
+    if (nnames == 0)
+        return true;
+    size_t fl = strlen(fam);
+    /* client_java MetricNameFilter: a requested name that starts with the
+     * family's base name selects it ("x_total" selects counter "x"). */
+    for (size_t i = 0; i < nnames; i++)
+        if (names[i] && strncmp(names[i], fam, fl) == 0)
+            return true;
+    return false;
+}
+
+int jxa_mset_write(const struct jxa_mset *m, enum jxa_format fmt,
+                   const char *const *names, size_t nnames,
+                   struct jxa_buf *out)
+{
+    bool om = fmt == JXA_FMT_OPENMETRICS;
+    struct jxa_family **sorted = NULL;
+    if (m->nfams) {
+        sorted = malloc(m->nfams * sizeof *sorted);
+        if (!sorted)
+            return -1;
+        memcpy(sorted, m->fams, m->nfams * sizeof *sorted);
+        qsort_r(sorted, m->nfams, sizeof *sorted, cmp_fam, (void *)m);
+    }
+    for (size_t i = 0; i < m->nfams; i++) {
+        const struct jxa_family *f = sorted[i];
+        const char *name = S(m, f->name);
+        size_t live = 0;
+        for (size_t k = 0; k < f->ns; k++)
+            live += !f->s[k].dropped;
+        if (live == 0 || !name_selected(name, names, nnames))
+            continue;
+        enum jxa_mtype type = family_type(f);
+        /* 0.0.4 names counters and info metrics with their suffix in the
+         * metadata; OpenMetrics uses the base name. */
+        const char *msuffix = "";
+        if (!om && type == JXA_COUNTER)
+            msuffix = "_total";
+        else if (!om && type == JXA_INFO)
+            msuffix = "_info";
+        const char *help = S(m, f->help);
+        if (om) {
+            jxa_buf_printf(out, "# TYPE %s %s\n", name, type_name(type, om));
+            if (f->unit != NOSTR) {
+                jxa_buf_printf(out, "# UNIT %s ", name);
+                put_help(out, S(m, f->unit), true);
+                jxa_buf_putc(out, '\n');
+            }
+        }
+        if (help) {
+            jxa_buf_printf(out, "# HELP %s%s ", name, msuffix);
+            put_help(out, help, om);
+            jxa_buf_putc(out, '\n');
+        }
+        if (!om)
+            jxa_buf_printf(out, "# TYPE %s%s %s\n", name, msuffix,
+                           type_name(type, om));
+        for (size_t k = 0; k < f->ns; k++)
+            if (!f->s[k].dropped)
+                write_sample(out, m, f, type, &f->s[k]);
+    }
+    if (om)
+        jxa_buf_puts(out, "# EOF\n");
+    free(sorted);
+    return out->failed || m->oom ? -1 : 0;
+}

@@ -1,0 +1,897 @@
+/* rules.c - the rule engine (include/rules.h).
+ *
+ * One leaf in, at most one sample out, following jmx_exporter 1.0.1's
+ * JmxCollector.Receiver.recordBean / defaultExport and the per-rule
+ * MatchedRulesCache of 0.20-1.2 (reference/jmx_exporter.md sections 2-5).
+ *
+ * Regex: rule patterns are compiled by the config loader as
+ * "^.*(?:P).*$" (PCRE2_UTF, NEWLINE_ANY, no UCP: Java's \w, \d, \s and
+ * case folding are ASCII by default).  Java's matches() needs the whole
+ * input; PCRE2's '$' also matches before a final newline, so a match that
+ * ends early is treated as no match.  Subjects are validated as UTF-8 once
+ * per leaf and then matched with PCRE2_NO_UTF_CHECK; an invalid subject
+ * matches nothing (Java strings cannot be invalid, JNI's modified UTF-8
+ * can).
+ *
+ * Substitution is ours, not pcre2_substitute(): Java's
+ * Matcher.appendReplacement has its own grammar ($12 takes the longest
+ * prefix that names an existing group, "${1}" is an error, "\x" is a
+ * literal x) and its own exceptions, which end the scrape.
+ *
+ * Allocation: the engine keeps its buffers between leaves; a leaf that
+ * does not hit a new cache entry allocates nothing. */
+#include "rules.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "javafmt.h"
+
+/* A matched (or unmatched) rule result, as the cache keeps it. */
+struct cache_entry {
+    struct cache_entry *next;
+    uint64_t hash;
+    size_t rule;
+    size_t klen;                /* strlen of the key at the start of blob */
+    uint32_t gen;               /* scrape that last touched it */
+    bool matched;
+    enum jxa_mtype type;
+    bool has_value;             /* value: given (frozen, as in Java) */
+    double value;
+    double factor;
+    size_t nlabels;
+    char *blob;     /* key\0 name\0 help\0 mkey\0 (label\0 value\0)* */
+    bool has_help;
+};
+
+/* The result being built for the current leaf. */
+struct result {
+    enum jxa_mtype type;
+    bool has_value;
+    double value;
+    double factor;
+    bool has_help;
+};
+
+struct jxa_engine {
+    const struct jxa_config *cfg;
+    pcre2_match_data *md;
+
+    struct jxa_buf prefix;      /* domain<props><keys> */
+    struct jxa_buf subj[4];     /* [snake | cache << 1] match strings */
+    bool subj_built[4];
+    bool subj_utf_ok[4];
+    struct jxa_buf snake;       /* snake-cased attr */
+    bool snake_built;
+
+    struct jxa_buf name, help, tmp, tmp2, tmp3, mkey;
+    struct jxa_buf lab;         /* label texts, NUL-separated */
+    size_t *lab_off;            /* name/value offsets into lab, pairs */
+    size_t nlab, cap_lab;
+    struct jxa_label *labels;
+    size_t cap_labels;
+
+    struct cache_entry **buckets;
+    size_t nbuckets, nentries;
+    uint32_t gen;
+    size_t touched;
+};
+
+/* ---- helpers exposed for tests ----------------------------------------- */
+
+static bool safe_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == ':' || c == '_';
+}
+
+/* JmxCollector.safeName / toSafeName.  UTF-8 bytewise gives Java's result:
+ * every non-ASCII byte is illegal, and a run of them is one '_'. */
+void jxa_safe_name(const char *s, struct jxa_buf *out)
+{
+    bool prev_us = false;
+    if (s[0] >= '0' && s[0] <= '9')
+        jxa_buf_putc(out, '_');         /* prev_us stays false, as in Java */
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (!safe_char(c) || c == '_') {
+            if (!prev_us)
+                jxa_buf_putc(out, '_');
+            prev_us = true;
+        } else {
+            jxa_buf_putc(out, (char)c);
+            prev_us = false;
+        }
+    }
+}
+
+static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+static char to_lower(char c) { return is_upper(c) ? (char)(c + 32) : c; }
+
+/* JmxCollector.toSnakeAndLowerCase. */
+void jxa_snake_case(const char *s, struct jxa_buf *out)
+{
+    if (!*s)
+        return;
+    jxa_buf_putc(out, to_lower(s[0]));
+    bool prev = is_upper(s[0]) || s[0] == '_';
+    for (s++; *s; s++) {
+        if (!prev && is_upper(*s))
+            jxa_buf_putc(out, '_');
+        jxa_buf_putc(out, to_lower(*s));
+        prev = is_upper(*s) || *s == '_';
+    }
+}
+
+static bool ends_with(const char *s, size_t n, const char *suf)
+{
+    size_t k = strlen(suf);
+    return n >= k && memcmp(s + n - k, suf, k) == 0;
+}
+
+/* client_java 1.3 PrometheusNaming.sanitizeMetricName: strip reserved
+ * suffixes until none is left; a name that is exactly a suffix becomes
+ * the suffix without its first character ("_total" -> "total"). */
+void jxa_strip_reserved_suffixes(char *name)
+{
+    static const char *const suffixes[] = {"_total", "_created", "_bucket",
+                                           "_info", ".total", ".created",
+                                           ".bucket", ".info"};
+    size_t n = strlen(name);
+    bool modified = true;
+    while (modified) {
+        modified = false;
+        for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+            const char *suf = suffixes[i];
+            size_t k = strlen(suf);
+            if (n == k && memcmp(name, suf, k) == 0) {
+                memmove(name, name + 1, k);     /* includes the NUL */
+                return;
+            }
+            if (ends_with(name, n, suf)) {
+                n -= k;
+                name[n] = '\0';
+                modified = true;
+            }
+        }
+    }
+}
+
+/* ---- engine lifecycle --------------------------------------------------- */
+
+struct jxa_engine *jxa_engine_new(const struct jxa_config *cfg)
+{
+    struct jxa_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->cfg = cfg;
+    uint32_t maxcap = 0;
+    for (size_t i = 0; i < cfg->nrules; i++) {
+        uint32_t c = cfg->rules[i].ncaptures;
+        if (cfg->rules[i].re)
+            pcre2_pattern_info(cfg->rules[i].re, PCRE2_INFO_CAPTURECOUNT, &c);
+        if (c > maxcap)
+            maxcap = c;
+    }
+    e->md = pcre2_match_data_create(maxcap + 1, NULL);
+    if (!e->md) {
+        free(e);
+        return NULL;
+    }
+    return e;
+}
+
+static void entry_free(struct cache_entry *c)
+{
+    free(c->blob);
+    free(c);
+}
+
+void jxa_engine_free(struct jxa_engine *e)
+{
+    if (!e)
+        return;
+    pcre2_match_data_free(e->md);
+    jxa_buf_free(&e->prefix);
+    for (int i = 0; i < 4; i++)
+        jxa_buf_free(&e->subj[i]);
+    jxa_buf_free(&e->snake);
+    jxa_buf_free(&e->name);
+    jxa_buf_free(&e->help);
+    jxa_buf_free(&e->tmp);
+    jxa_buf_free(&e->tmp2);
+    jxa_buf_free(&e->tmp3);
+    jxa_buf_free(&e->mkey);
+    jxa_buf_free(&e->lab);
+    free(e->lab_off);
+    free(e->labels);
+    for (size_t i = 0; i < e->nbuckets; i++) {
+        struct cache_entry *c = e->buckets[i];
+        while (c) {
+            struct cache_entry *n = c->next;
+            entry_free(c);
+            c = n;
+        }
+    }
+    free(e->buckets);
+    free(e);
+}
+
+void jxa_engine_begin(struct jxa_engine *e)
+{
+    e->gen++;
+    e->touched = 0;
+}
+
+/* MatchedRulesCache.evictStaleEntries: entries not seen this scrape go. */
+size_t jxa_engine_end(struct jxa_engine *e)
+{
+    for (size_t i = 0; i < e->nbuckets; i++) {
+        struct cache_entry **pp = &e->buckets[i];
+        while (*pp) {
+            struct cache_entry *c = *pp;
+            if (c->gen != e->gen) {
+                *pp = c->next;
+                entry_free(c);
+                e->nentries--;
+            } else {
+                pp = &c->next;
+            }
+        }
+    }
+    return e->touched;
+}
+
+/* ---- cache -------------------------------------------------------------- */
+
+static uint64_t hash_key(size_t rule, const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull ^ (rule * 0x9e3779b97f4a7c15ull);
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+static struct cache_entry *cache_get(struct jxa_engine *e, size_t rule,
+                                     const char *key, size_t n, uint64_t h)
+{
+    if (!e->nbuckets)
+        return NULL;
+    for (struct cache_entry *c = e->buckets[h & (e->nbuckets - 1)]; c;
+         c = c->next)
+        if (c->hash == h && c->rule == rule && c->klen == n &&
+            memcmp(c->blob, key, n) == 0)
+            return c;
+    return NULL;
+}
+
+static void cache_touch(struct jxa_engine *e, struct cache_entry *c)
+{
+    if (c->gen != e->gen) {
+        c->gen = e->gen;
+        e->touched++;
+    }
+}
+
+static int cache_grow(struct jxa_engine *e)
+{
+    size_t nb = e->nbuckets ? e->nbuckets * 2 : 256;
+    struct cache_entry **b = calloc(nb, sizeof *b);
+    if (!b)
+        return -1;
+    for (size_t i = 0; i < e->nbuckets; i++) {
+        struct cache_entry *c = e->buckets[i];
+        while (c) {
+            struct cache_entry *n = c->next;
+            c->next = b[c->hash & (nb - 1)];
+            b[c->hash & (nb - 1)] = c;
+            c = n;
+        }
+    }
+    free(e->buckets);
+    e->buckets = b;
+    e->nbuckets = nb;
+    return 0;
+}
+
+/* Stores the current result (or the unmatched marker).  Failure to cache
+ * is not an error: the next scrape evaluates the rule again. */
+static void cache_put(struct jxa_engine *e, size_t rule, const char *key,
+                      size_t klen, uint64_t h, bool matched,
+                      const struct result *r)
+{
+    if (e->nentries >= e->nbuckets && cache_grow(e) < 0)
+        return;
+    struct cache_entry *c = calloc(1, sizeof *c);
+    if (!c)
+        return;
+    size_t sz = klen + 1;
+    if (matched) {
+        sz += e->name.len + 1 + e->help.len + 1 + e->mkey.len + 1;
+        sz += e->lab.len;
+    }
+    c->blob = malloc(sz);
+    if (!c->blob) {
+        free(c);
+        return;
+    }
+    char *p = c->blob;
+    memcpy(p, key, klen);
+    p[klen] = '\0';
+    p += klen + 1;
+    if (matched) {
+        memcpy(p, jxa_buf_str(&e->name), e->name.len + 1);
+        p += e->name.len + 1;
+        memcpy(p, jxa_buf_str(&e->help), e->help.len + 1);
+        p += e->help.len + 1;
+        memcpy(p, jxa_buf_str(&e->mkey), e->mkey.len + 1);
+        p += e->mkey.len + 1;
+        if (e->lab.len)
+            memcpy(p, e->lab.data, e->lab.len);
+        c->type = r->type;
+        c->has_value = r->has_value;
+        c->value = r->value;
+        c->factor = r->factor;
+        c->has_help = r->has_help;
+        c->nlabels = e->nlab;
+    }
+    c->matched = matched;
+    c->hash = h;
+    c->rule = rule;
+    c->klen = klen;
+    c->gen = e->gen;
+    e->touched++;
+    size_t b = h & (e->nbuckets - 1);
+    c->next = e->buckets[b];
+    e->buckets[b] = c;
+    e->nentries++;
+}
+
+/* ---- per-leaf building blocks -------------------------------------------- */
+
+static bool utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k;
+        uint32_t cp;
+        if ((c & 0xE0) == 0xC0) {
+            k = 1;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            k = 2;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            k = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (n - i <= k)
+            return false;
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + j] & 0x3F);
+        }
+        if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) ||
+            (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += k + 1;
+    }
+    return true;
+}
+
+static void build_prefix(struct jxa_engine *e, const struct jxa_leaf *l)
+{
+    struct jxa_buf *b = &e->prefix;
+    jxa_buf_reset(b);
+    jxa_buf_puts(b, l->domain);
+    /* LinkedHashMap.toString() and List.toString() with {} / [] -> <> */
+    jxa_buf_putc(b, '<');
+    for (size_t i = 0; i < l->nprops; i++) {
+        if (i)
+            jxa_buf_puts(b, ", ");
+        jxa_buf_puts(b, l->props[i].key);
+        jxa_buf_putc(b, '=');
+        jxa_buf_puts(b, l->props[i].value);
+    }
+    jxa_buf_puts(b, "><");
+    for (size_t i = 0; i < l->nattr_keys; i++) {
+        if (i)
+            jxa_buf_puts(b, ", ");
+        jxa_buf_puts(b, l->attr_keys[i]);
+    }
+    jxa_buf_putc(b, '>');
+}
+
+static const char *attr_name(struct jxa_engine *e, const struct jxa_leaf *l,
+                             bool snake)
+{
+    if (!snake)
+        return l->attr;
+    if (!e->snake_built) {
+        jxa_buf_reset(&e->snake);
+        jxa_snake_case(l->attr, &e->snake);
+        e->snake_built = true;
+    }
+    return jxa_buf_str(&e->snake);
+}
+
+static struct jxa_buf *subject(struct jxa_engine *e, const struct jxa_leaf *l,
+                               const struct jxa_rule *r)
+{
+    int v = (r->attr_name_snake_case ? 1 : 0) | (r->cache ? 2 : 0);
+    struct jxa_buf *b = &e->subj[v];
+    if (!e->subj_built[v]) {
+        jxa_buf_reset(b);
+        jxa_buf_put(b, e->prefix.data, e->prefix.len);
+        jxa_buf_puts(b, attr_name(e, l, r->attr_name_snake_case));
+        jxa_buf_puts(b, ": ");
+        jxa_buf_puts(b, r->cache ? "<cache>" : (l->text ? l->text : "null"));
+        e->subj_built[v] = true;
+        e->subj_utf_ok[v] = utf8_valid((const unsigned char *)jxa_buf_str(b),
+                                       b->len);
+    }
+    return b;
+}
+
+static void set_err(char *err, size_t errlen, const struct jxa_rule *r,
+                    size_t ri, const char *what, const char *tmpl,
+                    const char *msg)
+{
+    if (!err || !errlen)
+        return;
+    if (r->line > 0)
+        snprintf(err, errlen, "rule at line %d: %s '%s': %s", r->line, what,
+                 tmpl, msg);
+    else
+        snprintf(err, errlen, "rule %zu: %s '%s': %s", ri + 1, what, tmpl,
+                 msg);
+}
+
+/* Matcher.replaceAll(tmpl) after a whole-input match: the template with
+ * its references expanded (appendExpandedReplacement, JDK 17).  Returns 0
+ * or -1 with the Java exception's message in msg. */
+static int substitute(const struct jxa_rule *r, pcre2_match_data *md, int rc,
+                      const char *subj, const char *tmpl, struct jxa_buf *out,
+                      char *msg, size_t msglen)
+{
+    if (!r->re) {
+        /* Java: NullPointerException on the rule's null matcher. */
+        snprintf(msg, msglen, "the rule has no pattern");
+        return -1;
+    }
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    uint32_t ngroups = 0;
+    pcre2_pattern_info(r->re, PCRE2_INFO_CAPTURECOUNT, &ngroups);
+    const char *t = tmpl;
+    while (*t) {
+        if (*t == '\\') {
+            t++;
+            if (!*t) {
+                snprintf(msg, msglen, "character to be escaped is missing");
+                return -1;
+            }
+            jxa_buf_putc(out, *t++);
+            continue;
+        }
+        if (*t != '$') {
+            const char *run = t;
+            while (*t && *t != '\\' && *t != '$')
+                t++;
+            jxa_buf_put(out, run, (size_t)(t - run));
+            continue;
+        }
+        t++;
+        if (!*t) {
+            snprintf(msg, msglen,
+                     "Illegal group reference: group index is missing");
+            return -1;
+        }
+        long ref;
+        if (*t == '{') {
+            t++;
+            const char *n0 = t;
+            while ((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') ||
+                   (*t >= '0' && *t <= '9'))
+                t++;
+            size_t nl = (size_t)(t - n0);
+            if (nl == 0) {
+                snprintf(msg, msglen,
+                         "named capturing group has 0 length name");
+                return -1;
+            }
+            if (*t != '}') {
+                snprintf(msg, msglen,
+                         "named capturing group is missing trailing '}'");
+                return -1;
+            }
+            if (*n0 >= '0' && *n0 <= '9') {
+                snprintf(msg, msglen, "capturing group name {%.*s} starts "
+                         "with digit character", (int)nl, n0);
+                return -1;
+            }
+            char gname[128];
+            int num = -1;
+            if (nl < sizeof gname) {
+                memcpy(gname, n0, nl);
+                gname[nl] = '\0';
+                num = pcre2_substring_number_from_name(r->re,
+                                                       (PCRE2_SPTR)gname);
+            }
+            if (num < 0) {
+                snprintf(msg, msglen, "No group with name {%.*s}", (int)nl,
+                         n0);
+                return -1;
+            }
+            ref = num;
+            t++;
+        } else {
+            if (*t < '0' || *t > '9') {
+                snprintf(msg, msglen, "Illegal group reference");
+                return -1;
+            }
+            ref = *t++ - '0';
+            /* Java: take the next digit only while the longer number still
+             * names an existing group. */
+            while (*t >= '0' && *t <= '9') {
+                long nref = ref * 10 + (*t - '0');
+                if (nref > (long)ngroups)
+                    break;
+                ref = nref;
+                t++;
+            }
+            if (ref > (long)ngroups) {
+                snprintf(msg, msglen, "No group %ld", ref);
+                return -1;
+            }
+        }
+        if (ref < rc && ov[2 * ref] != PCRE2_UNSET)
+            jxa_buf_put(out, subj + ov[2 * ref],
+                        (size_t)(ov[2 * ref + 1] - ov[2 * ref]));
+    }
+    return 0;
+}
+
+static void lower_ascii(struct jxa_buf *b)
+{
+    for (size_t i = 0; i < b->len; i++)
+        b->data[i] = to_lower(b->data[i]);
+}
+
+/* Adds one label pair to the result; name is already safe and lower-cased
+ * as configured.  client_java 1.3 only accepts [a-zA-Z_.][a-zA-Z0-9_.]*
+ * not starting with "__" (it throws, failing the scrape): we turn ':'
+ * into '_' and drop reserved "__" names and repeated names (first wins)
+ * instead - a deliberate difference. */
+static int add_label(struct jxa_engine *e, const char *name, size_t nlen,
+                     const char *value, size_t vlen)
+{
+    size_t noff = e->lab.len;
+    jxa_buf_put(&e->lab, name, nlen);
+    jxa_buf_putc(&e->lab, '\0');
+    if (e->lab.failed)
+        return -1;
+    char *n = e->lab.data + noff;
+    for (size_t i = 0; i < nlen; i++)
+        if (n[i] == ':')
+            n[i] = '_';
+    /* toSafeName collapses "__", but "_:x" becomes "__x" here. */
+    if (nlen >= 2 && n[0] == '_' && n[1] == '_') {
+        jxa_buf_truncate(&e->lab, noff);
+        return 0;
+    }
+    for (size_t i = 0; i < e->nlab; i++) {
+        if (strcmp(e->lab.data + e->lab_off[2 * i], e->lab.data + noff) == 0) {
+            jxa_buf_truncate(&e->lab, noff);
+            return 0;
+        }
+    }
+    size_t voff = e->lab.len;
+    jxa_buf_put(&e->lab, value, vlen);
+    jxa_buf_putc(&e->lab, '\0');
+    if (e->lab.failed)
+        return -1;
+    if (e->nlab == e->cap_lab) {
+        size_t nc = e->cap_lab ? e->cap_lab * 2 : 16;
+        size_t *p = realloc(e->lab_off, nc * 2 * sizeof *p);
+        if (!p)
+            return -1;
+        e->lab_off = p;
+        e->cap_lab = nc;
+    }
+    e->lab_off[2 * e->nlab] = noff;
+    e->lab_off[2 * e->nlab + 1] = voff;
+    e->nlab++;
+    return 0;
+}
+
+static const char *prop_get(const struct jxa_leaf *l, const char *key)
+{
+    for (size_t i = 0; i < l->nprops; i++)
+        if (strcmp(l->props[i].key, key) == 0)
+            return l->props[i].value;
+    return "null";              /* String concatenation of a null */
+}
+
+/* The default HELP text (jmx_exporter 0.17+). */
+static void default_help(struct jxa_buf *b, const struct jxa_leaf *l)
+{
+    jxa_buf_reset(b);
+    if (l->description && strcmp(l->description, l->attr) != 0) {
+        jxa_buf_puts(b, l->description);
+        jxa_buf_putc(b, ' ');
+    }
+    jxa_buf_printf(b, "%s:name=%s,type=%s,attribute=%s", l->domain,
+                   prop_get(l, "name"), prop_get(l, "type"), l->attr);
+}
+
+/* Final name processing shared by default export and named rules:
+ * inferCounterTypeFromName (on the lower-cased name), then client_java's
+ * suffix stripping. */
+static void finish_name(struct jxa_engine *e, struct result *r)
+{
+    if (e->cfg->infer_counter_type_from_name &&
+        ends_with(jxa_buf_str(&e->name), e->name.len, "_total"))
+        r->type = JXA_COUNTER;
+    if (e->name.data) {
+        jxa_strip_reserved_suffixes(e->name.data);
+        e->name.len = strlen(e->name.data);
+    }
+}
+
+/* JmxCollector.defaultExport. */
+static int default_export(struct jxa_engine *e, const struct jxa_leaf *l,
+                          const struct jxa_rule *rule, struct result *r)
+{
+    struct jxa_buf *raw = &e->tmp;
+    jxa_buf_reset(raw);
+    jxa_buf_puts(raw, l->domain);
+    if (l->nprops) {
+        jxa_buf_putc(raw, '_');
+        jxa_buf_puts(raw, l->props[0].value);
+    }
+    for (size_t i = 0; i < l->nattr_keys; i++) {
+        jxa_buf_putc(raw, '_');
+        jxa_buf_puts(raw, l->attr_keys[i]);
+    }
+    jxa_buf_putc(raw, '_');
+    jxa_buf_puts(raw, attr_name(e, l, rule->attr_name_snake_case));
+    jxa_buf_reset(&e->name);
+    jxa_safe_name(jxa_buf_str(raw), &e->name);
+    if (e->cfg->lowercase_output_name)
+        lower_ascii(&e->name);
+    for (size_t i = 1; i < l->nprops; i++) {
+        jxa_buf_reset(&e->tmp2);
+        jxa_safe_name(l->props[i].key, &e->tmp2);
+        if (e->cfg->lowercase_output_label_names)
+            lower_ascii(&e->tmp2);
+        if (add_label(e, jxa_buf_str(&e->tmp2), e->tmp2.len, l->props[i].value,
+                      strlen(l->props[i].value)) < 0)
+            return -1;
+    }
+    default_help(&e->help, l);
+    r->has_help = true;
+    r->type = rule->type;
+    finish_name(e, r);
+    return e->name.failed || e->tmp.failed || e->help.failed ? -1 : 0;
+}
+
+/* Adds the sample for the current result, or drops it like Java does for
+ * values that are neither Number nor Boolean. */
+static int emit(struct jxa_engine *e, const struct jxa_leaf *l,
+                const struct result *r, const char *name, const char *help,
+                const char *mkey, const char *lab, size_t nlab,
+                const size_t *lab_off, struct jxa_mset *out)
+{
+    double v;
+    if (r->has_value)
+        v = r->value * r->factor;
+    else if (l->kind == JXA_V_NUMBER)
+        v = l->num * r->factor;
+    else if (l->kind == JXA_V_BOOL)
+        v = l->num != 0 ? 1.0 : 0.0;    /* valueFactor never applies */
+    else
+        return 0;                       /* "Ignoring unsupported bean" */
+    if (nlab > e->cap_labels) {
+        struct jxa_label *p = realloc(e->labels, nlab * sizeof *p);
+        if (!p)
+            return -1;
+        e->labels = p;
+        e->cap_labels = nlab;
+    }
+    const char *q = lab;
+    for (size_t i = 0; i < nlab; i++) {
+        if (lab_off) {
+            e->labels[i].name = lab + lab_off[2 * i];
+            e->labels[i].value = lab + lab_off[2 * i + 1];
+        } else {                        /* packed: name \0 value \0 ... */
+            e->labels[i].name = q;
+            q += strlen(q) + 1;
+            e->labels[i].value = q;
+            q += strlen(q) + 1;
+        }
+    }
+    return jxa_mset_add_jmx(out, name, r->type, r->has_help ? help : NULL,
+                            e->labels, nlab, v, mkey);
+}
+
+static int emit_cached(struct jxa_engine *e, const struct jxa_leaf *l,
+                       const struct cache_entry *c, struct jxa_mset *out)
+{
+    const char *name = c->blob + strlen(c->blob) + 1;
+    const char *help = name + strlen(name) + 1;
+    const char *mkey = help + strlen(help) + 1;
+    const char *lab = mkey + strlen(mkey) + 1;
+    struct result r = {c->type, c->has_value, c->value, c->factor,
+                       c->has_help};
+    return emit(e, l, &r, name, help, mkey, lab, c->nlabels, NULL, out);
+}
+
+/* The match string up to its last ':' (getObjectNameAndAttribute). */
+static void set_mkey(struct jxa_engine *e, const struct jxa_buf *subj)
+{
+    const char *s = jxa_buf_str(subj);
+    const char *colon = strrchr(s, ':');
+    jxa_buf_reset(&e->mkey);
+    jxa_buf_put(&e->mkey, s, colon ? (size_t)(colon - s) : subj->len);
+}
+
+int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
+                      struct jxa_mset *out, char *err, size_t errlen)
+{
+    const struct jxa_config *cfg = e->cfg;
+    char msg[256];
+    for (int i = 0; i < 4; i++)
+        e->subj_built[i] = false;
+    e->snake_built = false;
+    build_prefix(e, leaf);
+    if (e->prefix.failed)
+        goto oom;
+
+    for (size_t ri = 0; ri < cfg->nrules; ri++) {
+        const struct jxa_rule *rule = &cfg->rules[ri];
+        struct jxa_buf *sb = subject(e, leaf, rule);
+        if (sb->failed)
+            goto oom;
+        const char *subj = jxa_buf_str(sb);
+        size_t slen = sb->len;
+        uint64_t h = 0;
+        if (rule->cache) {
+            h = hash_key(ri, subj, slen);
+            struct cache_entry *c = cache_get(e, ri, subj, slen, h);
+            if (c) {
+                cache_touch(e, c);
+                if (c->matched) {
+                    if (emit_cached(e, leaf, c, out) < 0)
+                        goto oom;
+                    return 0;
+                }
+                continue;       /* cached mismatch: next rule */
+            }
+        }
+
+        int rc = 1;
+        if (rule->re) {
+            int v = (rule->attr_name_snake_case ? 1 : 0) |
+                    (rule->cache ? 2 : 0);
+            if (!e->subj_utf_ok[v])
+                rc = PCRE2_ERROR_NOMATCH;
+            else
+                rc = pcre2_match(rule->re, (PCRE2_SPTR)subj, slen, 0,
+                                 PCRE2_NO_UTF_CHECK, e->md, NULL);
+            if (rc >= 0 && pcre2_get_ovector_pointer(e->md)[1] != slen)
+                rc = PCRE2_ERROR_NOMATCH;       /* matches(): whole input */
+            if (rc == 0)        /* ovector too small: cannot happen */
+                rc = (int)pcre2_get_ovector_count(e->md);
+            if (rc < 0) {
+                if (rule->cache)
+                    cache_put(e, ri, subj, slen, h, false, NULL);
+                continue;
+            }
+        }
+
+        struct result r = {rule->type, false, 0, rule->value_factor, false};
+        jxa_buf_reset(&e->lab);
+        e->nlab = 0;
+
+        if (rule->value && rule->value[0]) {
+            jxa_buf_reset(&e->tmp);
+            if (substitute(rule, e->md, rc, subj, rule->value, &e->tmp, msg,
+                           sizeof msg) < 0) {
+                set_err(err, errlen, rule, ri, "value", rule->value, msg);
+                return -1;
+            }
+            if (e->tmp.failed)
+                goto oom;
+            if (jxa_java_parse_double(jxa_buf_str(&e->tmp), &r.value) < 0)
+                return 0;       /* NumberFormatException: dropped, no
+                                   later rule is tried, not cached */
+            r.has_value = true;
+        }
+
+        if (!rule->name) {
+            if (default_export(e, leaf, rule, &r) < 0)
+                goto oom;
+        } else {
+            jxa_buf_reset(&e->tmp);
+            if (substitute(rule, e->md, rc, subj, rule->name, &e->tmp, msg,
+                           sizeof msg) < 0) {
+                set_err(err, errlen, rule, ri, "name", rule->name, msg);
+                return -1;
+            }
+            jxa_buf_reset(&e->name);
+            jxa_safe_name(jxa_buf_str(&e->tmp), &e->name);
+            if (e->name.len == 0)
+                return 0;       /* empty name: dropped, no fall-through */
+            if (cfg->lowercase_output_name)
+                lower_ascii(&e->name);
+            jxa_buf_reset(&e->help);
+            if (rule->help) {
+                if (substitute(rule, e->md, rc, subj, rule->help, &e->help,
+                               msg, sizeof msg) < 0) {
+                    set_err(err, errlen, rule, ri, "help", rule->help, msg);
+                    return -1;
+                }
+            } else {
+                default_help(&e->help, leaf);
+            }
+            r.has_help = true;
+            for (size_t li = 0; li < rule->nlabels; li++) {
+                const struct jxa_label_tmpl *lt = &rule->labels[li];
+                jxa_buf_reset(&e->tmp);
+                jxa_buf_reset(&e->tmp2);
+                if (substitute(rule, e->md, rc, subj, lt->name, &e->tmp, msg,
+                               sizeof msg) < 0 ||
+                    substitute(rule, e->md, rc, subj, lt->value, &e->tmp2,
+                               msg, sizeof msg) < 0) {
+                    /* Java wraps it: "Matcher '...' unable to use: '<name>'
+                     * value: '<value>'". */
+                    char what[300];
+                    snprintf(what, sizeof what, "labels: unable to use '%s' "
+                             "value", lt->name);
+                    set_err(err, errlen, rule, ri, what, lt->value, msg);
+                    return -1;
+                }
+                /* Label name: toSafeName, then lower-cased; value raw; the
+                 * pair only if both are non-empty. */
+                jxa_buf_reset(&e->tmp3);
+                jxa_safe_name(jxa_buf_str(&e->tmp), &e->tmp3);
+                if (cfg->lowercase_output_label_names)
+                    lower_ascii(&e->tmp3);
+                if (e->tmp3.len && e->tmp2.len &&
+                    add_label(e, jxa_buf_str(&e->tmp3), e->tmp3.len,
+                              jxa_buf_str(&e->tmp2), e->tmp2.len) < 0)
+                    goto oom;
+            }
+            finish_name(e, &r);
+        }
+        set_mkey(e, sb);
+        if (e->name.failed || e->help.failed || e->lab.failed ||
+            e->mkey.failed || e->tmp.failed || e->tmp2.failed ||
+            e->tmp3.failed)
+            goto oom;
+        if (rule->cache)
+            cache_put(e, ri, subj, slen, h, true, &r);
+        if (emit(e, leaf, &r, jxa_buf_str(&e->name), jxa_buf_str(&e->help),
+                 jxa_buf_str(&e->mkey), e->lab.data ? e->lab.data : "",
+                 e->nlab, e->lab_off, out) < 0)
+            goto oom;
+        return 0;
+    }
+    return 0;
+oom:
+    if (err && errlen)
+        snprintf(err, errlen, "out of memory");
+    return -1;
+}

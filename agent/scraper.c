@@ -1,0 +1,299 @@
+/* scraper.c - see scraper.h. */
+#include "scraper.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "jmx.h"
+#include "jni_util.h"
+#include "log.h"
+#include "process.h"
+#include "rules.h"
+
+/* Prometheus' default scrape_timeout is 10 s: answer before it gives up. */
+#define DEFAULT_TIMEOUT_S 8.0
+/* HotSpot needs far more than civetweb's 100 KiB for MXBean getters. */
+#define SCRAPER_STACK (2u << 20)
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond_req = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t cond_done;
+static unsigned long req_gen, done_gen;
+static bool busy, started, stopping, detached;
+static double walk_started;     /* when the walk in progress began */
+static struct jxa_result *latest;
+static _Atomic double timeout_s = DEFAULT_TIMEOUT_S;
+
+static JavaVM *jvm;
+static struct jxa_config *cfg;
+static struct jxa_engine *engine;
+static struct jxa_jmx *jmx;
+static double t_start;
+static double reload_ok, reload_fail;
+static struct timespec failed_mtime;    /* last edit that did not load */
+
+double jxa_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double jxa_scraper_timeout(void)
+{
+    return timeout_s;
+}
+
+static void apply_timeout(const struct jxa_config *c)
+{
+    timeout_s = c->scrape_timeout_seconds > 0 ? (double)c->scrape_timeout_seconds
+                                              : DEFAULT_TIMEOUT_S;
+}
+
+void jxa_result_release(struct jxa_result *r)
+{
+    if (r != NULL && atomic_fetch_sub(&r->refs, 1) == 1) {
+        jxa_mset_free(r->m);
+        free(r);
+    }
+}
+
+/* jmx_exporter reloads when the file changed and keeps the old config when
+ * the new one does not load.  Unlike it, a given bad edit counts one
+ * failure, not one per scrape. */
+static void maybe_reload(void)
+{
+    if (cfg->path == NULL || !jxa_config_changed(cfg))
+        return;
+    struct stat st;
+    if (stat(cfg->path, &st) == 0 && st.st_mtim.tv_sec == failed_mtime.tv_sec &&
+        st.st_mtim.tv_nsec == failed_mtime.tv_nsec)
+        return;
+    char err[512];
+    struct jxa_config *n = NULL;
+    if (jxa_config_load(cfg->path, &n, err, sizeof err) != 0) {
+        reload_fail++;
+        failed_mtime = st.st_mtim;
+        jxa_error("config reload failed, keeping the previous config: %s", err);
+        return;
+    }
+    struct jxa_engine *e = jxa_engine_new(n);
+    if (e == NULL) {
+        reload_fail++;
+        jxa_config_free(n);
+        return;
+    }
+    /* The HTTP settings are read once at start, as jmx_exporter does. */
+    n->http = cfg->http;
+    memset(&cfg->http, 0, sizeof cfg->http);
+    jxa_engine_free(engine);
+    jxa_config_free(cfg);
+    cfg = n;
+    engine = e;
+    jxa_jmx_config_changed(jmx);
+    apply_timeout(cfg);
+    reload_ok++;
+    jxa_info("config reloaded from %s (%zu rules)", cfg->path, cfg->nrules);
+}
+
+static void self_metrics(struct jxa_mset *m, double duration, bool error, size_t cached,
+                         bool ready)
+{
+    jxa_family_add(jxa_mset_family(m, "jmx_scrape_duration_seconds", JXA_GAUGE,
+                                   "Time this JMX scrape took, in seconds.", "seconds"),
+                   "", NULL, 0, duration, 0);
+    jxa_family_add(jxa_mset_family(m, "jmx_scrape_error", JXA_GAUGE,
+                                   "Non-zero if this scrape failed.", NULL),
+                   "", NULL, 0, error ? 1 : 0, 0);
+    jxa_family_add(jxa_mset_family(m, "jmx_scrape_cached_beans", JXA_GAUGE,
+                                   "Number of beans with their matching rule cached", NULL),
+                   "", NULL, 0, (double)cached, 0);
+    jxa_family_add(jxa_mset_family(m, "jmx_config_reload_success", JXA_COUNTER,
+                                   "Number of times configuration have successfully been reloaded.", NULL),
+                   "", NULL, 0, reload_ok, 0);
+    jxa_family_add(jxa_mset_family(m, "jmx_config_reload_failure", JXA_COUNTER,
+                                   "Number of times configuration have failed to be reloaded.", NULL),
+                   "", NULL, 0, reload_fail, 0);
+    struct jxa_label bl[2] = {{"name", "libspark_jmxagent"}, {"version", JXA_VERSION}};
+    jxa_family_add(jxa_mset_family(m, "jmx_exporter_build", JXA_INFO,
+                                   "JMX Exporter build information", NULL),
+                   "", bl, 2, 1, JXA_SAMPLE_INT);
+    jxa_family_add(jxa_mset_family(m, "jmxagent_jmx_ready", JXA_GAUGE,
+                                   "1 once the agent walks JMX; 0 while it waits (startDelaySeconds, "
+                                   "or a container that initialises JMX itself).", NULL),
+                   "", NULL, 0, ready ? 1 : 0, 0);
+}
+
+static struct jxa_result *scrape(JNIEnv *env)
+{
+    double t0 = jxa_now();
+    maybe_reload();
+    struct jxa_result *r = calloc(1, sizeof *r);
+    if (r == NULL || (r->m = jxa_mset_new()) == NULL) {
+        free(r);
+        return NULL;
+    }
+    atomic_init(&r->refs, 1);
+    bool error = false, ready = jxa_jmx_ready(jmx, env, cfg, t0 - t_start);
+    size_t cached = 0;
+    if (ready) {
+        char err[512] = "";
+        jxa_engine_begin(engine);
+        if (jxa_jmx_scrape(jmx, env, cfg, engine, r->m, err, sizeof err) != 0) {
+            error = true;
+            jxa_warn("JMX scrape failed: %s", err);
+        }
+        cached = jxa_engine_end(engine);
+        if (!cfg->exclude_jvm_metrics)
+            jxa_jvm_collect(env, r->m);
+    }
+    if (!cfg->exclude_jvm_metrics)
+        jxa_process_collect(r->m);
+    self_metrics(r->m, jxa_now() - t0, error, cached, ready);
+    size_t dropped = jxa_mset_finish(r->m);
+    if (dropped > 0)
+        jxa_debug("%zu duplicate samples dropped", dropped);
+    r->finished = jxa_now();
+    return r;
+}
+
+static void *scraper_main(void *arg)
+{
+    (void)arg;
+    JNIEnv *env = NULL;
+    JavaVMAttachArgs aa = {JNI_VERSION_10, "jmxagent-scraper", NULL};
+    if ((*jvm)->AttachCurrentThreadAsDaemon(jvm, (void **)&env, &aa) != JNI_OK) {
+        jxa_error("cannot attach the scraper thread to the JVM; exporter disabled");
+        pthread_mutex_lock(&mu);
+        stopping = true;
+        pthread_cond_broadcast(&cond_done);
+        pthread_mutex_unlock(&mu);
+        return NULL;
+    }
+    pthread_setname_np(pthread_self(), "jmxagent-scrape");
+    for (;;) {
+        pthread_mutex_lock(&mu);
+        while (req_gen == done_gen && !stopping)
+            pthread_cond_wait(&cond_req, &mu);
+        if (stopping) {
+            pthread_mutex_unlock(&mu);
+            break;
+        }
+        unsigned long target = req_gen;
+        busy = true;
+        walk_started = jxa_now();
+        pthread_mutex_unlock(&mu);
+
+        struct jxa_result *r = scrape(env);
+
+        pthread_mutex_lock(&mu);
+        if (r != NULL) {
+            struct jxa_result *old = latest;
+            latest = r;
+            jxa_result_release(old);
+        }
+        done_gen = target;
+        busy = false;
+        pthread_cond_broadcast(&cond_done);
+        pthread_mutex_unlock(&mu);
+    }
+    /* Only reached at VMDeath (or attach failure): leave the VM cleanly. */
+    pthread_mutex_lock(&mu);
+    detached = true;
+    pthread_cond_broadcast(&cond_done);
+    pthread_mutex_unlock(&mu);
+    (*jvm)->DetachCurrentThread(jvm);
+    return NULL;
+}
+
+int jxa_scraper_start(JavaVM *vm, struct jxa_config *c)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&cond_done, &ca);
+    pthread_condattr_destroy(&ca);
+
+    jvm = vm;
+    cfg = c;
+    apply_timeout(cfg);
+    engine = jxa_engine_new(cfg);
+    jmx = jxa_jmx_new();
+    if (engine == NULL || jmx == NULL)
+        return -1;
+    t_start = jxa_now();
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, SCRAPER_STACK);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t t;
+    int rc = pthread_create(&t, &attr, scraper_main, NULL);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        jxa_error("cannot start the scraper thread: %s", strerror(rc));
+        return -1;
+    }
+    pthread_mutex_lock(&mu);
+    started = true;
+    pthread_mutex_unlock(&mu);
+    return 0;
+}
+
+static struct timespec deadline(double s)
+{
+    double t = jxa_now() + s;
+    struct timespec ts = {(time_t)t, (long)((t - (double)(time_t)t) * 1e9)};
+    return ts;
+}
+
+struct jxa_result *jxa_scraper_get(double *stale_s)
+{
+    *stale_s = 0;
+    struct timespec until = deadline(timeout_s);
+    pthread_mutex_lock(&mu);
+    if (!started || stopping) {
+        pthread_mutex_unlock(&mu);
+        return NULL;
+    }
+    unsigned long want = ++req_gen;
+    pthread_cond_signal(&cond_req);
+    int rc = 0;
+    /* A walk already overrunning the timeout (a getter that hangs) will not
+     * be done in time for this request either: answer at once with the
+     * last good result instead of making every scrape wait it out. */
+    if (busy && latest != NULL && jxa_now() - walk_started > timeout_s)
+        rc = ETIMEDOUT;
+    while (done_gen < want && !stopping && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&cond_done, &mu, &until);
+    struct jxa_result *r = latest;
+    if (r != NULL) {
+        atomic_fetch_add(&r->refs, 1);
+        if (done_gen < want)
+            *stale_s = jxa_now() - r->finished;
+    }
+    pthread_mutex_unlock(&mu);
+    return r;
+}
+
+bool jxa_scraper_stop(int wait_ms)
+{
+    pthread_mutex_lock(&mu);
+    if (!started) {
+        pthread_mutex_unlock(&mu);
+        return true;
+    }
+    stopping = true;
+    pthread_cond_broadcast(&cond_req);
+    pthread_cond_broadcast(&cond_done);
+    struct timespec until = deadline(wait_ms / 1000.0);
+    int rc = 0;
+    while (!detached && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&cond_done, &mu, &until);
+    bool idle = detached || !busy;
+    pthread_mutex_unlock(&mu);
+    return idle;
+}

@@ -1,0 +1,140 @@
+/* config.h - the YAML config file, loaded into an immutable struct.
+ *
+ * The keys are jmx_exporter's collector keys (1.x names, 0.x aliases), read
+ * with libyaml through one static key table.  Every problem is reported as
+ * ONE line in err: "<file>:<line>: <key>: <what is wrong>; <what to do>".
+ * A config is either loaded whole or not at all: on error nothing is
+ * returned and nothing is half-applied.  Rule patterns are compiled (PCRE2,
+ * JIT when available) at load, so a bad regex is a load error.
+ *
+ * A loaded config is read-only and owned by whoever loaded it; the scraper
+ * thread swaps whole configs on reload. */
+#ifndef JXA_CONFIG_H
+#define JXA_CONFIG_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "objname.h"
+
+/* Metric types.  Rules yield UNKNOWN, GAUGE or COUNTER (jmx_exporter 1.x
+ * treats every other type name as UNKNOWN); the native collectors also use
+ * SUMMARY and INFO. */
+enum jxa_mtype {
+    JXA_UNKNOWN = 0,
+    JXA_GAUGE,
+    JXA_COUNTER,
+    JXA_SUMMARY,
+    JXA_INFO,
+};
+
+struct jxa_label_tmpl {
+    char *name;     /* template, substituted then sanitised */
+    char *value;    /* template, substituted, raw */
+};
+
+struct jxa_rule {
+    char *pattern;          /* NULL: matches everything */
+    pcre2_code *re;         /* "^.*(?:" pattern ").*$", NULL if no pattern */
+    uint32_t ncaptures;     /* capture groups in pattern */
+    char *name;             /* NULL: default export (section 3 of the spec) */
+    char *value;            /* NULL or "": the bean's value */
+    double value_factor;    /* 1.0 */
+    char *help;             /* NULL: default help */
+    struct jxa_label_tmpl *labels;   /* sorted by template name (TreeMap) */
+    size_t nlabels;
+    enum jxa_mtype type;
+    bool attr_name_snake_case;
+    bool cache;
+    int line;               /* line of the rule in the file, for messages */
+};
+
+/* excludeObjectNameAttributes / includeObjectNameAttributes: one entry per
+ * ObjectName key, matched by canonical-name equality. */
+struct jxa_attr_filter {
+    char *canonical;        /* jxa_objname_canonical() of the key */
+    char **attrs;
+    size_t nattrs;
+};
+
+/* httpServer.authentication.basic */
+enum jxa_auth_alg {
+    JXA_AUTH_NONE = 0,
+    JXA_AUTH_PLAINTEXT,
+    JXA_AUTH_SHA1,
+    JXA_AUTH_SHA256,
+    JXA_AUTH_SHA512,
+    JXA_AUTH_PBKDF2_SHA1,
+    JXA_AUTH_PBKDF2_SHA256,
+    JXA_AUTH_PBKDF2_SHA512,
+};
+
+struct jxa_http_config {
+    enum jxa_auth_alg auth;
+    char *username;
+    char *password;         /* plaintext */
+    char *password_hash;    /* lower-case hex, ':' removed */
+    char *salt;
+    int iterations;
+    int key_length;
+    int threads_max;        /* httpServer.threads.maximum, 0 = default */
+};
+
+struct jxa_config {
+    char *path;                     /* file it came from, NULL for strings */
+    struct timespec mtime;          /* of the file when loaded */
+    long long size;                 /* of the file when loaded, bytes */
+
+    int start_delay_seconds;        /* startDelaySeconds */
+    int scrape_timeout_seconds;     /* scrapeTimeoutSeconds, 0 = default */
+    bool lowercase_output_name;
+    bool lowercase_output_label_names;
+    bool infer_counter_type_from_name;
+    bool exclude_jvm_metrics;
+    bool auto_exclude_attributes;   /* autoExcludeObjectNameAttributes, true */
+
+    /* includeObjectNames (alias whitelistObjectNames).  include_all is true
+     * when the key is absent (query everything); an explicit [] includes
+     * nothing. */
+    bool include_all;
+    struct jxa_objname *include;
+    size_t ninclude;
+    struct jxa_objname *exclude;    /* excludeObjectNames / blacklist... */
+    size_t nexclude;
+
+    struct jxa_attr_filter *exclude_attrs;
+    size_t nexclude_attrs;
+    struct jxa_attr_filter *include_attrs;   /* non-empty: allow-list */
+    size_t ninclude_attrs;
+
+    struct jxa_rule *rules;         /* absent key: one rule {} */
+    size_t nrules;
+    bool any_cache;                 /* some rule has cache: true */
+
+    struct jxa_http_config http;    /* read once at start, never reloaded */
+
+    /* username, password or ssl (JMX-client keys of the standalone
+     * exporter) were present: accepted and ignored in-process.  The loader
+     * is pure; the caller may log this. */
+    bool ignored_remote_keys;
+};
+
+/* Loads and validates a file.  Returns 0 and *out, or -1 with one line in
+ * err (errlen >= 256 recommended). */
+int jxa_config_load(const char *path, struct jxa_config **out, char *err,
+                    size_t errlen);
+/* Same for YAML text; `name` stands for the file in messages. */
+int jxa_config_load_string(const char *yaml, size_t len, const char *name,
+                           struct jxa_config **out, char *err, size_t errlen);
+/* The config for "no file": one default rule, everything else default. */
+int jxa_config_default(struct jxa_config **out);
+void jxa_config_free(struct jxa_config *c);
+
+/* Has the file changed on disk since c was loaded (mtime or size)?  Cheap:
+ * one stat(). */
+bool jxa_config_changed(const struct jxa_config *c);
+
+#endif

@@ -1,0 +1,18 @@
+/* http.h - the embedded HTTP server (civetweb): /metrics, /-/healthy and
+ * an index page; nothing else is served (no document root, no CORS).
+ * Handlers never touch the JVM; they get results from the scraper. */
+#ifndef JXA_HTTP_H
+#define JXA_HTTP_H
+
+#include "config.h"
+#include "options.h"
+
+/* Binds host:port (the first free port of a range; 0 = ephemeral) and
+ * starts serving.  Returns the bound port, or -1 with one line in err. */
+int jxa_http_start(const struct jxa_options *o, const struct jxa_http_config *h,
+                   char *err, size_t errlen);
+/* Stops the server within a few ms (wakes civetweb's poll loop with a
+ * loopback connect).  Safe to call when not started. */
+void jxa_http_stop(void);
+
+#endif

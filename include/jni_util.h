@@ -1,0 +1,48 @@
+/* jni_util.h - checked JNI upcalls for the scraper thread.
+ *
+ * Every helper returns with no Java exception pending: an exception is
+ * cleared and reported through the return value (NULL / false / -1), and
+ * the class name of the last one is kept for the log.  That makes the
+ * "check every JNI call" rule structural instead of remembered, which is
+ * what -Xcheck:jni verifies.  Only the scraper thread (attached to the
+ * JVM) may call these.  An OutOfMemoryError or StackOverflowError sets
+ * jxa_jni_fatal so the walk stops early. */
+#ifndef JXA_JNI_UTIL_H
+#define JXA_JNI_UTIL_H
+
+#include <jni.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+extern bool jxa_jni_fatal;
+
+/* Clears a pending exception.  Returns true if there was one. */
+bool jxa_jni_clear(JNIEnv *env);
+
+/* Global ref to a class (FindClass + NewGlobalRef), NULL on failure. */
+jclass jxa_jni_class(JNIEnv *env, const char *name);
+jmethodID jxa_jni_method(JNIEnv *env, jclass c, const char *name, const char *sig);
+jmethodID jxa_jni_static_method(JNIEnv *env, jclass c, const char *name,
+                                const char *sig);
+
+jobject jxa_jni_obj(JNIEnv *env, jobject o, jmethodID m, ...);
+jobject jxa_jni_static_obj(JNIEnv *env, jclass c, jmethodID m, ...);
+/* Numeric/boolean calls: 0 on success with *out set, -1 on exception. */
+int jxa_jni_long(JNIEnv *env, jobject o, jmethodID m, int64_t *out, ...);
+int jxa_jni_int(JNIEnv *env, jobject o, jmethodID m, int32_t *out, ...);
+int jxa_jni_double(JNIEnv *env, jobject o, jmethodID m, double *out, ...);
+int jxa_jni_float(JNIEnv *env, jobject o, jmethodID m, float *out, ...);
+int jxa_jni_bool(JNIEnv *env, jobject o, jmethodID m, bool *out, ...);
+
+/* Appends the string as real UTF-8 (JNI gives modified UTF-8: NUL as C0 80
+ * and supplementary characters as surrogate pairs; those are re-encoded,
+ * an unpaired surrogate becomes U+FFFD).  s NULL appends "null".  Returns
+ * 0, or -1 on a JNI failure. */
+int jxa_jni_str(JNIEnv *env, jstring s, struct jxa_buf *out);
+
+/* Array element with exception check; NULL on failure or null element. */
+jobject jxa_jni_elem(JNIEnv *env, jobjectArray a, jsize i);
+
+#endif

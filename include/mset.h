@@ -1,0 +1,81 @@
+/* mset.h - a scrape's metric families and their exposition.
+ *
+ * Families are keyed by base name (without _total for counters, without
+ * _info for info metrics).  Two producers feed it:
+ *  - the rule engine, through jxa_mset_add_jmx(): jmx_exporter 1.x grouping
+ *    (MatchedRuleToMetricSnapshotsConverter): mixed types in one family
+ *    become UNKNOWN, HELP comes from the first sample, and when two samples
+ *    of a family have equal label sets every sample of that family gets an
+ *    `_objectname` label (the match string up to its last ':').
+ *  - native collectors (self, JVM, process metrics), through jxa_mset_family()
+ *    and jxa_family_add().
+ * jxa_mset_write() renders Prometheus text 0.0.4 or OpenMetrics 1.0.0 as
+ * client_java 1.x does: families sorted by name, samples sorted by labels,
+ * labels sorted by name, values via jxa_prom_double().  Pure C. */
+#ifndef JXA_MSET_H
+#define JXA_MSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "config.h"
+
+struct jxa_mset;
+struct jxa_family;
+
+struct jxa_label {
+    const char *name;
+    const char *value;
+};
+
+enum jxa_format { JXA_FMT_TEXT = 0, JXA_FMT_OPENMETRICS };
+
+struct jxa_mset *jxa_mset_new(void);
+/* Drops all families, keeps allocations for reuse. */
+void jxa_mset_reset(struct jxa_mset *m);
+void jxa_mset_free(struct jxa_mset *m);
+
+/* One sample from the rule engine.  name: final base name (sanitised,
+ * suffix-stripped); help NULL or "" = no HELP line; labels in any order
+ * (copied); match_key: the match string without the ": value" part, used
+ * for the _objectname label on collisions.  Returns 0 or -1 (OOM). */
+int jxa_mset_add_jmx(struct jxa_mset *m, const char *name, enum jxa_mtype type,
+                     const char *help, const struct jxa_label *labels,
+                     size_t nlabels, double value, const char *match_key);
+
+/* A native family, created on first use (same name: same family).  unit
+ * may be NULL; it is printed as "# UNIT" in OpenMetrics only.  A name
+ * clash between producers keeps the first owner (jmx_exporter 1.0.1
+ * answers HTTP 500 "duplicate metric name" instead): for a name the rule
+ * engine already used this returns a sink family that drops its samples,
+ * and jxa_mset_add_jmx() drops samples for a native family's name; both
+ * are counted by jxa_mset_finish(). */
+struct jxa_family *jxa_mset_family(struct jxa_mset *m, const char *name,
+                                   enum jxa_mtype type, const char *help,
+                                   const char *unit);
+/* A sample of a native family.  suffix: "" for the value itself (for a
+ * COUNTER the writer adds _total, for INFO _info), or "_count" / "_sum" /
+ * "" with a quantile label for SUMMARY.  JXA_SAMPLE_INT prints the value as
+ * an integer (Long.toString), as client_java does for counts and info. */
+#define JXA_SAMPLE_INT 1
+int jxa_family_add(struct jxa_family *f, const char *suffix,
+                   const struct jxa_label *labels, size_t nlabels,
+                   double value, int flags);
+
+/* Resolves collisions (see above); call once after the last add.  A sample
+ * that still duplicates another after _objectname is dropped (jmx_exporter
+ * answers HTTP 500 instead).  Returns the number of samples dropped. */
+size_t jxa_mset_finish(struct jxa_mset *m);
+
+/* Appends the exposition to out (after jxa_mset_finish(), which sorts).  names/nnames: the name[] filter of the
+ * request (client_java 1.x semantics: a family is kept when some requested
+ * name starts with its base name); nnames == 0 keeps all.  OpenMetrics ends
+ * with "# EOF\n".  Returns 0 or -1 (OOM). */
+int jxa_mset_write(const struct jxa_mset *m, enum jxa_format fmt,
+                   const char *const *names, size_t nnames,
+                   struct jxa_buf *out);
+
+size_t jxa_mset_nsamples(const struct jxa_mset *m);
+
+#endif

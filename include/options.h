@@ -1,0 +1,41 @@
+/* options.h - the agent option string (everything after '=' in
+ * -agentpath:libspark_jmxagent.so=...).
+ *
+ * Two forms:
+ *   jmx_exporter's:  [host:]port:/path/config.yaml      (port may be a range)
+ *   key=value list:  port=9404,host=127.0.0.1,config=/x.yaml,strict=true
+ * Keys: port (N, 0 = ephemeral, or a range A-B: the first free port is
+ * bound), host, config, log (file, default stderr), log_level
+ * (error|warn|info|debug), strict (true|false), port_file (write the bound
+ * port there), sd_dir (write a Prometheus file_sd target file there, removed
+ * at exit), sd_job (value of the `job` label in it).
+ * When no config is given, the environment variable JMXAGENT_CONFIG is used.
+ * Pure C. */
+#ifndef JXA_OPTIONS_H
+#define JXA_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum jxa_log_level { JXA_LOG_ERROR = 0, JXA_LOG_WARN, JXA_LOG_INFO, JXA_LOG_DEBUG };
+
+struct jxa_options {
+    char *host;             /* NULL: 0.0.0.0, as the Java agent */
+    int port_lo, port_hi;   /* port_lo == port_hi for one port; 0 = ephemeral */
+    char *config;           /* NULL: no file, default rules */
+    char *log;              /* NULL: stderr */
+    enum jxa_log_level log_level;
+    bool strict;
+    char *port_file;
+    char *sd_dir;
+    char *sd_job;
+};
+
+/* Parses s (NULL or empty is an error: a port is required).  Returns 0, or
+ * -1 with one line in err naming the option and what to do.  On error *o is
+ * left zeroed. */
+int jxa_options_parse(const char *s, struct jxa_options *o, char *err,
+                      size_t errlen);
+void jxa_options_free(struct jxa_options *o);
+
+#endif

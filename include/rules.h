@@ -1,0 +1,74 @@
+/* rules.h - the rule engine: one leaf value of one MBean attribute in,
+ * zero or one sample out, with jmx_exporter 1.x semantics
+ * (reference/jmx_exporter.md sections 2-5):
+ *   match string   domain<k1=v1, k2=v2><attrKey1, attrKey2>attr: value
+ *   first matching rule wins; a rule without pattern matches everything;
+ *   substitution of $n / ${name} / \x in name, value, help, label names and
+ *   values; default naming, toSafeName, snake case, lower-casing, 1.x
+ *   suffix stripping (_total, _created, _bucket, _info); valueFactor;
+ *   per-rule cache (cache: true) keyed by the match string with "<cache>"
+ *   in place of the value (jmx_exporter 1.0.x MatchedRulesCache).
+ * Owns its PCRE2 match data and caches: single-threaded (the scraper).
+ * Pure C. */
+#ifndef JXA_RULES_H
+#define JXA_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "mset.h"
+#include "objname.h"
+
+enum jxa_vkind { JXA_V_NUMBER = 0, JXA_V_BOOL, JXA_V_STRING };
+
+/* One leaf value as the JMX walk produces it. */
+struct jxa_leaf {
+    const char *domain;
+    const struct jxa_prop *props;   /* bean props, then tabular index props */
+    size_t nprops;
+    const char *const *attr_keys;   /* enclosing composite/tabular attrs */
+    size_t nattr_keys;
+    const char *attr;               /* leaf attribute name, as in the bean */
+    const char *description;        /* may be NULL */
+    enum jxa_vkind kind;
+    double num;                     /* NUMBER: doubleValue(); BOOL: 1 or 0 */
+    const char *text;               /* String.valueOf(value) as Java prints
+                                       it: the match-string value.  Standard
+                                       UTF-8 (not JNI's modified UTF-8):
+                                       invalid text matches no pattern */
+};
+
+struct jxa_engine;
+
+/* The engine keeps a pointer to cfg; cfg must outlive it. */
+struct jxa_engine *jxa_engine_new(const struct jxa_config *cfg);
+void jxa_engine_free(struct jxa_engine *e);
+
+/* Brackets one scrape: begin marks cache entries unseen, end evicts the
+ * ones not touched and returns jmx_scrape_cached_beans for this scrape. */
+void jxa_engine_begin(struct jxa_engine *e);
+size_t jxa_engine_end(struct jxa_engine *e);
+
+/* Applies the rules to one leaf and adds the sample, if any, to out.
+ * Label names are made valid for client_java 1.3 instead of failing the
+ * scrape as 1.0.1 does: ':' becomes '_', names starting with "__" are
+ * dropped, and of two labels with the same name the first is kept.
+ * Returns 0 (sample added or leaf dropped by the rules), or -1 on a scrape
+ * error (a substitution that Java would throw on, e.g. "$9" with two
+ * groups or a bare "$" in help); err then holds one line.  As in
+ * jmx_exporter, the caller abandons the rest of the scrape on -1 and keeps
+ * what was recorded. */
+int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
+                      struct jxa_mset *out, char *err, size_t errlen);
+
+/* Helpers, exposed for tests: */
+/* toSafeName: runs of [^a-zA-Z0-9:_] and '_' become one '_'; a leading
+ * digit gets '_' prepended. */
+void jxa_safe_name(const char *s, struct jxa_buf *out);
+/* toSnakeAndLowerCase (ASCII case rules; non-ASCII copied). */
+void jxa_snake_case(const char *s, struct jxa_buf *out);
+/* client_java 1.x sanitizeMetricName suffix stripping, in place. */
+void jxa_strip_reserved_suffixes(char *name);
+
+#endif

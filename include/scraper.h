@@ -1,0 +1,47 @@
+/* scraper.h - the one JVM-attached thread that walks JMX, and the hand-off
+ * between it and the HTTP threads.
+ *
+ * Debian's civetweb runs its workers on 100 KiB stacks, which HotSpot
+ * refuses to attach (design.md 2.1), so no HTTP thread ever calls JNI: a
+ * handler asks for a fresh result and waits, with a timeout, for the
+ * scraper to publish one.  Requests that arrive during a walk are served
+ * by the next walk (a burst of scrapers costs at most two walks).  A walk
+ * that exceeds the timeout leaves the handler with the last good result. */
+#ifndef JXA_SCRAPER_H
+#define JXA_SCRAPER_H
+
+#include <jni.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "config.h"
+#include "mset.h"
+
+/* A published scrape: immutable once published, shared by reference. */
+struct jxa_result {
+    atomic_int refs;
+    struct jxa_mset *m;
+    double finished;        /* CLOCK_MONOTONIC seconds */
+};
+
+/* Takes ownership of cfg (the startup config; may be reloaded from
+ * cfg->path).  Starts the thread attached as a daemon, so it never keeps
+ * the JVM alive.  Returns 0 or -1. */
+int jxa_scraper_start(JavaVM *vm, struct jxa_config *cfg);
+
+/* From any thread: a fresh result, or after timeout_s the last good one
+ * (*stale_s = its age), or NULL when there is none yet or the agent stops.
+ * Release it with jxa_result_release. */
+struct jxa_result *jxa_scraper_get(double *stale_s);
+void jxa_result_release(struct jxa_result *r);
+
+/* At VMDeath: stop taking requests, wake everyone, wait at most wait_ms
+ * for a walk in progress.  Returns true if the scraper is idle. */
+bool jxa_scraper_stop(int wait_ms);
+
+/* The scraper's config-derived request timeout (scrapeTimeoutSeconds). */
+double jxa_scraper_timeout(void);
+
+double jxa_now(void);
+
+#endif
