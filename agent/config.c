@@ -1261,6 +1261,67 @@ static long class_intersection(const char *p)
     return -1;
 }
 
+/* Do the parentheses of p balance without ever closing more than they
+ * opened?  Only then is "(?:p)" the same sub-expression inside
+ * "^.*(?:p).*$" (an unbalanced "a)|(b" splices into the wrapper's top
+ * level instead). */
+static bool parens_balanced(const char *p)
+{
+    int depth = 0, cls = 0;
+    bool quoted = false;
+    for (const char *s = p; *s; s++) {
+        if (quoted) {
+            if (s[0] == '\\' && s[1] == 'E')
+                quoted = false, s++;
+        } else if (*s == '\\') {
+            if (s[1] == 'Q')
+                quoted = true;
+            if (s[1] != '\0')
+                s++;
+        } else if (cls > 0) {
+            if (*s == '[')
+                cls++;
+            else if (*s == ']')
+                cls--;
+        } else if (*s == '[') {
+            cls = 1;
+            if (s[1] == '^')
+                s++;
+            if (s[1] == ']')
+                s++;
+        } else if (*s == '(') {
+            depth++;
+        } else if (*s == ')' && --depth < 0) {
+            return false;
+        }
+    }
+    return depth == 0 && !quoted;
+}
+
+/* Most rules miss most attributes, and "^.*(?:P).*$" pays for the leading
+ * ".*" on every miss.  If the wrapped pattern matches, P matches starting
+ * somewhere in the subject, so an unanchored search for "(?:P)" that fails
+ * proves the miss, several times faster.  Only a miss is taken from the
+ * probe; a hit still runs the real pattern for its captures. */
+static void compile_probe(struct jxa_rule *r, pcre2_compile_context *cc)
+{
+    if (!parens_balanced(r->pattern))
+        return;
+    size_t n = strlen(r->pattern);
+    char *src = malloc(n + 5);
+    if (src == NULL)
+        return;
+    memcpy(src, "(?:", 3);
+    memcpy(src + 3, r->pattern, n);
+    memcpy(src + 3 + n, ")", 2);
+    int ec;
+    PCRE2_SIZE eo;
+    r->probe = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &eo, cc);
+    free(src);
+    if (r->probe != NULL)
+        (void)pcre2_jit_compile(r->probe, PCRE2_JIT_COMPLETE);
+}
+
 static int compile_rule(struct ctx *c, struct jxa_rule *r, const char *path,
                         int line)
 {
@@ -1284,6 +1345,8 @@ static int compile_rule(struct ctx *c, struct jxa_rule *r, const char *path,
     PCRE2_SIZE eo;
     r->re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
                           &ec, &eo, cc);
+    if (r->re != NULL)
+        compile_probe(r, cc);
     pcre2_compile_context_free(cc);
     free(src);
     if (r->re == NULL) {
@@ -1903,6 +1966,7 @@ void jxa_config_free(struct jxa_config *c)
         struct jxa_rule *r = &c->rules[i];
         free(r->pattern);
         pcre2_code_free(r->re);
+        pcre2_code_free(r->probe);
         free(r->name);
         free(r->value);
         free(r->help);

@@ -787,6 +787,10 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
                     (rule->cache ? 2 : 0);
             if (!e->subj_utf_ok[v])
                 rc = PCRE2_ERROR_NOMATCH;
+            else if (rule->probe != NULL &&
+                     pcre2_match(rule->probe, (PCRE2_SPTR)subj, slen, 0,
+                                 PCRE2_NO_UTF_CHECK, e->md, NULL) == PCRE2_ERROR_NOMATCH)
+                rc = PCRE2_ERROR_NOMATCH;       /* proven miss (config.c) */
             else
                 rc = pcre2_match(rule->re, (PCRE2_SPTR)subj, slen, 0,
                                  PCRE2_NO_UTF_CHECK, e->md, NULL);

@@ -39,6 +39,9 @@ struct jxa_label_tmpl {
 struct jxa_rule {
     char *pattern;          /* NULL: matches everything */
     pcre2_code *re;         /* "^.*(?:" pattern ").*$", NULL if no pattern */
+    pcre2_code *probe;      /* "(?:" pattern ")", searched unanchored: a
+                               cheap necessary condition for re (see
+                               config.c), NULL when it cannot be used */
     uint32_t ncaptures;     /* capture groups in pattern */
     char *name;             /* NULL: default export (section 3 of the spec) */
     char *value;            /* NULL or "": the bean's value */
