@@ -13,6 +13,7 @@
  * one line "<file>:<line>: <key>: <what>; <what to do>".  We are stricter
  * than 1.0.1 on purpose in a few places, each marked "Stricter:". */
 #include "config.h"
+#include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1111,6 +1112,21 @@ static int set_include_attrs(struct ctx *c, const struct ckey *k,
  * (UNTYPED -> UNKNOWN); 0.x's Collector.Type.valueOf refused anything not
  * in the enum.  We accept the four 1.x names in any case and the other 0.x
  * enum names (as UNKNOWN, 1.x's treatment), and refuse the rest. */
+/* The line of key `name` in mapping m (errors point at the offending
+ * line, not at the start of its rule), or dflt. */
+static int key_line(struct ctx *c, yaml_node_t *m, const char *name, int dflt)
+{
+    if (m == NULL || m->type != YAML_MAPPING_NODE)
+        return dflt;
+    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+        if (k != NULL && k->type == YAML_SCALAR_NODE &&
+            strcmp((const char *)k->data.scalar.value, name) == 0)
+            return line_of(k);
+    }
+    return dflt;
+}
+
 static int set_type(struct ctx *c, const struct ckey *k, const char *path,
                     yaml_node_t *v, void *base)
 {
@@ -1122,27 +1138,32 @@ static int set_type(struct ctx *c, const struct ckey *k, const char *path,
     resolve(v, &y);
     if (y.k == Y_NULL)
         return 0;               /* (String) null: 1.x's default UNKNOWN */
-    static const char *const unknown[] = {
+    /* jmx_exporter 1.x: exactly COUNTER and GAUGE are special, every other
+     * string is UNKNOWN (untyped).  Drop-in means the same here; a name
+     * jmx_exporter 0.x did not know (lower case "gauge", typos) is most
+     * likely a mistake, so it gets a warning line. */
+    static const char *const known_unknown[] = {
         "UNTYPED", "UNKNOWN", "SUMMARY", "HISTOGRAM", "INFO", "STATE_SET",
         "GAUGE_HISTOGRAM",
     };
     if (y.k == Y_STR) {
-        if (strcasecmp(y.s, "COUNTER") == 0) {
+        if (strcmp(y.s, "COUNTER") == 0) {
             *dst = JXA_COUNTER;
             return 0;
         }
-        if (strcasecmp(y.s, "GAUGE") == 0) {
+        if (strcmp(y.s, "GAUGE") == 0) {
             *dst = JXA_GAUGE;
             return 0;
         }
-        for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
-            if (strcasecmp(y.s, unknown[i]) == 0)
+        for (size_t i = 0; i < sizeof known_unknown / sizeof known_unknown[0]; i++)
+            if (strcmp(y.s, known_unknown[i]) == 0)
                 return 0;
+        jxa_warn("%s:%d: %s: metric type \"%.40s\" is not COUNTER or GAUGE: exported "
+                 "untyped, as jmx_exporter 1.x does; write COUNTER, GAUGE or UNTYPED",
+                 c->file, line_of(v), path, y.s);
+        return 0;
     }
     char d[96];
-    if (y.k == Y_STR)
-        return fail(c, line_of(v), path, "unknown metric type \"%.40s\"; use "
-                    "COUNTER, GAUGE or UNTYPED", y.s);
     return fail(c, line_of(v), path, "must be a metric type name, got %s; "
                 "use COUNTER, GAUGE or UNTYPED", describe(v, d, sizeof d));
 }
@@ -1395,7 +1416,7 @@ static int load_rule(struct ctx *c, yaml_node_t *v, size_t idx,
     if (r->pattern != NULL) {
         char pp[80];
         snprintf(pp, sizeof pp, "%spattern", prefix);
-        return compile_rule(c, r, pp, r->line);
+        return compile_rule(c, r, pp, key_line(c, v, "pattern", r->line));
     }
     return 0;
 }

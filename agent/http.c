@@ -116,7 +116,7 @@ static bool authorized(struct mg_connection *c)
     }
     if (!ok)
         send_simple(c, 401, "text/plain; charset=utf-8", "Unauthorized\n",
-                    "WWW-Authenticate", "Basic realm=\"/\"");
+                    "WWW-Authenticate", "Basic realm=\"/\", charset=\"UTF-8\"");
     return ok;
 }
 
@@ -266,7 +266,8 @@ out:
 static int h_healthy(struct mg_connection *c, void *cbdata)
 {
     (void)cbdata;
-    if (method_ok(c))
+    /* Behind the same authentication as /metrics, as in jmx_exporter. */
+    if (method_ok(c) && authorized(c))
         send_simple(c, 200, "text/plain; charset=utf-8", "Exporter is healthy.\n", NULL, NULL);
     return 1;
 }
@@ -274,7 +275,7 @@ static int h_healthy(struct mg_connection *c, void *cbdata)
 static int h_index(struct mg_connection *c, void *cbdata)
 {
     (void)cbdata;
-    if (method_ok(c))
+    if (method_ok(c) && authorized(c))
         send_simple(c, 200, "text/html; charset=utf-8", index_html, NULL, NULL);
     return 1;
 }

@@ -63,22 +63,23 @@ void jxa_result_release(struct jxa_result *r)
 }
 
 /* jmx_exporter reloads when the file changed and keeps the old config when
- * the new one does not load.  Unlike it, a given bad edit counts one
- * failure, not one per scrape. */
+ * the new one does not load.  A failed reload leaves the file "changed", so
+ * every scrape tries again and counts one more failure, as jmx_exporter
+ * does; the error line is logged once per edit, not once per scrape. */
 static void maybe_reload(void)
 {
     if (cfg->path == NULL || !jxa_config_changed(cfg))
         return;
-    struct stat st;
-    if (stat(cfg->path, &st) == 0 && st.st_mtim.tv_sec == failed_mtime.tv_sec &&
-        st.st_mtim.tv_nsec == failed_mtime.tv_nsec)
-        return;
+    struct stat st = {0};
+    bool same_edit = stat(cfg->path, &st) == 0 && st.st_mtim.tv_sec == failed_mtime.tv_sec &&
+                     st.st_mtim.tv_nsec == failed_mtime.tv_nsec;
     char err[512];
     struct jxa_config *n = NULL;
     if (jxa_config_load(cfg->path, &n, err, sizeof err) != 0) {
         reload_fail++;
+        if (!same_edit)
+            jxa_error("config reload failed, keeping the previous config: %s", err);
         failed_mtime = st.st_mtim;
-        jxa_error("config reload failed, keeping the previous config: %s", err);
         return;
     }
     struct jxa_engine *e = jxa_engine_new(n);
