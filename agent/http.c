@@ -30,7 +30,21 @@
 static struct mg_context *ctx;
 static int bound_port;
 static char bound_host[64];
+/* The HTTP settings are read once at start (jmx_exporter does the same);
+ * the server keeps its own copy because a config reload frees the config
+ * they came from. */
+static struct jxa_http_config auth_copy;
 static const struct jxa_http_config *auth;
+
+static void copy_http(const struct jxa_http_config *h)
+{
+    auth_copy = *h;
+    auth_copy.username = h->username ? strdup(h->username) : NULL;
+    auth_copy.password = h->password ? strdup(h->password) : NULL;
+    auth_copy.password_hash = h->password_hash ? strdup(h->password_hash) : NULL;
+    auth_copy.salt = h->salt ? strdup(h->salt) : NULL;
+    auth = &auth_copy;
+}
 
 static const char index_html[] =
     "<html>\n<head><title>libspark_jmxagent</title></head>\n<body>\n"
@@ -384,7 +398,8 @@ static struct mg_context *try_start(const char *host, int port, char *err, size_
 int jxa_http_start(const struct jxa_options *o, const struct jxa_http_config *h,
                    char *err, size_t errlen)
 {
-    auth = h;
+    if (h != NULL)
+        copy_http(h);
     char host[INET_ADDRSTRLEN];
     if (resolve_host(o->host ? o->host : "0.0.0.0", host, sizeof host, err, errlen) != 0)
         return -1;

@@ -198,8 +198,13 @@ class Jvm:
         fd, self.log_path = tempfile.mkstemp(prefix=f"{self.name}-{self.port}-",
                                              suffix=".log", dir=LOGS)
         self._log = os.fdopen(fd, "wb")
+        env = None
+        if self.agent == "ours" and os.environ.get("IT_JVM_PRELOAD"):
+            # A sanitizer build of ours needs its runtime first in the JVM
+            # (and only there, not in pytest or promtool).
+            env = dict(os.environ, LD_PRELOAD=os.environ["IT_JVM_PRELOAD"])
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT, cwd=ROOT,
+                                     stderr=subprocess.STDOUT, cwd=ROOT, env=env,
                                      start_new_session=True)
         if self.wait_ready:
             self.wait_for_line("READY", START_TIMEOUT)
