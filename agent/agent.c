@@ -19,6 +19,7 @@
 
 #include "agent.h"
 #include "config.h"
+#include "gc.h"
 #include "http.h"
 #include "log.h"
 #include "options.h"
@@ -123,6 +124,19 @@ static void JNICALL on_vm_init(jvmtiEnv *jv, JNIEnv *env, jthread thread)
         start_scraper(vm);
 }
 
+/* Inside the GC safepoint on the VM thread: see gc.h for what is allowed. */
+static void JNICALL on_gc_start(jvmtiEnv *jv)
+{
+    (void)jv;
+    jxa_gc_start();
+}
+
+static void JNICALL on_gc_finish(jvmtiEnv *jv)
+{
+    (void)jv;
+    jxa_gc_finish();
+}
+
 static void JNICALL on_vm_death(jvmtiEnv *jv, JNIEnv *env)
 {
     (void)jv;
@@ -205,9 +219,20 @@ static jint start(JavaVM *vm, const char *options, bool live)
     memset(&cb, 0, sizeof cb);
     cb.VMInit = on_vm_init;
     cb.VMDeath = on_vm_death;
+    cb.GarbageCollectionStart = on_gc_start;
+    cb.GarbageCollectionFinish = on_gc_finish;
     if ((*jvmti)->SetEventCallbacks(jvmti, &cb, sizeof cb) != JVMTI_ERROR_NONE ||
         (*jvmti)->SetEventNotificationMode(jvmti, JVMTI_ENABLE, JVMTI_EVENT_VM_DEATH, NULL) != JVMTI_ERROR_NONE)
         jxa_warn("cannot register VMDeath; the exporter stops with the process");
+    /* An "always" capability (jvmtiManageCapabilities.cpp): available in
+     * the live phase too, and it disables no optimisation. */
+    jvmtiCapabilities caps;
+    memset(&caps, 0, sizeof caps);
+    caps.can_generate_garbage_collection_events = 1;
+    if ((*jvmti)->AddCapabilities(jvmti, &caps) == JVMTI_ERROR_NONE &&
+        (*jvmti)->SetEventNotificationMode(jvmti, JVMTI_ENABLE, JVMTI_EVENT_GARBAGE_COLLECTION_START, NULL) == JVMTI_ERROR_NONE &&
+        (*jvmti)->SetEventNotificationMode(jvmti, JVMTI_ENABLE, JVMTI_EVENT_GARBAGE_COLLECTION_FINISH, NULL) == JVMTI_ERROR_NONE)
+        jxa_gc_enable();
     if (live)
         start_scraper(vm);   /* no VMInit comes in the live phase */
     else

@@ -8,6 +8,7 @@
 #include "mset.h"
 
 #include <stdint.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -317,15 +318,15 @@ int jxa_family_add(struct jxa_family *f, const char *suffix,
 
 /* Sort context: qsort_r is GNU; the comparator needs the arena. */
 static int cmp_strarr(const struct jxa_mset *m, const struct msample *a,
-                      const struct msample *b, bool values, bool skip_q)
+                      const struct msample *b, bool values, const char *skip)
 {
     uint32_t i = 0, j = 0;
     for (;;) {
-        while (skip_q && i < a->nlabels &&
-               strcmp(S(m, m->labels[a->labels + i].name), "quantile") == 0)
+        while (skip && i < a->nlabels &&
+               strcmp(S(m, m->labels[a->labels + i].name), skip) == 0)
             i++;
-        while (skip_q && j < b->nlabels &&
-               strcmp(S(m, m->labels[b->labels + j].name), "quantile") == 0)
+        while (skip && j < b->nlabels &&
+               strcmp(S(m, m->labels[b->labels + j].name), skip) == 0)
             j++;
         if (i >= a->nlabels)
             return j >= b->nlabels ? 0 : -1;
@@ -344,10 +345,10 @@ static int cmp_strarr(const struct jxa_mset *m, const struct msample *a,
 
 /* client_java Labels.compareTo: all names first, then all values. */
 static int cmp_labels(const struct jxa_mset *m, const struct msample *a,
-                      const struct msample *b, bool skip_q)
+                      const struct msample *b, const char *skip)
 {
-    int c = cmp_strarr(m, a, b, false, skip_q);
-    return c ? c : cmp_strarr(m, a, b, true, skip_q);
+    int c = cmp_strarr(m, a, b, false, skip);
+    return c ? c : cmp_strarr(m, a, b, true, skip);
 }
 
 static const char *label_value(const struct jxa_mset *m,
@@ -359,11 +360,27 @@ static const char *label_value(const struct jxa_mset *m,
     return NULL;
 }
 
-/* Within a summary data point: quantiles (ascending), _count, _sum. */
+/* The label that tells the samples of one summary or histogram data point
+ * apart; written last, ordered by value. */
+static const char *point_label(enum jxa_mtype t)
+{
+    return t == JXA_SUMMARY ? "quantile" : t == JXA_HISTOGRAM ? "le" : NULL;
+}
+
+static bool point_value(const char *s, double *out)
+{
+    if (s != NULL && strcmp(s, "+Inf") == 0) {
+        *out = INFINITY;
+        return true;
+    }
+    return s != NULL && jxa_java_parse_double(s, out) == 0;
+}
+
+/* Within a data point: quantiles or buckets (ascending), _count, _sum. */
 static int suffix_rank(const struct jxa_mset *m, const struct msample *s)
 {
     const char *suf = S(m, s->suffix);
-    if (!suf)
+    if (!suf || strcmp(suf, "_bucket") == 0)
         return 0;
     if (strcmp(suf, "_count") == 0)
         return 1;
@@ -377,19 +394,17 @@ static int cmp_samples(const void *pa, const void *pb, void *ctx)
     const struct jxa_family *f = ctx;
     const struct jxa_mset *m = f->m;
     const struct msample *a = pa, *b = pb;
-    bool summary = f->type == JXA_SUMMARY && !f->jmx;
-    int c = cmp_labels(m, a, b, summary);
+    const char *pl = f->jmx ? NULL : point_label(f->type);
+    int c = cmp_labels(m, a, b, pl);
     if (c)
         return c;
-    if (summary) {
+    if (pl != NULL) {
         int ra = suffix_rank(m, a), rb = suffix_rank(m, b);
         if (ra != rb)
             return ra < rb ? -1 : 1;
-        const char *qa = label_value(m, a, "quantile");
-        const char *qb = label_value(m, b, "quantile");
         double x, y;
-        if (qa && qb && jxa_java_parse_double(qa, &x) == 0 &&
-            jxa_java_parse_double(qb, &y) == 0 && x != y)
+        if (point_value(label_value(m, a, pl), &x) && point_value(label_value(m, b, pl), &y) &&
+            x != y)
             return x < y ? -1 : 1;     /* not strtod: locale-independent */
     }
     return a->seq < b->seq ? -1 : a->seq > b->seq;
@@ -538,12 +553,13 @@ static void write_sample(struct jxa_buf *o, const struct jxa_mset *m,
         jxa_buf_puts(o, "_info");
     else if (s->suffix != NOSTR)
         jxa_buf_puts(o, S(m, s->suffix));
-    /* The summary's quantile label comes after the sorted labels. */
+    /* A summary's quantile / a histogram's le comes after the sorted labels. */
+    const char *pl = point_label(type);
     const struct mlabel *q = NULL;
     bool any = false;
     for (uint32_t i = 0; i < s->nlabels; i++) {
         const struct mlabel *l = &m->labels[s->labels + i];
-        if (type == JXA_SUMMARY && strcmp(S(m, l->name), "quantile") == 0) {
+        if (pl != NULL && strcmp(S(m, l->name), pl) == 0) {
             q = l;
             continue;
         }
@@ -557,7 +573,8 @@ static void write_sample(struct jxa_buf *o, const struct jxa_mset *m,
     if (q) {
         jxa_buf_putc(o, any ? ',' : '{');
         any = true;
-        jxa_buf_puts(o, "quantile=\"");
+        jxa_buf_puts(o, pl);
+        jxa_buf_puts(o, "=\"");
         put_label_value(o, S(m, q->value));
         jxa_buf_putc(o, '"');
     }
@@ -579,6 +596,7 @@ static const char *type_name(enum jxa_mtype t, bool om)
     case JXA_GAUGE: return "gauge";
     case JXA_COUNTER: return "counter";
     case JXA_SUMMARY: return "summary";
+    case JXA_HISTOGRAM: return "histogram";
     case JXA_INFO: return om ? "info" : "gauge";
     default: return om ? "unknown" : "untyped";
     }

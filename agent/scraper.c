@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "gc.h"
 #include "jmx.h"
 #include "jni_util.h"
 #include "log.h"
@@ -152,8 +153,10 @@ static struct jxa_result *scrape(JNIEnv *env)
         if (!cfg->exclude_jvm_metrics)
             jxa_jvm_collect(env, r->m);
     }
-    if (!cfg->exclude_jvm_metrics)
+    if (!cfg->exclude_jvm_metrics) {
         jxa_process_collect(r->m);
+        jxa_gc_collect(r->m);
+    }
     self_metrics(r->m, jxa_now() - t0, error, cached, ready);
     size_t dropped = jxa_mset_finish(r->m);
     if (dropped > 0)

@@ -29,6 +29,7 @@ enum jxa_mtype {
     JXA_COUNTER,
     JXA_SUMMARY,
     JXA_INFO,
+    JXA_HISTOGRAM,
 };
 
 struct jxa_label_tmpl {

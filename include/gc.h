@@ -1,0 +1,22 @@
+/* gc.h - stop-the-world GC pauses as a histogram, from JVMTI
+ * GarbageCollectionStart/Finish (design.md 4.1): posted on the VM thread
+ * at the safepoint for G1, Parallel, Serial, ZGC and Shenandoah; counts
+ * equal -Xlog:gc's pauses; time-to-safepoint is not included.
+ *
+ * jxa_gc_start/jxa_gc_finish run inside the GC safepoint: a clock read and
+ * relaxed atomics only, no locks, no malloc, no JNI, no logging.
+ * jxa_gc_collect runs on the scraper thread.  Pure C. */
+#ifndef JXA_GC_H
+#define JXA_GC_H
+
+#include "mset.h"
+
+void jxa_gc_start(void);
+void jxa_gc_finish(void);
+/* Adds jvm_gc_pause_seconds (histogram), if any pause was seen or events
+ * are on. */
+void jxa_gc_collect(struct jxa_mset *m);
+/* Events are registered: export the family even before the first GC. */
+void jxa_gc_enable(void);
+
+#endif
