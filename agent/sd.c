@@ -99,11 +99,11 @@ int jxa_sd_register(const char *dir, const char *job, const char *host, int port
     jxa_buf_puts(&b, ",\"pid\":");
     json_str(&b, pid);
     if (exec_id) {
-        jxa_buf_puts(&b, ",\"executor_id\":");
+        jxa_buf_puts(&b, ",\"spark_executor_id\":");
         json_str(&b, exec_id);
     }
     if (app_id) {
-        jxa_buf_puts(&b, ",\"app_id\":");
+        jxa_buf_puts(&b, ",\"spark_app_id\":");
         json_str(&b, app_id);
     }
     jxa_buf_puts(&b, "}}]\n");

@@ -50,7 +50,9 @@ LIVE_PREFIXES = (
 # a pool was used), not on the agent.  Presence and values are not compared.
 OPTIONAL_PATTERNS = (
     r".*lastgcinfo.*",                       # GarbageCollector LastGcInfo
-    r"jvm_memory_pool_allocated_bytes.*",    # only after a GC notification
+    r"jvm_memory_pool_allocated_bytes.*",    # the jar's, only after a GC notification;
+                                             # ours has none (README: it needs a Java
+                                             # NotificationListener)
 )
 
 
