@@ -57,8 +57,17 @@ bool jxa_agent_class_initialized(JNIEnv *env, const char *signature)
 {
     jint n = 0;
     jclass *classes = NULL;
-    if (jvmti == NULL || (*jvmti)->GetLoadedClasses(jvmti, &n, &classes) != JVMTI_ERROR_NONE)
+    /* GetLoadedClasses returns one local ref per class, all at once; a frame
+     * of HotSpot's MaxJNILocalCapacity (65536) keeps -Xcheck:jni quiet for
+     * any realistic number of classes. */
+    if (jvmti == NULL || (*env)->PushLocalFrame(env, 65536) != 0) {
+        (*env)->ExceptionClear(env);
         return false;
+    }
+    if ((*jvmti)->GetLoadedClasses(jvmti, &n, &classes) != JVMTI_ERROR_NONE) {
+        (*env)->PopLocalFrame(env, NULL);
+        return false;
+    }
     bool found = false;
     for (jint i = 0; i < n; i++) {
         char *sig = NULL;
@@ -73,6 +82,7 @@ bool jxa_agent_class_initialized(JNIEnv *env, const char *signature)
         (*env)->DeleteLocalRef(env, classes[i]);
     }
     (*jvmti)->Deallocate(jvmti, (unsigned char *)classes);
+    (*env)->PopLocalFrame(env, NULL);
     return found;
 }
 
@@ -80,8 +90,15 @@ int jxa_agent_thread_states(JNIEnv *env, double counts[7])
 {
     jint n = 0;
     jthread *threads = NULL;
-    if (jvmti == NULL || (*jvmti)->GetAllThreads(jvmti, &n, &threads) != JVMTI_ERROR_NONE)
+    /* One local ref per thread, all at once (see above). */
+    if (jvmti == NULL || (*env)->PushLocalFrame(env, 65536) != 0) {
+        (*env)->ExceptionClear(env);
         return -1;
+    }
+    if ((*jvmti)->GetAllThreads(jvmti, &n, &threads) != JVMTI_ERROR_NONE) {
+        (*env)->PopLocalFrame(env, NULL);
+        return -1;
+    }
     for (jint i = 0; i < n; i++) {
         jint st = 0;
         int k = 6;
@@ -100,6 +117,7 @@ int jxa_agent_thread_states(JNIEnv *env, double counts[7])
         (*env)->DeleteLocalRef(env, threads[i]);
     }
     (*jvmti)->Deallocate(jvmti, (unsigned char *)threads);
+    (*env)->PopLocalFrame(env, NULL);
     return 0;
 }
 

@@ -161,7 +161,8 @@ class Jvm:
 
     def __init__(self, agent: str, config: str | None = None, *, port: int | None = None,
                  options: str | None = None, fixture_args=None, jvm_opts=None,
-                 wait_ready: bool = True, wait_http: bool = True, name: str | None = None):
+                 wait_ready: bool = True, wait_http: bool = True, name: str | None = None,
+                 main: str = "Fixture"):
         if agent not in ("jar", "ours"):
             raise ValueError(agent)
         self.agent = agent
@@ -174,6 +175,7 @@ class Jvm:
         self.wait_ready = wait_ready
         self.wait_http = wait_http
         self.name = name or agent
+        self.main = main          # another class of fixtures/ (Quiet, Hang)
         self.auth = config_scrape_auth(config) if config else None   # "user:pass"
         self.proc = None
         self.log_path = None
@@ -190,7 +192,7 @@ class Jvm:
             arg = self.options or f"127.0.0.1:{self.port}:{self.config}"
             agent = f"-agentpath:{OURS}={arg}"
         return [JAVA, *JVM_OPTS, *self.jvm_opts, agent, "-cp", compile_fixture(),
-                "Fixture", *self.fixture_args]
+                self.main, *self.fixture_args]
 
     def start(self) -> "Jvm":
         cmd = self.command()
