@@ -64,6 +64,8 @@ struct jxa_engine {
     struct jxa_buf subj[4];     /* [snake | cache << 1] match strings */
     bool subj_built[4];
     bool subj_utf_ok[4];
+    bool subj_hashed[4];
+    uint64_t subj_hash[4];      /* FNV-1a of subj[v], for the rule cache */
     struct jxa_buf snake;       /* snake-cased attr */
     bool snake_built;
 
@@ -247,11 +249,23 @@ size_t jxa_engine_end(struct jxa_engine *e)
 
 /* ---- cache -------------------------------------------------------------- */
 
-static uint64_t hash_key(size_t rule, const char *s, size_t n)
+static uint64_t hash_str(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ull ^ (rule * 0x9e3779b97f4a7c15ull);
+    uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+/* The per-rule cache key of jmx_exporter 1.0.x is (rule, match string):
+ * hash the string once per leaf and mix in the rule index, instead of
+ * rehashing the same string for each of a hundred cached rules. */
+static uint64_t hash_key(size_t rule, uint64_t subj_hash)
+{
+    uint64_t h = subj_hash ^ ((uint64_t)(rule + 1) * 0x9e3779b97f4a7c15ull);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
     return h;
 }
 
@@ -753,7 +767,7 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
     const struct jxa_config *cfg = e->cfg;
     char msg[256];
     for (int i = 0; i < 4; i++)
-        e->subj_built[i] = false;
+        e->subj_built[i] = e->subj_hashed[i] = false;
     e->snake_built = false;
     build_prefix(e, leaf);
     if (e->prefix.failed)
@@ -768,7 +782,12 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
         size_t slen = sb->len;
         uint64_t h = 0;
         if (rule->cache) {
-            h = hash_key(ri, subj, slen);
+            int v = (rule->attr_name_snake_case ? 1 : 0) | 2;
+            if (!e->subj_hashed[v]) {
+                e->subj_hash[v] = hash_str(subj, slen);
+                e->subj_hashed[v] = true;
+            }
+            h = hash_key(ri, e->subj_hash[v]);
             struct cache_entry *c = cache_get(e, ri, subj, slen, h);
             if (c) {
                 cache_touch(e, c);

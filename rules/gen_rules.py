@@ -522,6 +522,13 @@ def render_rule(role, r):
         out.append("    valueFactor: %r" % r["factor"])
     if r.get("value"):
         out.append("    value: '%s'" % r["value"])
+    # A pattern that stops at the attribute name cannot see the value, so
+    # jmx_exporter's per-rule cache (which matches against "<cache>" instead
+    # of the value) is exact for it, and turns ~120 regex runs per attribute
+    # into hash look-ups on every scrape after the first.  Patterns that
+    # read the value (a String state as a label) are left uncached.
+    if ": " not in pat.split("><>")[-1]:
+        out.append("    cache: true")
     out.append("    labels:")
     for k in sorted(labels):
         out.append("      %s: '%s'" % (k, _esc(labels[k])))
