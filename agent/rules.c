@@ -30,11 +30,21 @@
 #include "buf.h"
 #include "javafmt.h"
 
-/* A matched (or unmatched) rule result, as the cache keeps it. */
+/* What the cached rules say about one leaf.  jmx_exporter 1.0.x keeps one
+ * entry per (cached rule, match string with "<cache>"), mismatches
+ * included: ~100 entries per attribute with a Spark rule file.  Cached
+ * rules see only "<cache>" for the value, so their verdicts depend on the
+ * leaf alone, and one entry per leaf says them all: every cached rule
+ * below known_until misses, and `first` (if set) is the first one that
+ * matches, with its frozen result.  Output and order semantics are those
+ * of the per-rule cache. */
+#define NO_RULE ((size_t)-1)
+
 struct cache_entry {
     struct cache_entry *next;
     uint64_t hash;
-    size_t rule;
+    size_t first;               /* first matching cached rule, or NO_RULE */
+    size_t known_until;         /* cached rules < this: known misses */
     size_t klen;                /* strlen of the key at the start of blob */
     uint32_t gen;               /* scrape that last touched it */
     bool matched;
@@ -64,8 +74,6 @@ struct jxa_engine {
     struct jxa_buf subj[4];     /* [snake | cache << 1] match strings */
     bool subj_built[4];
     bool subj_utf_ok[4];
-    bool subj_hashed[4];
-    uint64_t subj_hash[4];      /* FNV-1a of subj[v], for the rule cache */
     struct jxa_buf snake;       /* snake-cased attr */
     bool snake_built;
 
@@ -79,7 +87,7 @@ struct jxa_engine {
     struct cache_entry **buckets;
     size_t nbuckets, nentries;
     uint32_t gen;
-    size_t touched;
+    size_t *cached_before;      /* [i]: cached rules with index < i */
 };
 
 /* ---- helpers exposed for tests ----------------------------------------- */
@@ -179,10 +187,15 @@ struct jxa_engine *jxa_engine_new(const struct jxa_config *cfg)
             maxcap = c;
     }
     e->md = pcre2_match_data_create(maxcap + 1, NULL);
-    if (!e->md) {
+    e->cached_before = calloc(cfg->nrules + 1, sizeof *e->cached_before);
+    if (!e->md || !e->cached_before) {
+        pcre2_match_data_free(e->md);
+        free(e->cached_before);
         free(e);
         return NULL;
     }
+    for (size_t i = 0; i < cfg->nrules; i++)
+        e->cached_before[i + 1] = e->cached_before[i] + (cfg->rules[i].cache ? 1 : 0);
     return e;
 }
 
@@ -219,18 +232,22 @@ void jxa_engine_free(struct jxa_engine *e)
         }
     }
     free(e->buckets);
+    free(e->cached_before);
     free(e);
 }
 
 void jxa_engine_begin(struct jxa_engine *e)
 {
     e->gen++;
-    e->touched = 0;
 }
 
 /* MatchedRulesCache.evictStaleEntries: entries not seen this scrape go. */
+/* Evicts leaves not seen this scrape and returns jmx_scrape_cached_beans as
+ * jmx_exporter 1.0.x counts it: the (rule, match string) entries touched,
+ * i.e. per leaf its known misses plus its match. */
 size_t jxa_engine_end(struct jxa_engine *e)
 {
+    size_t touched = 0;
     for (size_t i = 0; i < e->nbuckets; i++) {
         struct cache_entry **pp = &e->buckets[i];
         while (*pp) {
@@ -240,11 +257,12 @@ size_t jxa_engine_end(struct jxa_engine *e)
                 entry_free(c);
                 e->nentries--;
             } else {
+                touched += e->cached_before[c->known_until] + (c->first != NO_RULE ? 1 : 0);
                 pp = &c->next;
             }
         }
     }
-    return e->touched;
+    return touched;
 }
 
 /* ---- cache -------------------------------------------------------------- */
@@ -257,37 +275,16 @@ static uint64_t hash_str(const char *s, size_t n)
     return h;
 }
 
-/* The per-rule cache key of jmx_exporter 1.0.x is (rule, match string):
- * hash the string once per leaf and mix in the rule index, instead of
- * rehashing the same string for each of a hundred cached rules. */
-static uint64_t hash_key(size_t rule, uint64_t subj_hash)
-{
-    uint64_t h = subj_hash ^ ((uint64_t)(rule + 1) * 0x9e3779b97f4a7c15ull);
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
-}
-
-static struct cache_entry *cache_get(struct jxa_engine *e, size_t rule,
-                                     const char *key, size_t n, uint64_t h)
+static struct cache_entry *cache_get(struct jxa_engine *e, const char *key, size_t n,
+                                     uint64_t h)
 {
     if (!e->nbuckets)
         return NULL;
     for (struct cache_entry *c = e->buckets[h & (e->nbuckets - 1)]; c;
          c = c->next)
-        if (c->hash == h && c->rule == rule && c->klen == n &&
-            memcmp(c->blob, key, n) == 0)
+        if (c->hash == h && c->klen == n && memcmp(c->blob, key, n) == 0)
             return c;
     return NULL;
-}
-
-static void cache_touch(struct jxa_engine *e, struct cache_entry *c)
-{
-    if (c->gen != e->gen) {
-        c->gen = e->gen;
-        e->touched++;
-    }
 }
 
 static int cache_grow(struct jxa_engine *e)
@@ -311,57 +308,63 @@ static int cache_grow(struct jxa_engine *e)
     return 0;
 }
 
-/* Stores the current result (or the unmatched marker).  Failure to cache
- * is not an error: the next scrape evaluates the rule again. */
-static void cache_put(struct jxa_engine *e, size_t rule, const char *key,
-                      size_t klen, uint64_t h, bool matched,
-                      const struct result *r)
+/* Records for the leaf (key) that cached rule `rule` missed (matched false)
+ * or matched with the result being built.  Failure to cache is not an
+ * error: the next scrape evaluates the rule again. */
+static struct cache_entry *memo_store(struct jxa_engine *e, struct cache_entry *c,
+                                      const char *key, size_t klen, uint64_t h,
+                                      size_t rule, bool matched, const struct result *r)
 {
-    if (e->nentries >= e->nbuckets && cache_grow(e) < 0)
-        return;
-    struct cache_entry *c = calloc(1, sizeof *c);
-    if (!c)
-        return;
-    size_t sz = klen + 1;
-    if (matched) {
-        sz += e->name.len + 1 + e->help.len + 1 + e->mkey.len + 1;
-        sz += e->lab.len;
+    if (c == NULL) {
+        if (e->nentries >= e->nbuckets && cache_grow(e) < 0)
+            return NULL;
+        c = calloc(1, sizeof *c);
+        if (!c || !(c->blob = malloc(klen + 1))) {
+            free(c);
+            return NULL;
+        }
+        memcpy(c->blob, key, klen);
+        c->blob[klen] = '\0';
+        c->hash = h;
+        c->klen = klen;
+        c->first = NO_RULE;
+        c->gen = e->gen;
+        size_t b = h & (e->nbuckets - 1);
+        c->next = e->buckets[b];
+        e->buckets[b] = c;
+        e->nentries++;
     }
-    c->blob = malloc(sz);
-    if (!c->blob) {
-        free(c);
-        return;
+    if (!matched) {
+        c->known_until = rule + 1;
+        return c;
     }
-    char *p = c->blob;
-    memcpy(p, key, klen);
-    p[klen] = '\0';
+    size_t sz = klen + 1 + e->name.len + 1 + e->help.len + 1 + e->mkey.len + 1 + e->lab.len;
+    char *blob = malloc(sz);
+    if (!blob)
+        return c;       /* stays "unknown" from here: evaluated again */
+    char *p = blob;
+    memcpy(p, c->blob, klen + 1);
     p += klen + 1;
-    if (matched) {
-        memcpy(p, jxa_buf_str(&e->name), e->name.len + 1);
-        p += e->name.len + 1;
-        memcpy(p, jxa_buf_str(&e->help), e->help.len + 1);
-        p += e->help.len + 1;
-        memcpy(p, jxa_buf_str(&e->mkey), e->mkey.len + 1);
-        p += e->mkey.len + 1;
-        if (e->lab.len)
-            memcpy(p, e->lab.data, e->lab.len);
-        c->type = r->type;
-        c->has_value = r->has_value;
-        c->value = r->value;
-        c->factor = r->factor;
-        c->has_help = r->has_help;
-        c->nlabels = e->nlab;
-    }
-    c->matched = matched;
-    c->hash = h;
-    c->rule = rule;
-    c->klen = klen;
-    c->gen = e->gen;
-    e->touched++;
-    size_t b = h & (e->nbuckets - 1);
-    c->next = e->buckets[b];
-    e->buckets[b] = c;
-    e->nentries++;
+    memcpy(p, jxa_buf_str(&e->name), e->name.len + 1);
+    p += e->name.len + 1;
+    memcpy(p, jxa_buf_str(&e->help), e->help.len + 1);
+    p += e->help.len + 1;
+    memcpy(p, jxa_buf_str(&e->mkey), e->mkey.len + 1);
+    p += e->mkey.len + 1;
+    if (e->lab.len)
+        memcpy(p, e->lab.data, e->lab.len);
+    free(c->blob);
+    c->blob = blob;
+    c->type = r->type;
+    c->has_value = r->has_value;
+    c->value = r->value;
+    c->factor = r->factor;
+    c->has_help = r->has_help;
+    c->nlabels = e->nlab;
+    c->matched = true;
+    c->first = rule;
+    c->known_until = rule;
+    return c;
 }
 
 /* ---- per-leaf building blocks -------------------------------------------- */
@@ -767,11 +770,17 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
     const struct jxa_config *cfg = e->cfg;
     char msg[256];
     for (int i = 0; i < 4; i++)
-        e->subj_built[i] = e->subj_hashed[i] = false;
+        e->subj_built[i] = false;
     e->snake_built = false;
     build_prefix(e, leaf);
     if (e->prefix.failed)
         goto oom;
+    struct cache_entry *memo = NULL;    /* the leaf's cache entry */
+    bool memo_looked = false;
+    const char *mk = NULL;              /* its key: the "<cache>" match
+                                           string without snake case */
+    size_t mkl = 0;
+    uint64_t mh = 0;
 
     for (size_t ri = 0; ri < cfg->nrules; ri++) {
         const struct jxa_rule *rule = &cfg->rules[ri];
@@ -780,23 +789,28 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
             goto oom;
         const char *subj = jxa_buf_str(sb);
         size_t slen = sb->len;
-        uint64_t h = 0;
         if (rule->cache) {
-            int v = (rule->attr_name_snake_case ? 1 : 0) | 2;
-            if (!e->subj_hashed[v]) {
-                e->subj_hash[v] = hash_str(subj, slen);
-                e->subj_hashed[v] = true;
+            if (!memo_looked) {
+                static const struct jxa_rule plain_cached = {.cache = true};
+                struct jxa_buf *kb = subject(e, leaf, &plain_cached);
+                if (kb->failed)
+                    goto oom;
+                mk = jxa_buf_str(kb);
+                mkl = kb->len;
+                mh = hash_str(mk, mkl);
+                memo = cache_get(e, mk, mkl, mh);
+                if (memo)
+                    memo->gen = e->gen;
+                memo_looked = true;
             }
-            h = hash_key(ri, e->subj_hash[v]);
-            struct cache_entry *c = cache_get(e, ri, subj, slen, h);
-            if (c) {
-                cache_touch(e, c);
-                if (c->matched) {
-                    if (emit_cached(e, leaf, c, out) < 0)
+            if (memo) {
+                if (memo->first == ri) {
+                    if (emit_cached(e, leaf, memo, out) < 0)
                         goto oom;
                     return 0;
                 }
-                continue;       /* cached mismatch: next rule */
+                if (ri < memo->known_until)
+                    continue;   /* cached mismatch: next rule */
             }
         }
 
@@ -819,7 +833,7 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
                 rc = (int)pcre2_get_ovector_count(e->md);
             if (rc < 0) {
                 if (rule->cache)
-                    cache_put(e, ri, subj, slen, h, false, NULL);
+                    memo = memo_store(e, memo, mk, mkl, mh, ri, false, NULL);
                 continue;
             }
         }
@@ -905,7 +919,7 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
             e->tmp3.failed)
             goto oom;
         if (rule->cache)
-            cache_put(e, ri, subj, slen, h, true, &r);
+            memo = memo_store(e, memo, mk, mkl, mh, ri, true, &r);
         if (emit(e, leaf, &r, jxa_buf_str(&e->name), jxa_buf_str(&e->help),
                  jxa_buf_str(&e->mkey), e->lab.data ? e->lab.data : "",
                  e->nlab, e->lab_off, out) < 0)
