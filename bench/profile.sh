@@ -14,10 +14,11 @@ CP=build/bench/classes:$J/metrics-core-4.2.15.jar:$J/metrics-jmx-4.2.15.jar:$J/m
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P=$(port); C=$(port)
 out=build/bench/profile; mkdir -p $out
+cp build/libspark_jmxagent.so $out/libspark_jmxagent.so    # immune to a rebuild meanwhile
 args=(--set "$set_" --ctl-port "$C")
 [ "$set_" = spark ] && args+=(--samples "$samples")
 java -XX:+UseG1GC -Xmx1g -XX:+PreserveFramePointer -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit \
-  -agentpath:$PWD/build/bench/libspark_jmxagent.so=127.0.0.1:$P:$config \
+  -agentpath:$PWD/$out/libspark_jmxagent.so=127.0.0.1:$P:$config \
   -cp "$CP" BenchFixture "${args[@]}" >$out/fixture.out 2>$out/fixture.err &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
