@@ -521,34 +521,42 @@ static void process_number(struct walk *w, jobject v, const char *attr, const ch
 {
     JNIEnv *env = w->env;
     struct jxa_jmx *j = w->j;
-    double d;
-    if (jxa_jni_double(env, v, j->m_double_value, &d) != 0)
-        return;
     char num[JXA_NUMBUF];
+    double d;
     jxa_buf_reset(&w->text);
-    if ((*env)->IsInstanceOf(env, v, j->c_integer) || (*env)->IsInstanceOf(env, v, j->c_long) ||
+    /* One upcall per value where the box allows it: for the integral boxes
+     * longValue() gives the digits, and their doubleValue() is the same
+     * (double) conversion of that long. */
+    if ((*env)->IsInstanceOf(env, v, j->c_long) || (*env)->IsInstanceOf(env, v, j->c_integer) ||
         (*env)->IsInstanceOf(env, v, j->c_short) || (*env)->IsInstanceOf(env, v, j->c_byte) ||
-        (*env)->IsInstanceOf(env, v, j->c_atomic_int) ||
-        (*env)->IsInstanceOf(env, v, j->c_atomic_long)) {
+        (*env)->IsInstanceOf(env, v, j->c_atomic_long) ||
+        (*env)->IsInstanceOf(env, v, j->c_atomic_int)) {
         int64_t l;
         if (jxa_jni_long(env, v, j->m_long_value, &l) != 0)
             return;
+        d = (double)l;
         jxa_buf_put(&w->text, num, jxa_java_long(num, l));
-    } else if ((*env)->IsInstanceOf(env, v, j->c_double)) {
-        jxa_buf_put(&w->text, num, jxa_java_double(num, d));
     } else if ((*env)->IsInstanceOf(env, v, j->c_float)) {
         float f;
         if (jxa_jni_float(env, v, j->m_float_value, &f) != 0)
             return;
+        d = (double)f;      /* Float.doubleValue() is this widening */
         jxa_buf_put(&w->text, num, jxa_java_float(num, f));
     } else {
-        jstring s = jxa_jni_obj(env, v, j->m_to_string);
-        if (s == NULL)
+        if (jxa_jni_double(env, v, j->m_double_value, &d) != 0)
             return;
-        int rc = jxa_jni_str(env, s, &w->text);
-        (*env)->DeleteLocalRef(env, s);
-        if (rc != 0)
-            return;
+        if ((*env)->IsInstanceOf(env, v, j->c_double)) {
+            jxa_buf_put(&w->text, num, jxa_java_double(num, d));
+        } else {
+            /* BigInteger, BigDecimal, custom Numbers: their own toString(). */
+            jstring s = jxa_jni_obj(env, v, j->m_to_string);
+            if (s == NULL)
+                return;
+            int rc = jxa_jni_str(env, s, &w->text);
+            (*env)->DeleteLocalRef(env, s);
+            if (rc != 0)
+                return;
+        }
     }
     record(w, attr, desc, JXA_V_NUMBER, d);
 }

@@ -55,6 +55,10 @@ struct jxa_mset {
     size_t dropped;
     bool oom;
     struct jxa_family sink;
+    /* Families sorted by name, made once by jxa_mset_finish: every request
+     * renders the same published set, so it is not sorted per request. */
+    struct jxa_family **order;
+    size_t norder;
 };
 
 static const char *S(const struct jxa_mset *m, size_t off)
@@ -99,6 +103,7 @@ void jxa_mset_reset(struct jxa_mset *m)
     m->seq = 0;
     m->dropped = 0;
     m->oom = false;
+    m->norder = 0;
 }
 
 void jxa_mset_free(struct jxa_mset *m)
@@ -113,6 +118,7 @@ void jxa_mset_free(struct jxa_mset *m)
     }
     free(m->fams);
     free(m->hash);
+    free(m->order);
     free(m);
 }
 
@@ -473,18 +479,30 @@ static int add_objectname(struct jxa_family *f)
     return 0;
 }
 
+static int cmp_fam(const void *a, const void *b, void *ctx);
+
 size_t jxa_mset_finish(struct jxa_mset *m)
 {
     size_t dropped = m->dropped;
     for (size_t i = 0; i < m->nfams; i++) {
         struct jxa_family *f = m->fams[i];
-        if (f->jmx && sort_and_dedupe(f, false) > 0) {
+        if (f->jmx) {
+            if (sort_and_dedupe(f, false) == 0)
+                continue;       /* sorted, and nothing to drop */
             if (add_objectname(f) < 0)
                 m->oom = true;
         }
         dropped += sort_and_dedupe(f, true);
     }
     m->dropped = 0;
+    free(m->order);
+    m->order = m->nfams ? malloc(m->nfams * sizeof *m->order) : NULL;
+    m->norder = 0;
+    if (m->order != NULL) {
+        memcpy(m->order, m->fams, m->nfams * sizeof *m->order);
+        qsort_r(m->order, m->nfams, sizeof *m->order, cmp_fam, m);
+        m->norder = m->nfams;
+    }
     return dropped;
 }
 
@@ -621,9 +639,11 @@ int jxa_mset_write(const struct jxa_mset *m, enum jxa_format fmt,
                    struct jxa_buf *out)
 {
     bool om = fmt == JXA_FMT_OPENMETRICS;
-    struct jxa_family **sorted = NULL;
-    if (m->nfams) {
-        sorted = malloc(m->nfams * sizeof *sorted);
+    struct jxa_family **sorted = NULL, **own = NULL;
+    if (m->norder == m->nfams) {
+        sorted = m->order;      /* jxa_mset_finish sorted them */
+    } else if (m->nfams) {
+        sorted = own = malloc(m->nfams * sizeof *sorted);
         if (!sorted)
             return -1;
         memcpy(sorted, m->fams, m->nfams * sizeof *sorted);
@@ -668,6 +688,6 @@ int jxa_mset_write(const struct jxa_mset *m, enum jxa_format fmt,
     }
     if (om)
         jxa_buf_puts(out, "# EOF\n");
-    free(sorted);
+    free(own);
     return out->failed || m->oom ? -1 : 0;
 }
