@@ -63,8 +63,7 @@ struct jxa_jmx {
     jclass c_mf, c_mbs, c_on, c_mbi, c_mbai, c_attr, c_set, c_coll, c_list,
         c_number, c_boolean, c_string, c_date, c_cd, c_ct, c_td, c_tt,
         c_optional, c_enum, c_integer, c_long, c_short, c_byte, c_double,
-        c_float, c_atomic_int, c_atomic_long, c_object, c_class, c_desc,
-        c_system;
+        c_float, c_atomic_int, c_atomic_long, c_object, c_class, c_desc;
     jmethodID m_get_pmbs, m_query_names, m_get_mbean_info, m_get_attributes,
         m_get_attribute, m_on_canonical, m_on_domain, m_on_kpls,
         m_mbi_attrs, m_mbi_descriptor, m_desc_field, m_mbai_readable,
@@ -73,7 +72,7 @@ struct jxa_jmx {
         m_float_value, m_bool_value, m_date_time, m_cd_type, m_cd_get,
         m_cd_values, m_ct_keyset, m_type_desc, m_td_type, m_td_values,
         m_tt_index, m_tt_row, m_opt_present, m_opt_get, m_to_string,
-        m_get_class, m_is_array, m_get_property;
+        m_get_class, m_is_array;
     jfieldID f_platform_server;
 
     struct bean **table;
@@ -218,20 +217,17 @@ static bool init_classes(struct jxa_jmx *j, JNIEnv *env)
         CLS(c_atomic_long, "java/util/concurrent/atomic/AtomicLong") &&
         CLS(c_object, "java/lang/Object") &&
         CLS(c_class, "java/lang/Class") &&
-        CLS(c_desc, "javax/management/Descriptor") &&
-        CLS(c_system, "java/lang/System");
+        CLS(c_desc, "javax/management/Descriptor");
     if (!ok)
         return false;
     j->m_get_pmbs = jxa_jni_static_method(env, j->c_mf, "getPlatformMBeanServer",
                                           "()Ljavax/management/MBeanServer;");
-    j->m_get_property = jxa_jni_static_method(env, j->c_system, "getProperty",
-                                              "(Ljava/lang/String;)Ljava/lang/String;");
     /* ManagementFactory.platformMBeanServer is private; JNI does no access
      * checks.  Present in JDK 8-25; missing means "unknown". */
     j->f_platform_server = (*env)->GetStaticFieldID(env, j->c_mf, "platformMBeanServer",
                                                     "Ljavax/management/MBeanServer;");
     jxa_jni_clear(env);
-    ok = j->m_get_pmbs && j->m_get_property &&
+    ok = j->m_get_pmbs &&
         MID(m_query_names, c_mbs, "queryNames",
             "(Ljavax/management/ObjectName;Ljavax/management/QueryExp;)Ljava/util/Set;") &&
         MID(m_get_mbean_info, c_mbs, "getMBeanInfo",
@@ -314,23 +310,11 @@ size_t jxa_jmx_nbeans(const struct jxa_jmx *j)
 
 /* ------------------------------------------------------------ readiness */
 
-static bool property_set(struct jxa_jmx *j, JNIEnv *env, const char *name,
-                         const char *contains)
+static bool property_set(JNIEnv *env, const char *name, const char *contains)
 {
-    jstring key = (*env)->NewStringUTF(env, name);
-    if (key == NULL || jxa_jni_clear(env))
-        return false;
-    jstring v = jxa_jni_static_obj(env, j->c_system, j->m_get_property, key);
-    (*env)->DeleteLocalRef(env, key);
-    if (v == NULL)
-        return false;
-    bool r = true;
-    if (contains != NULL) {
-        struct jxa_buf b = {0};
-        r = jxa_jni_str(env, v, &b) == 0 && strstr(jxa_buf_str(&b), contains) != NULL;
-        jxa_buf_free(&b);
-    }
-    (*env)->DeleteLocalRef(env, v);
+    char *v = jxa_jni_sysprop(env, name);
+    bool r = v != NULL && (contains == NULL || strstr(v, contains) != NULL);
+    free(v);
     return r;
 }
 
@@ -364,9 +348,9 @@ bool jxa_jmx_ready(struct jxa_jmx *j, JNIEnv *env, const struct jxa_config *cfg,
         }
     }
     if (!go) {
-        bool container = property_set(j, env, "java.util.logging.manager", NULL) ||
-                         property_set(j, env, "javax.management.builder.initial", NULL) ||
-                         property_set(j, env, "sun.java.command", "jboss-modules");
+        bool container = property_set(env, "java.util.logging.manager", NULL) ||
+                         property_set(env, "javax.management.builder.initial", NULL) ||
+                         property_set(env, "sun.java.command", "jboss-modules");
         if (!container)
             go = true;
         else if (jxa_agent_class_initialized(env, "Ljava/util/logging/LogManager;"))
@@ -414,16 +398,6 @@ struct walk {
     size_t errlen;
     bool failed;                    /* a rule raised a scrape error */
 };
-
-static char *jstr_dup(JNIEnv *env, jstring s)
-{
-    struct jxa_buf b = {0};
-    if (jxa_jni_str(env, s, &b) != 0) {
-        jxa_buf_free(&b);
-        return NULL;
-    }
-    return jxa_buf_steal(&b);
-}
 
 static jobjectArray to_array(struct walk *w, jobject coll)
 {
@@ -569,7 +543,7 @@ static void process_composite(struct walk *w, jobject cd, const char *attr, int 
     if (type == NULL)
         return;
     jstring jdesc = jxa_jni_obj(env, type, j->m_type_desc);
-    char *desc = jdesc ? jstr_dup(env, jdesc) : NULL;
+    char *desc = jdesc ? jxa_jni_strdup(env, jdesc) : NULL;
     jobject keyset = jxa_jni_obj(env, type, j->m_ct_keyset);
     jobjectArray keys = keyset ? to_array(w, keyset) : NULL;
     /* values() iterates in ascending key order, like keySet() (a TreeSet):
@@ -583,7 +557,7 @@ static void process_composite(struct walk *w, jobject cd, const char *attr, int 
             for (jsize i = 0; i < n && !w->failed && !jxa_jni_fatal; i++) {
                 jstring k = jxa_jni_elem(env, keys, i);
                 jobject v = jxa_jni_elem(env, vals, i);
-                char *key = k ? jstr_dup(env, k) : NULL;
+                char *key = k ? jxa_jni_strdup(env, k) : NULL;
                 if (key != NULL)
                     process_value(w, v, key, desc, depth + 1);
                 free(key);
@@ -603,10 +577,7 @@ static char *obj_to_string(struct walk *w, jobject o)
 {
     if (o == NULL)
         return strdup("null");
-    jstring s = jxa_jni_obj(w->env, o, w->j->m_to_string);
-    char *r = s ? jstr_dup(w->env, s) : NULL;
-    if (s) (*w->env)->DeleteLocalRef(w->env, s);
-    return r;
+    return jxa_jni_call_str(w->env, o, w->j->m_to_string);
 }
 
 /* One row's index columns become labels (jmx_exporter JmxScraper: a name
@@ -622,7 +593,7 @@ static void add_index_labels(struct walk *w, jobject row, jobjectArray index)
         if (jidx == NULL)
             continue;
         jobject obj = jxa_jni_obj(env, row, j->m_cd_get, jidx);
-        char *idx = jstr_dup(env, jidx);
+        char *idx = jxa_jni_strdup(env, jidx);
         (*env)->DeleteLocalRef(env, jidx);
         if (obj == NULL || idx == NULL) {
             free(idx);
@@ -644,7 +615,7 @@ static void add_index_labels(struct walk *w, jobject row, jobjectArray index)
                 if (jk == NULL)
                     continue;
                 jobject kv = jxa_jni_obj(env, obj, j->m_cd_get, jk);
-                char *kname = jstr_dup(env, jk);
+                char *kname = jxa_jni_strdup(env, jk);
                 struct jxa_buf full = {0};
                 jxa_buf_printf(&full, "%s_%s", jxa_buf_str(&name), kname ? kname : "");
                 push_prop(w, jxa_buf_steal(&full), obj_to_string(w, kv));
@@ -682,7 +653,7 @@ static void process_tabular(struct walk *w, jobject td, const char *attr, int de
     jobjectArray rows = rows_coll ? to_array(w, rows_coll) : NULL;
     if (index == NULL || row_keys == NULL || rows == NULL)
         goto out;
-    char *desc = jdesc ? jstr_dup(env, jdesc) : NULL;
+    char *desc = jdesc ? jxa_jni_strdup(env, jdesc) : NULL;
 
     /* Value columns: the row type's keys (sorted) minus the index names. */
     jsize nidx = (*env)->GetArrayLength(env, index);
@@ -695,11 +666,11 @@ static void process_tabular(struct walk *w, jobject td, const char *attr, int de
         goto out_free;
     for (jsize i = 0; i < nidx; i++) {
         jstring s = jxa_jni_elem(env, index, i);
-        idx_names[i] = s ? jstr_dup(env, s) : NULL;
+        idx_names[i] = s ? jxa_jni_strdup(env, s) : NULL;
     }
     for (jsize i = 0; i < nkeys; i++) {
         jstring s = jxa_jni_elem(env, row_keys, i);
-        char *k = s ? jstr_dup(env, s) : NULL;
+        char *k = s ? jxa_jni_strdup(env, s) : NULL;
         if (k == NULL || name_in(idx_names, (size_t)nidx, k)) {
             free(k);
             continue;
@@ -887,14 +858,14 @@ static bool load_info(struct walk *w)
         jxa_jni_bool(env, a, j->m_mbai_readable, &readable);
         jstring jname = readable ? jxa_jni_obj(env, a, j->m_mbai_name) : NULL;
         jstring jtype = jname ? jxa_jni_obj(env, a, j->m_mbai_type) : NULL;
-        char *type = jtype ? jstr_dup(env, jtype) : NULL;
+        char *type = jtype ? jxa_jni_strdup(env, jtype) : NULL;
         /* Arrays never produce a sample (jmx_exporter skips them after
          * fetching); not fetching them at all is the cheaper equivalent. */
         if (jname != NULL && type != NULL && type[0] != '[') {
             jstring jdesc = jxa_jni_obj(env, a, j->m_mbai_desc);
             struct attr *at = &b->attrs[b->nattrs];
-            at->name = jstr_dup(env, jname);
-            at->desc = jdesc ? jstr_dup(env, jdesc) : NULL;
+            at->name = jxa_jni_strdup(env, jname);
+            at->desc = jdesc ? jxa_jni_strdup(env, jdesc) : NULL;
             if (at->name != NULL)
                 b->nattrs++;
             else
@@ -1001,7 +972,7 @@ static void fetch_one_by_one(struct walk *w)
         if (name == NULL)
             continue;
         jobject v = jxa_jni_obj(env, j->mbs, j->m_get_attribute, w->on, name);
-        char *n = jstr_dup(env, name);
+        char *n = jxa_jni_strdup(env, name);
         if (v != NULL && n != NULL)
             process_value(w, v, n, attr_desc(w->b, n), 0);
         free(n);
@@ -1049,7 +1020,7 @@ static void scrape_bean(struct walk *w)
                 continue;
             jstring jn = jxa_jni_obj(env, a, j->m_attr_name);
             jobject v = jxa_jni_obj(env, a, j->m_attr_value);
-            char *name = jn ? jstr_dup(env, jn) : NULL;
+            char *name = jn ? jxa_jni_strdup(env, jn) : NULL;
             if (name != NULL && v != NULL)
                 process_value(w, v, name, attr_desc(b, name), 0);
             free(name);
@@ -1089,8 +1060,8 @@ static struct bean *bean_get(struct walk *w, jobject on)
     b->canonical = strdup(canon);
     jstring jdom = jxa_jni_obj(env, on, j->m_on_domain);
     jstring jkpls = jxa_jni_obj(env, on, j->m_on_kpls);
-    b->domain = jdom ? jstr_dup(env, jdom) : NULL;
-    char *kpls = jkpls ? jstr_dup(env, jkpls) : NULL;
+    b->domain = jdom ? jxa_jni_strdup(env, jdom) : NULL;
+    char *kpls = jkpls ? jxa_jni_strdup(env, jkpls) : NULL;
     if (jdom) (*env)->DeleteLocalRef(env, jdom);
     if (jkpls) (*env)->DeleteLocalRef(env, jkpls);
     /* Registration order of the keys, as getKeyPropertyListString() keeps

@@ -8,6 +8,10 @@
 
 bool jxa_jni_fatal;
 
+/* Resolved once (the scraper is the only caller): a getter that throws on
+ * every scrape must not cost a FindClass each time. */
+static jclass vm_error;
+
 bool jxa_jni_clear(JNIEnv *env)
 {
     if (!(*env)->ExceptionCheck(env))
@@ -15,15 +19,19 @@ bool jxa_jni_clear(JNIEnv *env)
     jthrowable t = (*env)->ExceptionOccurred(env);
     (*env)->ExceptionClear(env);
     if (t != NULL) {
-        /* Errors that mean the JVM is in trouble stop the walk: keep going
+        if (vm_error == NULL) {
+            jclass c = (*env)->FindClass(env, "java/lang/VirtualMachineError");
+            if (c == NULL) {
+                (*env)->ExceptionClear(env);
+            } else {
+                vm_error = (*env)->NewGlobalRef(env, c);
+                (*env)->DeleteLocalRef(env, c);
+            }
+        }
+        /* Errors that mean the JVM is in trouble stop the walk: going on
          * would only produce more of them. */
-        jclass oom = (*env)->FindClass(env, "java/lang/VirtualMachineError");
-        if (oom == NULL)
-            (*env)->ExceptionClear(env);
-        else if ((*env)->IsInstanceOf(env, t, oom))
+        if (vm_error != NULL && (*env)->IsInstanceOf(env, t, vm_error))
             jxa_jni_fatal = true;
-        if (oom != NULL)
-            (*env)->DeleteLocalRef(env, oom);
         (*env)->DeleteLocalRef(env, t);
     }
     return true;
@@ -182,6 +190,45 @@ int jxa_jni_str(JNIEnv *env, jstring s, struct jxa_buf *out)
     }
     (*env)->ReleaseStringChars(env, s, u);
     return out->failed ? -1 : 0;
+}
+
+char *jxa_jni_strdup(JNIEnv *env, jstring s)
+{
+    struct jxa_buf b = {0};
+    if (s == NULL || jxa_jni_str(env, s, &b) != 0) {
+        jxa_buf_free(&b);
+        return NULL;
+    }
+    return jxa_buf_steal(&b);
+}
+
+char *jxa_jni_call_str(JNIEnv *env, jobject o, jmethodID m)
+{
+    jstring s = jxa_jni_obj(env, o, m);
+    char *r = jxa_jni_strdup(env, s);
+    if (s != NULL)
+        (*env)->DeleteLocalRef(env, s);
+    return r;
+}
+
+char *jxa_jni_sysprop(JNIEnv *env, const char *key)
+{
+    static jclass system;
+    static jmethodID get;
+    if (system == NULL && (system = jxa_jni_class(env, "java/lang/System")) != NULL)
+        get = jxa_jni_static_method(env, system, "getProperty",
+                                    "(Ljava/lang/String;)Ljava/lang/String;");
+    if (get == NULL)
+        return NULL;
+    jstring k = (*env)->NewStringUTF(env, key);
+    if (k == NULL || jxa_jni_clear(env))
+        return NULL;
+    jstring v = jxa_jni_static_obj(env, system, get, k);
+    (*env)->DeleteLocalRef(env, k);
+    char *r = jxa_jni_strdup(env, v);
+    if (v != NULL)
+        (*env)->DeleteLocalRef(env, v);
+    return r;
 }
 
 jobject jxa_jni_elem(JNIEnv *env, jobjectArray a, jsize i)

@@ -18,14 +18,14 @@
 struct mx {
     bool tried, ok;
     jclass c_mf, c_list, c_mem, c_mu, c_pool, c_gc, c_cl, c_comp, c_thr,
-        c_state, c_buf, c_system, c_mgr;
+        c_buf, c_mgr;
     jmethodID mf_memory, mf_pools, mf_gcs, mf_cl, mf_comp, mf_thr, mf_platform,
         list_to_array, mem_heap, mem_nonheap, mem_pending, mu_used, mu_committed,
         mu_max, mu_init, pool_name, pool_usage, pool_coll_usage, mgr_name,
         gc_count, gc_time, cl_loaded, cl_total, cl_unloaded, comp_time,
         thr_count, thr_daemon, thr_peak, thr_started, thr_deadlocked,
         thr_monitor_deadlocked,
-        buf_name, buf_used, buf_capacity, buf_count, sys_prop;
+        buf_name, buf_used, buf_capacity, buf_count;
 };
 
 static struct mx mx;
@@ -50,7 +50,6 @@ static bool mx_init(JNIEnv *env)
         CLS(c_comp, "java/lang/management/CompilationMXBean") &&
         CLS(c_thr, "java/lang/management/ThreadMXBean") &&
         CLS(c_buf, "java/lang/management/BufferPoolMXBean") &&
-        CLS(c_system, "java/lang/System") &&
         SMID(mf_memory, c_mf, "getMemoryMXBean", "()Ljava/lang/management/MemoryMXBean;") &&
         SMID(mf_pools, c_mf, "getMemoryPoolMXBeans", "()Ljava/util/List;") &&
         SMID(mf_gcs, c_mf, "getGarbageCollectorMXBeans", "()Ljava/util/List;") &&
@@ -58,7 +57,6 @@ static bool mx_init(JNIEnv *env)
         SMID(mf_comp, c_mf, "getCompilationMXBean", "()Ljava/lang/management/CompilationMXBean;") &&
         SMID(mf_thr, c_mf, "getThreadMXBean", "()Ljava/lang/management/ThreadMXBean;") &&
         SMID(mf_platform, c_mf, "getPlatformMXBeans", "(Ljava/lang/Class;)Ljava/util/List;") &&
-        SMID(sys_prop, c_system, "getProperty", "(Ljava/lang/String;)Ljava/lang/String;") &&
         MID(list_to_array, c_list, "toArray", "()[Ljava/lang/Object;") &&
         MID(mem_heap, c_mem, "getHeapMemoryUsage", "()Ljava/lang/management/MemoryUsage;") &&
         MID(mem_nonheap, c_mem, "getNonHeapMemoryUsage", "()Ljava/lang/management/MemoryUsage;") &&
@@ -102,21 +100,6 @@ static jobjectArray list_array(JNIEnv *env, jobject list)
     jobjectArray a = (jobjectArray)jxa_jni_obj(env, list, mx.list_to_array);
     (*env)->DeleteLocalRef(env, list);
     return a;
-}
-
-static char *name_of(JNIEnv *env, jobject o, jmethodID m)
-{
-    jstring s = jxa_jni_obj(env, o, m);
-    if (s == NULL)
-        return NULL;
-    struct jxa_buf b = {0};
-    int rc = jxa_jni_str(env, s, &b);
-    (*env)->DeleteLocalRef(env, s);
-    if (rc != 0) {
-        jxa_buf_free(&b);
-        return NULL;
-    }
-    return jxa_buf_steal(&b);
 }
 
 /* used/committed/max/init of one MemoryUsage into four families. */
@@ -172,7 +155,7 @@ static void memory(JNIEnv *env, struct jxa_mset *out)
     jsize n = pools ? (*env)->GetArrayLength(env, pools) : 0;
     for (jsize i = 0; i < n; i++) {
         jobject p = jxa_jni_elem(env, pools, i);
-        char *name = p ? name_of(env, p, mx.pool_name) : NULL;
+        char *name = p ? jxa_jni_call_str(env, p, mx.pool_name) : NULL;
         if (name != NULL) {
             struct jxa_label l = {"pool", name};
             jobject u = jxa_jni_obj(env, p, mx.pool_usage);
@@ -195,7 +178,7 @@ static void buffer_pools(JNIEnv *env, struct jxa_mset *out)
     struct jxa_family *cnt = jxa_mset_family(out, "jvm_buffer_pool_used_buffers", JXA_GAUGE, "Used buffers of a given JVM buffer pool.", NULL);
     for (jsize i = 0; i < n; i++) {
         jobject b = jxa_jni_elem(env, bufs, i);
-        char *name = b ? name_of(env, b, mx.buf_name) : NULL;
+        char *name = b ? jxa_jni_call_str(env, b, mx.buf_name) : NULL;
         if (name != NULL) {
             struct jxa_label l = {"pool", name};
             int64_t v;
@@ -217,7 +200,7 @@ static void gc(JNIEnv *env, struct jxa_mset *out)
     jsize n = gcs ? (*env)->GetArrayLength(env, gcs) : 0;
     for (jsize i = 0; i < n; i++) {
         jobject g = jxa_jni_elem(env, gcs, i);
-        char *name = g ? name_of(env, g, mx.mgr_name) : NULL;
+        char *name = g ? jxa_jni_call_str(env, g, mx.mgr_name) : NULL;
         int64_t count, ms;
         if (name != NULL && jxa_jni_long(env, g, mx.gc_count, &count) == 0 &&
             jxa_jni_long(env, g, mx.gc_time, &ms) == 0) {
@@ -303,21 +286,11 @@ static void threads(JNIEnv *env, struct jxa_mset *out)
     (*env)->DeleteLocalRef(env, thr);
 }
 
+/* client_java labels a missing property "unknown". */
 static char *sysprop(JNIEnv *env, const char *key)
 {
-    jstring k = (*env)->NewStringUTF(env, key);
-    if (k == NULL || jxa_jni_clear(env))
-        return NULL;
-    jstring v = jxa_jni_static_obj(env, mx.c_system, mx.sys_prop, k);
-    (*env)->DeleteLocalRef(env, k);
-    struct jxa_buf b = {0};
-    if (v == NULL) {
-        jxa_buf_puts(&b, "unknown");
-    } else {
-        jxa_jni_str(env, v, &b);
-        (*env)->DeleteLocalRef(env, v);
-    }
-    return jxa_buf_steal(&b);
+    char *v = jxa_jni_sysprop(env, key);
+    return v != NULL ? v : strdup("unknown");
 }
 
 static void runtime_info(JNIEnv *env, struct jxa_mset *out)

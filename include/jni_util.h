@@ -42,6 +42,16 @@ int jxa_jni_bool(JNIEnv *env, jobject o, jmethodID m, bool *out, ...);
  * 0, or -1 on a JNI failure. */
 int jxa_jni_str(JNIEnv *env, jstring s, struct jxa_buf *out);
 
+/* The string as a malloc'ed UTF-8 C string (free() it), NULL on failure. */
+char *jxa_jni_strdup(JNIEnv *env, jstring s);
+/* o.m() for a String-returning m, as a malloc'ed C string; NULL when the
+ * call threw, returned null or failed. */
+char *jxa_jni_call_str(JNIEnv *env, jobject o, jmethodID m);
+/* System.getProperty(key) as a malloc'ed C string, NULL when unset.  Read
+ * through JNI: JVMTI GetSystemProperty sees only the VM's initial
+ * properties, not those a launcher sets later. */
+char *jxa_jni_sysprop(JNIEnv *env, const char *key);
+
 /* Array element with exception check; NULL on failure or null element. */
 jobject jxa_jni_elem(JNIEnv *env, jobjectArray a, jsize i);
 
