@@ -112,8 +112,29 @@ def test_port_zero_port_file_and_file_sd(tmp_path):
     assert not list(sd.iterdir()), list(sd.iterdir())
 
 
+def _free_block(n):
+    """A port p with p..p+n-1 all free, below the kernel's ephemeral range
+    (32768+), where client sockets of other tests would take ports."""
+    import random
+    for _ in range(200):
+        base = random.randrange(20000, 30000)
+        socks = []
+        try:
+            for p in range(base, base + n):
+                s = harness.socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", p))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise AssertionError("no block of %d free ports" % n)
+
+
 def test_port_range_takes_the_next_free_port(tmp_path):
-    base = harness.free_port()
+    base = _free_block(6)
     cfg = _cfg(tmp_path)
     opts = f"port={base}-{base + 5},host=127.0.0.1,config={cfg}"
     with harness.socket.socket() as busy:
