@@ -44,14 +44,18 @@ UNIT_SAN   := $(BUILD)/unit_tests_san
 
 all: $(AGENT)
 
+# Objects and the agent are written under a temporary name and renamed:
+# a JVM that has the old .so mapped keeps its inode (rewriting it in place
+# crashes that JVM with SIGBUS), and a concurrent make never links a
+# half-written object.
 $(OBJ)/%.o: agent/%.c $(wildcard include/*.h agent/*.h) | $(OBJ)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
 
 $(OBJ):
 	mkdir -p $@
 
 $(AGENT): $(patsubst agent/%.c,$(OBJ)/%.o,$(ALL_SRCS)) agent/agent.map
-	$(CC) $(CFLAGS) $(LDFLAGS_SO) -o $@ $(filter %.o,$^) $(LIBS_SO)
+	$(CC) $(CFLAGS) $(LDFLAGS_SO) -o $@.$$$$.tmp $(filter %.o,$^) $(LIBS_SO) && mv -f $@.$$$$.tmp $@
 
 # Unit tests: the pure modules and the test files, no JVM.
 $(UNIT): $(PURE_SRCS) $(UNIT_SRCS) $(wildcard include/*.h test/unit/*.h)
@@ -115,7 +119,7 @@ $(ASAN_OBJ):
 
 $(ASAN_AGENT): $(patsubst agent/%.c,$(ASAN_OBJ)/%.o,$(ALL_SRCS)) agent/agent.map
 	$(CC) -shared -fsanitize=address,undefined -Wl,--version-script=agent/agent.map \
-	    -o $@ $(filter %.o,$^) $(LIBS_SO)
+	    -o $@.$$$$.tmp $(filter %.o,$^) $(LIBS_SO) && mv -f $@.$$$$.tmp $@
 
 .PHONY: test-asan
 test-asan: $(ASAN_AGENT)
