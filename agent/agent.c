@@ -10,12 +10,14 @@
  *                  the first scrape (design.md 1.4).
  *   Agent_OnAttach the same at run time (jcmd <pid> JVMTI.agent_load).
  *   VMDeath        stop within a few ms; never hold the JVM's exit. */
+#include <errno.h>
 #include <jni.h>
 #include <jvmti.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "config.h"
@@ -186,8 +188,19 @@ static void write_port_file(const char *path, int port)
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
-    if (f == NULL || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
-        jxa_warn("port_file=%s: cannot write it", path);
+    bool ok = f != NULL;
+    if (f != NULL) {
+        ok = fprintf(f, "%d\n", port) > 0;
+        ok = fclose(f) == 0 && ok;
+    }
+    if (ok && rename(tmp, path) != 0)
+        ok = false;
+    if (!ok) {
+        jxa_warn("port_file=%s: cannot write it (%s); create the directory or "
+                 "fix its permissions (the port is %d)", path, strerror(errno), port);
+        if (f != NULL)
+            unlink(tmp);
+    }
 }
 
 static jint start(JavaVM *vm, const char *options, bool live)

@@ -17,15 +17,21 @@ static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
 int jxa_log_open(const char *path, enum jxa_log_level level)
 {
     atomic_store(&log_level, level);
-    if (path == NULL || path[0] == '\0')
+    if (path == NULL || path[0] == '\0') {
+        int old = atomic_exchange(&log_fd, 2);
+        if (old > 2)
+            close(old);
         return 0;
+    }
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) {
         jxa_error("log=%s: cannot open (%s); logging to stderr", path,
                   strerror(errno));
         return -1;
     }
-    atomic_store(&log_fd, fd);
+    int old = atomic_exchange(&log_fd, fd);
+    if (old > 2)
+        close(old);
     return 0;
 }
 

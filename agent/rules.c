@@ -29,6 +29,7 @@
 
 #include "buf.h"
 #include "javafmt.h"
+#include "log.h"
 
 /* What the cached rules say about one leaf.  jmx_exporter 1.0.x keeps one
  * entry per (cached rule, match string with "<cache>"), mismatches
@@ -88,7 +89,10 @@ struct jxa_engine {
     size_t nbuckets, nentries;
     uint32_t gen;
     size_t *cached_before;      /* [i]: cached rules with index < i */
+    unsigned char *warned;      /* [rule]: WARNED_* already logged */
 };
+
+enum { WARNED_NAME = 1, WARNED_LABEL = 2 };
 
 /* ---- helpers exposed for tests ----------------------------------------- */
 
@@ -188,9 +192,11 @@ struct jxa_engine *jxa_engine_new(const struct jxa_config *cfg)
     }
     e->md = pcre2_match_data_create(maxcap + 1, NULL);
     e->cached_before = calloc(cfg->nrules + 1, sizeof *e->cached_before);
-    if (!e->md || !e->cached_before) {
+    e->warned = calloc(cfg->nrules + 1, 1);
+    if (!e->md || !e->cached_before || !e->warned) {
         pcre2_match_data_free(e->md);
         free(e->cached_before);
+        free(e->warned);
         free(e);
         return NULL;
     }
@@ -233,6 +239,7 @@ void jxa_engine_free(struct jxa_engine *e)
     }
     free(e->buckets);
     free(e->cached_before);
+    free(e->warned);
     free(e);
 }
 
@@ -462,18 +469,37 @@ static struct jxa_buf *subject(struct jxa_engine *e, const struct jxa_leaf *l,
     return b;
 }
 
-static void set_err(char *err, size_t errlen, const struct jxa_rule *r,
-                    size_t ri, const char *what, const char *tmpl,
-                    const char *msg)
+/* A template Java's Matcher cannot expand: jmx_exporter aborts the rest
+ * of the scrape (jmx_scrape_error 1).  The line names the file, the rule
+ * and the key, as config errors do, so it can be fixed from the log. */
+static void set_err(const struct jxa_engine *e, char *err, size_t errlen,
+                    const struct jxa_rule *r, size_t ri, const char *key,
+                    const char *tmpl, const char *msg)
 {
     if (!err || !errlen)
         return;
-    if (r->line > 0)
-        snprintf(err, errlen, "rule at line %d: %s '%s': %s", r->line, what,
-                 tmpl, msg);
-    else
-        snprintf(err, errlen, "rule %zu: %s '%s': %s", ri + 1, what, tmpl,
-                 msg);
+    snprintf(err, errlen, "%s:%d: rules[%zu].%s: '%s': %s; the scrape stops "
+             "at this attribute (jmx_scrape_error 1); use only the pattern's "
+             "groups ($0 to $%u) and escape a literal $ as \\$",
+             e->cfg->path ? e->cfg->path : "(config)", r->line, ri, key, tmpl,
+             msg, r->ncaptures);
+}
+
+/* A name or label name that substitutes to nothing: jmx_exporter drops
+ * the sample (or the label) without a word.  Same here, plus one warning
+ * per rule and config, so a pattern whose group can be empty is found. */
+static void warn_empty(struct jxa_engine *e, size_t ri, unsigned what,
+                       const char *key, const char *tmpl, const char *subj)
+{
+    if (e->warned == NULL || (e->warned[ri] & what))
+        return;
+    e->warned[ri] |= (unsigned char)what;
+    const struct jxa_rule *r = &e->cfg->rules[ri];
+    jxa_warn("%s:%d: rules[%zu].%s: '%s' is empty for \"%.200s\"; %s is "
+             "dropped, as jmx_exporter does; make the group non-empty or "
+             "use another rule", e->cfg->path ? e->cfg->path : "(config)",
+             r->line, ri, key, tmpl, subj,
+             what == WARNED_NAME ? "the sample" : "the label");
 }
 
 /* Matcher.replaceAll(tmpl) after a whole-input match: the template with
@@ -846,7 +872,7 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
             jxa_buf_reset(&e->tmp);
             if (substitute(rule, e->md, rc, subj, rule->value, &e->tmp, msg,
                            sizeof msg) < 0) {
-                set_err(err, errlen, rule, ri, "value", rule->value, msg);
+                set_err(e, err, errlen, rule, ri, "value", rule->value, msg);
                 return -1;
             }
             if (e->tmp.failed)
@@ -864,20 +890,22 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
             jxa_buf_reset(&e->tmp);
             if (substitute(rule, e->md, rc, subj, rule->name, &e->tmp, msg,
                            sizeof msg) < 0) {
-                set_err(err, errlen, rule, ri, "name", rule->name, msg);
+                set_err(e, err, errlen, rule, ri, "name", rule->name, msg);
                 return -1;
             }
             jxa_buf_reset(&e->name);
             jxa_safe_name(jxa_buf_str(&e->tmp), &e->name);
-            if (e->name.len == 0)
+            if (e->name.len == 0) {
+                warn_empty(e, ri, WARNED_NAME, "name", rule->name, subj);
                 return 0;       /* empty name: dropped, no fall-through */
+            }
             if (cfg->lowercase_output_name)
                 lower_ascii(&e->name);
             jxa_buf_reset(&e->help);
             if (rule->help) {
                 if (substitute(rule, e->md, rc, subj, rule->help, &e->help,
                                msg, sizeof msg) < 0) {
-                    set_err(err, errlen, rule, ri, "help", rule->help, msg);
+                    set_err(e, err, errlen, rule, ri, "help", rule->help, msg);
                     return -1;
                 }
             } else {
@@ -894,10 +922,9 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
                                msg, sizeof msg) < 0) {
                     /* Java wraps it: "Matcher '...' unable to use: '<name>'
                      * value: '<value>'". */
-                    char what[300];
-                    snprintf(what, sizeof what, "labels: unable to use '%s' "
-                             "value", lt->name);
-                    set_err(err, errlen, rule, ri, what, lt->value, msg);
+                    char key[300];
+                    snprintf(key, sizeof key, "labels.%s", lt->name);
+                    set_err(e, err, errlen, rule, ri, key, lt->value, msg);
                     return -1;
                 }
                 /* Label name: toSafeName, then lower-cased; value raw; the
@@ -906,6 +933,11 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
                 jxa_safe_name(jxa_buf_str(&e->tmp), &e->tmp3);
                 if (cfg->lowercase_output_label_names)
                     lower_ascii(&e->tmp3);
+                if (e->tmp3.len == 0) {
+                    char key[300];
+                    snprintf(key, sizeof key, "labels.%s", lt->name);
+                    warn_empty(e, ri, WARNED_LABEL, key, lt->name, subj);
+                }
                 if (e->tmp3.len && e->tmp2.len &&
                     add_label(e, jxa_buf_str(&e->tmp3), e->tmp3.len,
                               jxa_buf_str(&e->tmp2), e->tmp2.len) < 0)

@@ -36,6 +36,7 @@ static struct jxa_jmx *jmx;
 static double t_start;
 static double reload_ok, reload_fail;
 static struct timespec failed_mtime;    /* last edit that did not load */
+static char last_scrape_err[512];       /* logged already, this config */
 
 double jxa_now(void)
 {
@@ -94,6 +95,7 @@ static void maybe_reload(void)
     memset(&cfg->http, 0, sizeof cfg->http);
     jxa_engine_free(engine);
     jxa_config_free(cfg);
+    last_scrape_err[0] = '\0';
     cfg = n;
     engine = e;
     jxa_jmx_config_changed(jmx);
@@ -147,7 +149,13 @@ static struct jxa_result *scrape(JNIEnv *env)
         jxa_engine_begin(engine);
         if (jxa_jmx_scrape(jmx, env, cfg, engine, r->m, err, sizeof err) != 0) {
             error = true;
-            jxa_warn("JMX scrape failed: %s", err);
+            /* jmx_exporter logs the exception on every scrape; once per
+             * distinct error and config is enough for the log, the gauge
+             * jmx_scrape_error says it on every scrape. */
+            if (strcmp(err, last_scrape_err) != 0) {
+                jxa_warn("JMX scrape failed: %s", err);
+                snprintf(last_scrape_err, sizeof last_scrape_err, "%s", err);
+            }
         }
         cached = jxa_engine_end(engine);
         if (!cfg->exclude_jvm_metrics)

@@ -6,7 +6,7 @@
 
 #include "options.h"
 
-/* path NULL: stderr.  Returns 0, or -1 (then logging stays on stderr). */
+/* path NULL: stderr (closing a file opened before).  Returns 0, or -1 (then logging stays on stderr). */
 int jxa_log_open(const char *path, enum jxa_log_level level);
 void jxa_log_set_level(enum jxa_log_level level);
 void jxa_log(enum jxa_log_level level, const char *fmt, ...)

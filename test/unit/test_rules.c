@@ -3,10 +3,13 @@
  * jmx_prometheus_javaagent 1.0.1 text 0.0.4 (test_jar_experiment was
  * printed by the real jar with the same rules). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
+#include "log.h"
 #include "rules_fixture.h"
 
 struct opts {
@@ -552,9 +555,10 @@ static void test_v24_error_paths(void)
     CHECK_INT(rc, -1);
     /* JDK 17 parses "$999" greedily only while the group exists: the
      * exception is "No group 9" (checked with java.util.regex). */
-    size_t elen = strlen(err);
-    CHECK(elen > 10 && strcmp(err + elen - 10, "No group 9") == 0);
-    CHECK(strstr(err, "line 2") != NULL);
+    CHECK_STR(err, "(config):2: rules[1].labels.label: '$999': No group 9; "
+              "the scrape stops at this attribute (jmx_scrape_error 1); use "
+              "only the pattern's groups ($0 to $0) and escape a literal $ "
+              "as \\$");
     CHECK_STR(s, "# TYPE ok untyped\nok 345.0\n");
     free(s);
     /* A bare $ in help. */
@@ -577,6 +581,59 @@ static void test_v24_error_paths(void)
     free(s);
     fx_leaf_free(&l[0]);
     fx_leaf_free(&l[1]);
+}
+
+/* A name or label name that substitutes to nothing: the sample (label) is
+ * dropped as in Java, and the log says so once per rule, not per bean. */
+static void test_empty_name_warns_once(void)
+{
+    char path[] = "/tmp/jxa_warn_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    close(fd);
+    CHECK_INT(jxa_log_open(path, JXA_LOG_INFO), 0);
+    struct fx_leaf l[3];
+    fx_leaf_init(&l[0], "d", "k=v", NULL, 0, "A", NULL);
+    fx_leaf_init(&l[1], "d", "k=w", NULL, 0, "B", NULL);
+    fx_leaf_init(&l[2], "d", "k=x", NULL, 0, "C", NULL);
+    for (int i = 0; i < 3; i++)
+        fx_leaf_num(&l[i], 1, "1");
+    struct fx_rule r[] = {{.pattern = "d<k=(\\w)()><>\\w: .*", .name = "$2"},
+                          {.pattern = "nothing"}};
+    char err[256] = "";
+    int rc;
+    char *s = run(r, 1, NULL, l, 3, &rc, err, sizeof err);
+    CHECK_INT(rc, 0);
+    CHECK_STR(s, "");
+    free(s);
+    struct fx_rule lr[] = {{.pattern = "d<k=(\\w)()><>\\w: .*", .name = "n",
+                            .help = "", .labels = {"$2", "v", "k", "$1"}}};
+    s = run(lr, 1, NULL, l, 3, &rc, err, sizeof err);
+    CHECK_INT(rc, 0);
+    CHECK_STR(s, "# TYPE n untyped\nn{k=\"v\"} 1.0\nn{k=\"w\"} 1.0\n"
+              "n{k=\"x\"} 1.0\n");
+    free(s);
+    /* Logging back to stderr before reading what went to the file. */
+    jxa_log_open(NULL, JXA_LOG_INFO);
+    size_t len = 0;
+    char text[2048] = "";
+    FILE *f = fopen(path, "r");
+    if (f != NULL) {
+        len = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+    }
+    text[len] = '\0';
+    CHECK_STR(text, "jmxagent: WARN: (config):1: rules[0].name: '$2' is empty "
+              "for \"d<k=v><>A: 1\"; the sample is dropped, as jmx_exporter "
+              "does; make the group non-empty or use another rule\n"
+              "jmxagent: WARN: (config):1: rules[0].labels.$2: '$2' is empty "
+              "for \"d<k=v><>A: 1\"; the label is dropped, as jmx_exporter "
+              "does; make the group non-empty or use another rule\n");
+    unlink(path);
+    for (int i = 0; i < 3; i++)
+        fx_leaf_free(&l[i]);
 }
 
 /* ---- substitution --------------------------------------------------------- */
@@ -1236,6 +1293,7 @@ void suite_rules(void)
     RUN(test_v21_quoted_domain);
     RUN(test_v22_composite_snake_case);
     RUN(test_v24_error_paths);
+    RUN(test_empty_name_warns_once);
     RUN(test_substitution_java_rules);
     RUN(test_whole_input_match);
     RUN(test_value_parsing_java_grammar);
