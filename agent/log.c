@@ -25,7 +25,7 @@ int jxa_log_open(const char *path, enum jxa_log_level level)
     }
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) {
-        jxa_error("log=%s: cannot open (%s); logging to stderr", path,
+        jxa_warn("log=%s: cannot open (%s); logging to stderr", path,
                   strerror(errno));
         return -1;
     }

@@ -1,24 +1,14 @@
 /* test_options.c - the agent option string (options.c). */
 #include <stdlib.h>
+#include <string.h>
 
+#include "catalogue.h"
 #include "check.h"
 #include "options.h"
 
 void suite_options(void);
 
 static char err[512];
-
-/* Parses s expecting failure and checks the exact error line. */
-static void expect_err(const char *s, const char *want)
-{
-    struct jxa_options o;
-    int rc = jxa_options_parse(s, &o, err, sizeof err);
-    CHECK_INT(rc, -1);
-    CHECK_STR(err, want);
-    /* The struct is left zeroed on error. */
-    CHECK(o.host == NULL && o.config == NULL && o.port_lo == 0 &&
-          o.port_hi == 0 && !o.strict);
-}
 
 static void test_colon_form_port_and_file(void)
 {
@@ -78,29 +68,6 @@ static void test_colon_form_range(void)
     jxa_options_free(&o);
 }
 
-static void test_colon_form_errors(void)
-{
-    expect_err("99999:/c.yaml", "options: 99999:/c.yaml: port must "
-               "be 0..65535; use a port number or a range like 9404-9420");
-    /* \d{1,5}: six digits do not match the Java agent's regex. */
-    expect_err("123456:/c.yaml", "options: 123456:/c.yaml: not a "
-               "valid option string; use port=9404,config=/path/config.yaml "
-               "or 9404:/path/config.yaml");
-    expect_err("9404", "options: 9404: not a valid option string; "
-               "use port=9404,config=/path/config.yaml or "
-               "9404:/path/config.yaml");
-    expect_err("host:abc:/c.yaml", "options: host:abc:/c.yaml: not "
-               "a valid option string; use port=9404,config=/path/config.yaml"
-               " or 9404:/path/config.yaml");
-    expect_err("9420-9404:/c.yaml", "options: 9420-9404:/c.yaml: "
-               "port range 9420-9404 is reversed; write the lower port first "
-               "(9404-9420)");
-    /* A newline in the file part: Java's ".+" stops there, so no match;
-     * and the message stays on one line. */
-    expect_err("9404:/a\nb", "options: 9404:/a b: not a valid "
-               "option string; use port=9404,config=/path/config.yaml or "
-               "9404:/path/config.yaml");
-}
 
 static void test_kv_form_all_keys(void)
 {
@@ -149,58 +116,23 @@ static void test_kv_form_port_forms(void)
     jxa_options_free(&o);
 }
 
-static void test_kv_form_errors(void)
+/* Every option row of the catalogue (test/bad-input.tsv): the exact line,
+ * nothing half-set, and (under LSan) nothing leaked by an error after
+ * earlier keys were set. */
+static void test_catalogue_option_errors(void)
 {
-    expect_err("port=99999", "options: port=99999: port must be "
-               "0..65535; use a port number or a range like 9404-9420");
-    expect_err("port=9404,port=9405", "options: port=9405: port "
-               "given twice; keep one");
-    expect_err("port=abc", "options: port=abc: port must be a "
-               "number 0..65535 or a range like 9404-9420; fix the port");
-    expect_err("port=-5", "options: port=-5: port must be a number "
-               "0..65535 or a range like 9404-9420; fix the port");
-    expect_err("port=9404-", "options: port=9404-: port must be a "
-               "number 0..65535 or a range like 9404-9420; fix the port");
-    expect_err("port=9420-9404", "options: port=9420-9404: port "
-               "range 9420-9404 is reversed; write the lower port first "
-               "(9404-9420)");
-    expect_err("port=0-10", "options: port=0-10: a port range "
-               "cannot include 0 (ephemeral); use port=0 alone or a range of "
-               "real ports");
-    expect_err("port=9404,strict=yes", "options: strict=yes: strict "
-               "must be true or false; use strict=true or strict=false");
-    expect_err("port=9404,log_level=trace", "options: "
-               "log_level=trace: unknown log level; use error, warn, info or "
-               "debug");
-    expect_err("port=9404,colour=red", "options: colour=red: "
-               "unknown option 'colour'; known keys: port, host, config, log, "
-               "log_level, strict, port_file, sd_dir, sd_job");
-    expect_err("port=9404,config=", "options: config=: empty value; "
-               "give a value or remove the option");
-    expect_err("port=9404,", "options: (empty): empty option "
-               "between commas; remove the stray ','");
-    expect_err("port=9404,,host=a", "options: (empty): empty option "
-               "between commas; remove the stray ','");
-    expect_err("port=9404,strict", "options: strict: expected "
-               "key=value; known keys: port, host, config, log, log_level, "
-               "strict, port_file, sd_dir, sd_job");
-    expect_err("config=/x.yaml", "options: config=/x.yaml: no port "
-               "given; add port=9404 (or port=0 for an ephemeral port, or a "
-               "range like port=9404-9420)");
-    expect_err(NULL, "options: (none): no options given, a port is "
-               "required; use port=9404,config=/path/config.yaml or "
-               "9404:/path/config.yaml");
-    expect_err("", "options: (none): no options given, a port is "
-               "required; use port=9404,config=/path/config.yaml or "
-               "9404:/path/config.yaml");
-}
-
-/* Errors after earlier keys were set must not leak them (LSan checks). */
-static void test_kv_error_frees_earlier_values(void)
-{
-    expect_err("host=a,config=/b,log=/c,sd_job=j,port=x",
-               "options: port=x: port must be a number 0..65535 or a "
-               "range like 9404-9420; fix the port");
+    const struct cat_row *rows;
+    size_t n = cat_rows("option", &rows);
+    for (size_t i = 0; i < n; i++) {
+        struct jxa_options o;
+        int rc = jxa_options_parse(rows[i].input, &o, err, sizeof err);
+        if (rc != -1 || strcmp(err, rows[i].error) != 0)
+            FAILF("bad-input.tsv:%d (%s): rc %d, error\n    \"%s\"\n  expected\n"
+                  "    \"%s\"", rows[i].line, rows[i].title, rc, err, rows[i].error);
+        /* The struct is left zeroed on error. */
+        CHECK(o.host == NULL && o.config == NULL && o.port_lo == 0 &&
+              o.port_hi == 0 && !o.strict);
+    }
 }
 
 static void test_env_fallback(void)
@@ -258,11 +190,9 @@ void suite_options(void)
     RUN(test_colon_form_port_and_file);
     RUN(test_colon_form_host);
     RUN(test_colon_form_range);
-    RUN(test_colon_form_errors);
     RUN(test_kv_form_all_keys);
     RUN(test_kv_form_port_forms);
-    RUN(test_kv_form_errors);
-    RUN(test_kv_error_frees_earlier_values);
+    RUN(test_catalogue_option_errors);
     RUN(test_env_fallback);
     RUN(test_form_detection);
 }
