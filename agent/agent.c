@@ -21,6 +21,7 @@
 
 #include "agent.h"
 #include "config.h"
+#include "fdwatch.h"
 #include "gc.h"
 #include "http.h"
 #include "log.h"
@@ -168,7 +169,8 @@ static void JNICALL on_vm_death(jvmtiEnv *jv, JNIEnv *env)
      * If the scraper is still busy we skip mg_stop (its workers may wait
      * on the scraper) and let process exit close the socket. */
     bool idle = jxa_scraper_stop(50);
-    if (idle)
+    /* The watcher first: it may be restarting the server right now. */
+    if (jxa_fdwatch_stop(20) && idle)
         jxa_http_stop();
     jxa_sd_unregister();
 }
@@ -203,6 +205,24 @@ static void write_port_file(const char *path, int port)
     }
 }
 
+/* fdwatch.h: the server closes its port while no descriptor is left and
+ * reopens the same port afterwards (the HTTP config is kept by http.c). */
+static int bound_port;
+
+static void http_pause(void *arg)
+{
+    (void)arg;
+    jxa_http_stop();
+}
+
+static int http_resume(void *arg, char *err, size_t errlen)
+{
+    (void)arg;
+    struct jxa_options o = opts;
+    o.port_lo = o.port_hi = bound_port;
+    return jxa_http_start(&o, NULL, err, errlen) < 0 ? -1 : 0;
+}
+
 static jint start(JavaVM *vm, const char *options, bool live)
 {
     bool expected = false;
@@ -235,8 +255,13 @@ static jint start(JavaVM *vm, const char *options, bool live)
         return fail(opts.strict, line);
     }
     serving = true;
+    bound_port = port;
     jxa_info("serving /metrics on %s:%d (config %s)", opts.host ? opts.host : "0.0.0.0", port,
              opts.config ? opts.config : "built-in default");
+    static const struct jxa_fdwatch_ops fdw = {http_pause, http_resume, NULL};
+    if (jxa_fdwatch_start(&fdw, 1000) != 0)
+        jxa_warn("cannot start the descriptor watcher; a full fd table will make the "
+                 "server spin");
     if (opts.port_file)
         write_port_file(opts.port_file, port);
     if (opts.sd_dir) {

@@ -404,10 +404,22 @@ static jobjectArray to_array(struct walk *w, jobject coll)
     return (jobjectArray)jxa_jni_obj(w->env, coll, w->j->m_coll_to_array);
 }
 
+/* o as a malloc'ed C string when it is a java.lang.String, else NULL.  The
+ * collections that should hold Strings (a CompositeType's keySet(), a
+ * TabularType's index names) can be subclassed to hold anything, and a JNI
+ * string call on another class, or a String parameter bound to one, is
+ * undefined behaviour (-Xcheck:jni: a fatal error). */
+static char *str_of(struct walk *w, jobject o)
+{
+    if (o == NULL || !(*w->env)->IsInstanceOf(w->env, o, w->j->c_string))
+        return NULL;
+    return jxa_jni_strdup(w->env, o);
+}
+
 static bool name_in(char *const *list, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(list[i], name) == 0)
+        if (list[i] != NULL && strcmp(list[i], name) == 0)
             return true;
     return false;
 }
@@ -448,8 +460,15 @@ static void record(struct walk *w, const char *attr, const char *desc,
         w->failed = true;
 }
 
+/* Takes ownership of key and value; a NULL one (out of memory, or a
+ * toString() that threw) adds nothing and returns false. */
 static bool push_prop(struct walk *w, char *key, char *value)
 {
+    if (key == NULL || value == NULL) {
+        free(key);
+        free(value);
+        return false;
+    }
     if (w->nprops == w->capprops) {
         size_t cap = w->capprops ? w->capprops * 2 : 16;
         struct jxa_prop *p = realloc(w->props, cap * sizeof *p);
@@ -539,9 +558,17 @@ static void process_composite(struct walk *w, jobject cd, const char *attr, int 
 {
     JNIEnv *env = w->env;
     struct jxa_jmx *j = w->j;
-    jobject type = jxa_jni_obj(env, cd, j->m_cd_type);
-    if (type == NULL)
+    /* A frame per level: nested composites would otherwise hold six local
+     * refs per level at once, past the walk's frame (-Xcheck:jni warns). */
+    if ((*env)->PushLocalFrame(env, 16) != 0) {
+        jxa_jni_clear(env);
         return;
+    }
+    jobject type = jxa_jni_obj(env, cd, j->m_cd_type);
+    if (type == NULL) {
+        (*env)->PopLocalFrame(env, NULL);
+        return;
+    }
     jstring jdesc = jxa_jni_obj(env, type, j->m_type_desc);
     char *desc = jdesc ? jxa_jni_strdup(env, jdesc) : NULL;
     jobject keyset = jxa_jni_obj(env, type, j->m_ct_keyset);
@@ -557,7 +584,7 @@ static void process_composite(struct walk *w, jobject cd, const char *attr, int 
             for (jsize i = 0; i < n && !w->failed && !jxa_jni_fatal; i++) {
                 jstring k = jxa_jni_elem(env, keys, i);
                 jobject v = jxa_jni_elem(env, vals, i);
-                char *key = k ? jxa_jni_strdup(env, k) : NULL;
+                char *key = str_of(w, k);
                 if (key != NULL)
                     process_value(w, v, key, desc, depth + 1);
                 free(key);
@@ -568,9 +595,7 @@ static void process_composite(struct walk *w, jobject cd, const char *attr, int 
         }
     }
     free(desc);
-    jobject refs[] = {type, jdesc, keyset, keys, values, vals};
-    for (size_t i = 0; i < sizeof refs / sizeof *refs; i++)
-        if (refs[i]) (*env)->DeleteLocalRef(env, refs[i]);
+    (*env)->PopLocalFrame(env, NULL);
 }
 
 static char *obj_to_string(struct walk *w, jobject o)
@@ -590,11 +615,9 @@ static void add_index_labels(struct walk *w, jobject row, jobjectArray index)
     jsize n = (*env)->GetArrayLength(env, index);
     for (jsize i = 0; i < n; i++) {
         jstring jidx = jxa_jni_elem(env, index, i);
-        if (jidx == NULL)
-            continue;
-        jobject obj = jxa_jni_obj(env, row, j->m_cd_get, jidx);
-        char *idx = jxa_jni_strdup(env, jidx);
-        (*env)->DeleteLocalRef(env, jidx);
+        char *idx = str_of(w, jidx);
+        jobject obj = idx ? jxa_jni_obj(env, row, j->m_cd_get, jidx) : NULL;
+        if (jidx) (*env)->DeleteLocalRef(env, jidx);
         if (obj == NULL || idx == NULL) {
             free(idx);
             if (obj) (*env)->DeleteLocalRef(env, obj);
@@ -612,12 +635,14 @@ static void add_index_labels(struct walk *w, jobject row, jobjectArray index)
             jsize nk = karr ? (*env)->GetArrayLength(env, karr) : 0;
             for (jsize k = 0; k < nk; k++) {
                 jstring jk = jxa_jni_elem(env, karr, k);
-                if (jk == NULL)
+                char *kname = str_of(w, jk);
+                if (kname == NULL) {
+                    if (jk) (*env)->DeleteLocalRef(env, jk);
                     continue;
+                }
                 jobject kv = jxa_jni_obj(env, obj, j->m_cd_get, jk);
-                char *kname = jxa_jni_strdup(env, jk);
                 struct jxa_buf full = {0};
-                jxa_buf_printf(&full, "%s_%s", jxa_buf_str(&name), kname ? kname : "");
+                jxa_buf_printf(&full, "%s_%s", jxa_buf_str(&name), kname);
                 push_prop(w, jxa_buf_steal(&full), obj_to_string(w, kv));
                 free(kname);
                 if (kv) (*env)->DeleteLocalRef(env, kv);
@@ -666,11 +691,11 @@ static void process_tabular(struct walk *w, jobject td, const char *attr, int de
         goto out_free;
     for (jsize i = 0; i < nidx; i++) {
         jstring s = jxa_jni_elem(env, index, i);
-        idx_names[i] = s ? jxa_jni_strdup(env, s) : NULL;
+        idx_names[i] = str_of(w, s);
     }
     for (jsize i = 0; i < nkeys; i++) {
         jstring s = jxa_jni_elem(env, row_keys, i);
-        char *k = s ? jxa_jni_strdup(env, s) : NULL;
+        char *k = str_of(w, s);
         if (k == NULL || name_in(idx_names, (size_t)nidx, k)) {
             free(k);
             continue;
@@ -1016,8 +1041,12 @@ static void scrape_bean(struct walk *w)
         jsize n = arr ? (*env)->GetArrayLength(env, arr) : 0;
         for (jsize i = 0; i < n && !w->failed && !jxa_jni_fatal; i++) {
             jobject a = jxa_jni_elem(env, arr, i);
-            if (a == NULL)
+            /* A DynamicMBean's AttributeList can hold anything (add(Object)):
+             * an Attribute method on another class is undefined behaviour. */
+            if (a == NULL || !(*env)->IsInstanceOf(env, a, j->c_attr)) {
+                if (a) (*env)->DeleteLocalRef(env, a);
                 continue;
+            }
             jstring jn = jxa_jni_obj(env, a, j->m_attr_name);
             jobject v = jxa_jni_obj(env, a, j->m_attr_value);
             char *name = jn ? jxa_jni_strdup(env, jn) : NULL;
@@ -1030,6 +1059,13 @@ static void scrape_bean(struct walk *w)
         }
         if (arr) (*env)->DeleteLocalRef(env, arr);
         (*env)->DeleteLocalRef(env, list);
+        /* Fewer attributes than asked for: a getter threw, or another MBean
+         * was registered under this name since its MBeanInfo was cached
+         * (immutableInfo holds per MBean, not per name).  Read the
+         * MBeanInfo again at the next walk, as jmx_exporter reads it at
+         * every one. */
+        if (n < b->nfetch)
+            b->info_loaded = false;
     }
     pop_props(w, 0);
 }
@@ -1089,6 +1125,7 @@ int jxa_jmx_scrape(struct jxa_jmx *j, JNIEnv *env, const struct jxa_config *cfg,
     struct walk w = {.j = j, .env = env, .cfg = cfg, .eng = eng, .out = out,
                      .err = err, .errlen = errlen};
     int rc = -1;
+    jxa_jni_prepare(env);
     jxa_jni_fatal = false;
     if ((*env)->PushLocalFrame(env, 16) != 0) {
         jxa_jni_clear(env);
@@ -1128,10 +1165,13 @@ int jxa_jmx_scrape(struct jxa_jmx *j, JNIEnv *env, const struct jxa_config *cfg,
     /* An unfinished walk has not seen every bean: keep the cache then. */
     if (!w.failed && !jxa_jni_fatal)
         table_evict(j, env);
-    if (jxa_jni_fatal)
-        snprintf(err, errlen, "the JVM raised a VirtualMachineError during the walk");
     rc = (w.failed || jxa_jni_fatal) ? -1 : 0;
 out:
+    if (jxa_jni_fatal)
+        snprintf(err, errlen, "%s during the walk%s; the walk stopped early, the next "
+                 "scrape walks again", jxa_jni_fatal_name,
+                 strcmp(jxa_jni_fatal_name, "java.lang.OutOfMemoryError") == 0
+                     ? " (the Java heap is full)" : "");
     (*env)->PopLocalFrame(env, NULL);
     pop_props(&w, 0);
     free(w.props);

@@ -9,8 +9,30 @@
 bool jxa_jni_fatal;
 
 /* Resolved once (the scraper is the only caller): a getter that throws on
- * every scrape must not cost a FindClass each time. */
-static jclass vm_error;
+ * every scrape must not cost a FindClass each time.  Looked up before they
+ * are needed: under a full heap FindClass itself may fail. */
+static const char *const vm_error_names[] = {
+    "java/lang/OutOfMemoryError", "java/lang/StackOverflowError",
+    "java/lang/VirtualMachineError",
+};
+static jclass vm_errors[3];
+static bool vm_errors_looked;
+
+const char *jxa_jni_fatal_name = "java.lang.VirtualMachineError";
+
+static void resolve_vm_errors(JNIEnv *env)
+{
+    vm_errors_looked = true;
+    for (size_t i = 0; i < sizeof vm_errors / sizeof *vm_errors; i++) {
+        jclass c = (*env)->FindClass(env, vm_error_names[i]);
+        if (c == NULL) {
+            (*env)->ExceptionClear(env);
+            continue;
+        }
+        vm_errors[i] = (*env)->NewGlobalRef(env, c);
+        (*env)->DeleteLocalRef(env, c);
+    }
+}
 
 bool jxa_jni_clear(JNIEnv *env)
 {
@@ -19,22 +41,30 @@ bool jxa_jni_clear(JNIEnv *env)
     jthrowable t = (*env)->ExceptionOccurred(env);
     (*env)->ExceptionClear(env);
     if (t != NULL) {
-        if (vm_error == NULL) {
-            jclass c = (*env)->FindClass(env, "java/lang/VirtualMachineError");
-            if (c == NULL) {
-                (*env)->ExceptionClear(env);
-            } else {
-                vm_error = (*env)->NewGlobalRef(env, c);
-                (*env)->DeleteLocalRef(env, c);
-            }
-        }
+        if (!vm_errors_looked)
+            resolve_vm_errors(env);
         /* Errors that mean the JVM is in trouble stop the walk: going on
          * would only produce more of them. */
-        if (vm_error != NULL && (*env)->IsInstanceOf(env, t, vm_error))
-            jxa_jni_fatal = true;
+        static const char *const shown[] = {
+            "java.lang.OutOfMemoryError", "java.lang.StackOverflowError",
+            "java.lang.VirtualMachineError",
+        };
+        for (size_t i = 0; i < sizeof vm_errors / sizeof *vm_errors; i++) {
+            if (vm_errors[i] != NULL && (*env)->IsInstanceOf(env, t, vm_errors[i])) {
+                jxa_jni_fatal = true;
+                jxa_jni_fatal_name = shown[i];
+                break;
+            }
+        }
         (*env)->DeleteLocalRef(env, t);
     }
     return true;
+}
+
+void jxa_jni_prepare(JNIEnv *env)
+{
+    if (!vm_errors_looked)
+        resolve_vm_errors(env);
 }
 
 jclass jxa_jni_class(JNIEnv *env, const char *name)
@@ -183,7 +213,9 @@ int jxa_jni_str(JNIEnv *env, jstring s, struct jxa_buf *out)
             u[i + 1] <= 0xDFFF) {
             c = 0x10000 + ((c - 0xD800) << 10) + (u[i + 1] - 0xDC00);
             i++;
-        } else if (c >= 0xD800 && c <= 0xDFFF) {
+        } else if ((c >= 0xD800 && c <= 0xDFFF) || c == 0) {
+            /* A NUL would end every C string made of this one (a label
+             * value, a canonical name, a match string) right there. */
             c = 0xFFFD;
         }
         put_utf8(out, c);

@@ -17,6 +17,12 @@
 #include "buf.h"
 
 extern bool jxa_jni_fatal;
+/* The class of the error that set jxa_jni_fatal, for the log. */
+extern const char *jxa_jni_fatal_name;
+
+/* Resolves the error classes jxa_jni_clear tells apart; call before a walk
+ * (while the heap still has room for FindClass). */
+void jxa_jni_prepare(JNIEnv *env);
 
 /* Clears a pending exception.  Returns true if there was one. */
 bool jxa_jni_clear(JNIEnv *env);
@@ -38,7 +44,7 @@ int jxa_jni_bool(JNIEnv *env, jobject o, jmethodID m, bool *out, ...);
 
 /* Appends the string as real UTF-8 (JNI gives modified UTF-8: NUL as C0 80
  * and supplementary characters as surrogate pairs; those are re-encoded,
- * an unpaired surrogate becomes U+FFFD).  s NULL appends "null".  Returns
+ * an unpaired surrogate and a NUL become U+FFFD).  s NULL appends "null".  Returns
  * 0, or -1 on a JNI failure. */
 int jxa_jni_str(JNIEnv *env, jstring s, struct jxa_buf *out);
 
