@@ -14,6 +14,7 @@
 #include "log.h"
 #include "process.h"
 #include "rules.h"
+#include "sd.h"
 
 /* Prometheus' default scrape_timeout is 10 s: answer before it gives up. */
 #define DEFAULT_TIMEOUT_S 8.0
@@ -212,6 +213,8 @@ static void *scraper_main(void *arg)
         busy = false;
         pthread_cond_broadcast(&cond_done);
         pthread_mutex_unlock(&mu);
+        /* After the answer went out: the scrape never waits for it. */
+        jxa_sd_sweep_maybe();
     }
     /* Only reached at VMDeath (or attach failure): leave the VM cleanly. */
     pthread_mutex_lock(&mu);

@@ -112,6 +112,53 @@ def test_port_zero_port_file_and_file_sd(tmp_path):
     assert not list(sd.iterdir()), list(sd.iterdir())
 
 
+def test_file_sd_of_a_killed_jvm_is_removed(tmp_path):
+    """A JVM killed with SIGKILL (OOM killer, YARN, a Worker's
+    destroyForcibly) cannot remove its file_sd target.  The next agent that
+    registers in the directory removes it -- and only it: the files of
+    live JVMs stay, judged by pid and start time from the real /proc."""
+    sd = tmp_path / "sd"
+    sd.mkdir()
+
+    def start(name):
+        pf = tmp_path / f"port-{name}"
+        opts = (f"port=0,host=127.0.0.1,config={_cfg(tmp_path)},port_file={pf},"
+                f"sd_dir={sd}")
+        j = Jvm("ours", options=opts, main="Quiet", wait_http=False, name=name).start()
+        assert _wait(pf.exists, 10), j.output()
+        return j
+
+    def file_of(j):
+        hits = [f for f in sd.glob("jmxagent-*.json")
+                if json.loads(f.read_text())[0]["labels"]["pid"] == str(j.proc.pid)]
+        return hits[0] if hits else None
+
+    a = start("a")
+    try:
+        stale = file_of(a)
+        assert stale is not None and stale.name.count("-") == 3, list(sd.iterdir())
+        os.killpg(a.proc.pid, 9)
+        a.wait_exit(10)
+        assert stale.exists(), "SIGKILL runs no exit code: the file stays"
+    finally:
+        a.stop()
+    b = start("b")
+    c = None
+    try:
+        assert not stale.exists(), "the new agent must remove the killed JVM's file"
+        assert f"removed {stale}" in b.output(), b.output()
+        assert file_of(b) is not None
+        c = start("c")
+        assert file_of(b) is not None, "a live JVM's file was removed"
+        assert file_of(c) is not None
+        assert "removed" not in c.output(), c.output()
+    finally:
+        b.stop()
+        if c is not None:
+            c.stop()
+    assert not list(sd.glob("*.json")), list(sd.iterdir())
+
+
 def _free_block(n):
     """A port p with p..p+n-1 all free, below the kernel's ephemeral range
     (32768+), where client sockets of other tests would take ports."""

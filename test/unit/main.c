@@ -8,7 +8,7 @@
 int jxa_t_failed_now, jxa_t_passed, jxa_t_failed;
 
 #define SUITES(X) X(buf) X(javafmt) X(objname) X(rules) X(mset) X(options) \
-                  X(config) X(procfs) X(auth) X(probe) X(gc) X(fdwatch)
+                  X(config) X(procfs) X(auth) X(probe) X(gc) X(fdwatch) X(sd)
 
 #define DECLARE(name) void suite_##name(void) __attribute__((weak));
 SUITES(DECLARE)
