@@ -1,10 +1,15 @@
 /* auth.c - see auth.h.  SHA-1 (FIPS 180-4 6.1), SHA-256 (6.2), SHA-512
- * (6.4), HMAC (RFC 2104) and PBKDF2 (RFC 8018 5.2). */
+ * (6.4), HMAC (RFC 2104), PBKDF2 (RFC 8018 5.2) and bearer token files. */
 #include "auth.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define ROL32(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
 #define ROR32(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
@@ -352,4 +357,165 @@ bool jxa_auth_check(const struct jxa_http_config *h, const char *user, const cha
         pthread_mutex_unlock(&cache_mu);
     }
     return ok;
+}
+
+/* --- Bearer tokens ------------------------------------------------- */
+
+static bool is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f';
+}
+
+char *jxa_token_read(const char *path, const char *shown, char *err, size_t errlen)
+{
+    /* O_NONBLOCK: open() of a FIFO would otherwise wait for a writer. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot read \"%s\" (%s); fix the path or the file's "
+                 "permissions", shown, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        snprintf(err, errlen, "\"%s\" is not a regular file; give the path of a file "
+                 "that holds the token", shown);
+        return NULL;
+    }
+    char buf[JXA_TOKEN_MAX + 1];
+    size_t got = 0;
+    int rerr = 0;
+    /* One byte more than allowed: the file may grow after fstat. */
+    while (got < sizeof buf) {
+        ssize_t n = read(fd, buf + got, sizeof buf - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            rerr = errno;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    char *tok = NULL;
+    if (rerr != 0) {
+        snprintf(err, errlen, "cannot read \"%s\" (%s); fix the path or the file's "
+                 "permissions", shown, strerror(rerr));
+    } else if (got > JXA_TOKEN_MAX) {
+        snprintf(err, errlen, "\"%s\" is larger than %d bytes; put only the token in it",
+                 shown, JXA_TOKEN_MAX);
+    } else {
+        size_t a = 0, b = got;
+        while (a < b && is_space(buf[a]))
+            a++;
+        while (b > a && is_space(buf[b - 1]))
+            b--;
+        size_t bad = b;
+        for (size_t i = a; i < b && bad == b; i++)
+            if ((unsigned char)buf[i] <= ' ' || buf[i] == 0x7f)
+                bad = i;
+        if (a == b)
+            snprintf(err, errlen, "\"%s\" is empty; write the token into it", shown);
+        else if (bad < b)
+            snprintf(err, errlen, "the token in \"%s\" contains a space or control "
+                     "character (byte %zu); a token is one line of visible characters",
+                     shown, bad + 1);
+        else if ((tok = malloc(b - a + 1)) == NULL)
+            snprintf(err, errlen, "out of memory reading \"%s\"; retry", shown);
+        else {
+            memcpy(tok, buf + a, b - a);
+            tok[b - a] = '\0';
+        }
+    }
+    explicit_bzero(buf, sizeof buf);
+    return tok;
+}
+
+int jxa_bearer_init(struct jxa_bearer *b, const char *path, const char *token,
+                    long interval_ms)
+{
+    memset(b, 0, sizeof *b);
+    b->path = strdup(path);
+    if (b->path == NULL)
+        return -1;
+    pthread_mutex_init(&b->mu, NULL);
+    jxa_sha256(token, strlen(token), b->digest);
+    b->interval_ms = interval_ms;
+    clock_gettime(CLOCK_MONOTONIC, &b->checked);
+    return 0;
+}
+
+void jxa_bearer_free(struct jxa_bearer *b)
+{
+    if (b->path == NULL)
+        return;
+    free(b->path);
+    pthread_mutex_destroy(&b->mu);
+    explicit_bzero(b, sizeof *b);
+}
+
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+enum jxa_bearer_event jxa_bearer_refresh(struct jxa_bearer *b, char *msg, size_t msglen)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    enum jxa_bearer_event ev = JXA_BEARER_SAME;
+    pthread_mutex_lock(&b->mu);
+    long long since = (long long)(now.tv_sec - b->checked.tv_sec) * 1000 +
+                      (now.tv_nsec - b->checked.tv_nsec) / 1000000;
+    if (since < b->interval_ms)
+        goto out;
+    b->checked = now;
+    /* Identity: a rename over the file (Kubernetes swaps Secret volumes
+     * with a symlink, stat follows it) changes the inode, an in-place
+     * rewrite the size or mtime, a chmod that makes it readable again
+     * only the ctime.  A missing file is all zeros. */
+    struct stat st;
+    if (stat(b->path, &st) != 0)
+        memset(&st, 0, sizeof st);
+    if (b->have_id && st.st_dev == b->dev && st.st_ino == b->ino && st.st_size == b->size &&
+        same_time(&st.st_mtim, &b->mtime) && same_time(&st.st_ctim, &b->ctime))
+        goto out;
+    b->have_id = true;
+    b->dev = st.st_dev;
+    b->ino = st.st_ino;
+    b->size = st.st_size;
+    b->mtime = st.st_mtim;
+    b->ctime = st.st_ctim;
+    char err[512];
+    char *tok = jxa_token_read(b->path, b->path, err, sizeof err);
+    if (tok == NULL) {
+        if (!b->failing) {
+            b->failing = true;
+            snprintf(msg, msglen, "%s", err);
+            ev = JXA_BEARER_FAILED;
+        }
+        goto out;
+    }
+    uint8_t d[32];
+    jxa_sha256(tok, strlen(tok), d);
+    explicit_bzero(tok, strlen(tok));
+    free(tok);
+    b->failing = false;
+    if (!same_bytes(d, b->digest, sizeof d)) {
+        memcpy(b->digest, d, sizeof d);
+        ev = JXA_BEARER_ROTATED;
+    }
+out:
+    pthread_mutex_unlock(&b->mu);
+    return ev;
+}
+
+bool jxa_bearer_check(struct jxa_bearer *b, const char *presented, size_t n)
+{
+    uint8_t got[32], want[32];
+    jxa_sha256(presented, n, got);
+    pthread_mutex_lock(&b->mu);
+    memcpy(want, b->digest, sizeof want);
+    pthread_mutex_unlock(&b->mu);
+    return same_bytes(got, want, sizeof got);
 }

@@ -13,6 +13,7 @@
  * one line "<file>:<line>: <key>: <what>; <what to do>".  We are stricter
  * than 1.0.1 on purpose in a few places, each marked "Stricter:". */
 #include "config.h"
+#include "auth.h"
 #include "log.h"
 
 #include <errno.h>
@@ -47,6 +48,9 @@ struct ctx {
     size_t visits;
     int depth;
     int map_line;       /* line of the map whose absent keys are defaulted */
+    bool from_file;     /* file is a real path: relative paths in the
+                           config are resolved against its directory */
+    int key_line;       /* line of the key whose setter runs */
 };
 
 static int line_of(const yaml_node_t *n)
@@ -737,6 +741,7 @@ static int apply_table(struct ctx *c, yaml_node_t *map, const struct ckey *t,
         if (via_alias && pairs_find(&ps, k->name) != NULL)
             continue;
         seen[k - t] = true;
+        c->key_line = line_of(ps.p[i].k);
         rc = k->set(c, k, path, ps.p[i].v, base);
     }
     int saved = c->map_line;
@@ -1700,6 +1705,14 @@ static int basic_finish(struct ctx *c, const char *path, int line,
     return 0;
 }
 
+/* A scraper sends one Authorization header, so one of the two would
+ * never be used: say so rather than pick one. */
+static int both_schemes(struct ctx *c, const char *path)
+{
+    return fail(c, c->key_line, path, "basic and bearer are both given; keep "
+                "one of them");
+}
+
 static int set_basic(struct ctx *c, const struct ckey *k, const char *path,
                      yaml_node_t *v, void *base)
 {
@@ -1707,6 +1720,8 @@ static int set_basic(struct ctx *c, const struct ckey *k, const char *path,
     struct jxa_http_config *h = base;
     if (v == NULL)
         return 0;
+    if (h->auth == JXA_AUTH_BEARER)
+        return both_schemes(c, path);
     if (check_map_or_null(c, path, v) < 0)
         return -1;
     struct basic_tmp b;
@@ -1721,11 +1736,96 @@ static int set_basic(struct ctx *c, const struct ckey *k, const char *path,
     return rc;
 }
 
+/* A path from the config, relative to the config file's directory (as
+ * Prometheus resolves its credentials_file): the JVM's working directory
+ * is rarely known (a YARN container, a Kubernetes pod). */
+static char *resolve_path(const struct ctx *c, const char *p)
+{
+    const char *slash = c->from_file ? strrchr(c->file, '/') : NULL;
+    if (p[0] == '/' || slash == NULL)
+        return strdup(p);
+    size_t dl = (size_t)(slash - c->file) + 1, pl = strlen(p);
+    char *r = malloc(dl + pl + 1);
+    if (r != NULL) {
+        memcpy(r, c->file, dl);
+        memcpy(r + dl, p, pl + 1);
+    }
+    return r;
+}
+
+/* bearer.tokenFile: read now, so that a missing or empty file is a config
+ * error at start rather than a 403 on every scrape. */
+static int set_token_file(struct ctx *c, const struct ckey *k,
+                          const char *path, yaml_node_t *v, void *base)
+{
+    (void)k;
+    struct jxa_http_config *h = base;
+    char *rel = NULL;
+    if (v != NULL) {
+        struct yval y;
+        resolve(v, &y);
+        if (y.k != Y_NULL && v->type != YAML_SCALAR_NODE) {
+            char d[96];
+            return fail(c, line_of(v), path, "must be a path, got %s; write "
+                        "tokenFile: /path/to/token", describe(v, d, sizeof d));
+        }
+        if (y.k != Y_NULL && (rel = java_text(v)) == NULL)
+            return oom(c, v, path);
+    }
+    if (blank(rel)) {
+        free(rel);
+        return fail(c, v ? line_of(v) : c->map_line, path, "is a required "
+                    "path; give the file that holds the token");
+    }
+    char *file = resolve_path(c, rel);
+    if (file == NULL) {
+        free(rel);
+        return oom(c, v, path);
+    }
+    /* The message names the path as written: the line points at it. */
+    char e[600];
+    char *tok = jxa_token_read(file, rel, e, sizeof e);
+    free(rel);
+    if (tok == NULL) {
+        free(file);
+        return fail(c, line_of(v), path, "%s", e);
+    }
+    h->token_file = file;
+    h->token = tok;
+    return 0;
+}
+
+static const struct ckey bearer_keys[] = {
+    {"tokenFile", NULL, set_token_file, 0, 0, 0},
+};
+
+/* Our extension (jmx_exporter has only basic): Authorization: Bearer. */
+static int set_bearer(struct ctx *c, const struct ckey *k, const char *path,
+                      yaml_node_t *v, void *base)
+{
+    (void)k;
+    struct jxa_http_config *h = base;
+    if (v == NULL)
+        return 0;
+    if (h->auth != JXA_AUTH_NONE)
+        return both_schemes(c, path);
+    if (check_map_or_null(c, path, v) < 0)
+        return -1;
+    char prefix[80];
+    snprintf(prefix, sizeof prefix, "%s.", path);
+    if (apply_table(c, v, bearer_keys,
+                    sizeof bearer_keys / sizeof bearer_keys[0], prefix, h) < 0)
+        return -1;
+    h->auth = JXA_AUTH_BEARER;
+    return 0;
+}
+
 static const struct ckey auth_keys[] = {
     {"basic", NULL, set_basic, 0, 0, 0},
+    {"bearer", NULL, set_bearer, 0, 0, 0},
     {"plugin", NULL, set_refused, 0, 0,
      "custom authenticator plugins are Java classes and not supported by "
-     "this agent; use httpServer.authentication.basic"},
+     "this agent; use httpServer.authentication.basic or .bearer"},
 };
 
 static int set_auth(struct ctx *c, const struct ckey *k, const char *path,
@@ -1739,12 +1839,13 @@ static int set_auth(struct ctx *c, const struct ckey *k, const char *path,
         return -1;
     char prefix[80];
     snprintf(prefix, sizeof prefix, "%s.", path);
-    if (apply_table(c, v, auth_keys, 2, prefix, h) < 0)
+    if (apply_table(c, v, auth_keys, sizeof auth_keys / sizeof auth_keys[0],
+                    prefix, h) < 0)
         return -1;
     if (h->auth == JXA_AUTH_NONE)
-        return fail(c, line_of(v), path, "has no basic section; add "
-                    "basic: {username: ..., password: ...} or remove "
-                    "authentication");
+        return fail(c, line_of(v), path, "has no basic or bearer section; "
+                    "add basic: {username: ..., password: ...} or bearer: "
+                    "{tokenFile: ...}, or remove authentication");
     return 0;
 }
 
@@ -1820,10 +1921,11 @@ static int yaml_fail(struct ctx *c, yaml_parser_t *p)
                 (int)m->column + 1, ctxbuf);
 }
 
-static int load(const char *yaml, size_t len, const char *name,
+static int load(const char *yaml, size_t len, const char *name, bool from_file,
                 struct jxa_config **out, char *err, size_t errlen)
 {
-    struct ctx c = {name ? name : "(config)", NULL, err, errlen, 0, 0, 0};
+    struct ctx c = {.file = name ? name : "(config)", .err = err,
+                    .errlen = errlen, .from_file = from_file && name != NULL};
     if (err != NULL && errlen > 0)
         err[0] = '\0';
     *out = NULL;
@@ -1892,18 +1994,19 @@ static int load(const char *yaml, size_t len, const char *name,
 int jxa_config_load_string(const char *yaml, size_t len, const char *name,
                            struct jxa_config **out, char *err, size_t errlen)
 {
-    return load(yaml, len, name, out, err, errlen);
+    return load(yaml, len, name, false, out, err, errlen);
 }
 
 int jxa_config_default(struct jxa_config **out)
 {
-    return load("", 0, "(default)", out, NULL, 0);
+    return load("", 0, "(default)", false, out, NULL, 0);
 }
 
 int jxa_config_load(const char *path, struct jxa_config **out, char *err,
                     size_t errlen)
 {
-    struct ctx c = {path, NULL, err, errlen, 0, 0, 0};
+    struct ctx c = {.file = path, .err = err, .errlen = errlen,
+                    .from_file = true};
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -1941,7 +2044,7 @@ int jxa_config_load(const char *path, struct jxa_config **out, char *err,
         return fail(&c, 0, "(file)", "read failed (file changed while "
                     "reading?); retry");
     }
-    int rc = load(buf, len, path, out, err, errlen);
+    int rc = load(buf, len, path, true, out, err, errlen);
     free(buf);
     if (rc < 0)
         return -1;
@@ -1998,11 +2101,21 @@ void jxa_config_free(struct jxa_config *c)
         free(r->labels);
     }
     free(c->rules);
-    free(c->http.username);
-    free(c->http.password);
-    free(c->http.password_hash);
-    free(c->http.salt);
+    jxa_http_config_free(&c->http);
     free(c);
+}
+
+void jxa_http_config_free(struct jxa_http_config *h)
+{
+    free(h->username);
+    free(h->password);
+    free(h->password_hash);
+    free(h->salt);
+    free(h->token_file);
+    if (h->token != NULL)
+        explicit_bzero(h->token, strlen(h->token));
+    free(h->token);
+    memset(h, 0, sizeof *h);
 }
 
 bool jxa_config_changed(const struct jxa_config *c)

@@ -27,6 +27,31 @@
 #define CT_OPENMETRICS "application/openmetrics-text; version=1.0.0; charset=utf-8"
 #define MAX_NAMES 64
 
+/* civetweb 1.15 serves each connection on one worker thread from accept to
+ * close, and a worker waits for a request's headers up to
+ * request_timeout_ms (read_message(): one deadline from the moment the
+ * worker took the connection, so a client trickling a byte a second gains
+ * nothing) before it answers 400 or closes.  Clients that connect and send
+ * nothing, or send slowly, therefore each hold a worker for that long, and
+ * a scrape arriving when every worker is held waits in civetweb's queue.
+ * Measured on the fixture JVM with the former 4 workers and 10 s: 8 idle
+ * or slowloris clients delayed a scrape by 18.5 s.  Hence many workers
+ * (each a 100 KiB stack and a max_request_size buffer, never attached to
+ * the JVM; walks are serialised in the scraper anyway) and a deadline well
+ * under Prometheus' default 10 s scrape timeout that still allows for two
+ * lost TCP segments (initial RTO 1 s, then 2 s).  The same timeout bounds
+ * a response write that makes no progress (push_inner()), e.g. a client
+ * that never reads a body larger than the socket buffers. */
+#define DEFAULT_THREADS 32
+#define MAX_THREADS 64
+#define REQUEST_TIMEOUT_MS "5000"
+/* GET requests only: headers, no body.  Larger requests get civetweb's
+ * 400 and the connection is closed. */
+#define MAX_REQUEST_SIZE "8192"
+/* How often at most the bearer token file is looked at (one stat). */
+#define TOKEN_CHECK_MS 1000
+#define REALM "jmxagent"
+
 static struct mg_context *ctx;
 static int bound_port;
 static char bound_host[64];
@@ -35,15 +60,29 @@ static char bound_host[64];
  * they came from. */
 static struct jxa_http_config auth_copy;
 static const struct jxa_http_config *auth;
+static struct jxa_bearer bearer;
 
-static void copy_http(const struct jxa_http_config *h)
+static char *dup_opt(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int copy_http(const struct jxa_http_config *h, char *err, size_t errlen)
 {
     auth_copy = *h;
-    auth_copy.username = h->username ? strdup(h->username) : NULL;
-    auth_copy.password = h->password ? strdup(h->password) : NULL;
-    auth_copy.password_hash = h->password_hash ? strdup(h->password_hash) : NULL;
-    auth_copy.salt = h->salt ? strdup(h->salt) : NULL;
+    auth_copy.username = dup_opt(h->username);
+    auth_copy.password = dup_opt(h->password);
+    auth_copy.password_hash = dup_opt(h->password_hash);
+    auth_copy.salt = dup_opt(h->salt);
+    auth_copy.token_file = NULL;
+    auth_copy.token = NULL;
     auth = &auth_copy;
+    if (h->auth == JXA_AUTH_BEARER &&
+        jxa_bearer_init(&bearer, h->token_file, h->token, TOKEN_CHECK_MS) != 0) {
+        snprintf(err, errlen, "out of memory; retry");
+        return -1;
+    }
+    return 0;
 }
 
 static const char index_html[] =
@@ -57,14 +96,23 @@ static const char index_html[] =
     "<p>Health: <a href=\"/-/healthy\">/-/healthy</a></p>\n"
     "</body>\n</html>\n";
 
+/* additional_header reaches only the responses civetweb writes itself
+ * (send_additional_header() in mg_send_http_error(), not in
+ * mg_response_header_send()), so ours add it here. */
+static void start_response(struct mg_connection *c, int status, const char *ctype, size_t len)
+{
+    char lenbuf[32];
+    snprintf(lenbuf, sizeof lenbuf, "%zu", len);
+    mg_response_header_start(c, status);
+    mg_response_header_add(c, "Content-Type", ctype, -1);
+    mg_response_header_add(c, "Content-Length", lenbuf, -1);
+    mg_response_header_add(c, "X-Content-Type-Options", "nosniff", -1);
+}
+
 static void send_simple(struct mg_connection *c, int status, const char *ctype,
                         const char *body, const char *extra_name, const char *extra_value)
 {
-    char len[32];
-    snprintf(len, sizeof len, "%zu", strlen(body));
-    mg_response_header_start(c, status);
-    mg_response_header_add(c, "Content-Type", ctype, -1);
-    mg_response_header_add(c, "Content-Length", len, -1);
+    start_response(c, status, ctype, strlen(body));
     if (extra_name != NULL)
         mg_response_header_add(c, extra_name, extra_value, -1);
     mg_response_header_send(c);
@@ -114,10 +162,52 @@ static bool b64decode(const char *in, char *out, size_t outlen)
     return true;
 }
 
+/* Authorization: Bearer <token> (RFC 6750 2.1).  No or another scheme:
+ * 401 with a challenge; a token that does not match: 403 (the client did
+ * authenticate, with the wrong credentials; RFC 6750 3.1 would also allow
+ * 401 invalid_token, but 403 tells "rotate your token" from "add one"). */
+static bool bearer_authorized(struct mg_connection *c)
+{
+    const char *h = mg_get_header(c, "Authorization");
+    const char *tok = NULL;
+    if (h != NULL && strncasecmp(h, "Bearer", 6) == 0 && (h[6] == ' ' || h[6] == '\t')) {
+        tok = h + 7;
+        while (*tok == ' ' || *tok == '\t')
+            tok++;
+    }
+    size_t n = tok ? strlen(tok) : 0;
+    while (n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '\t'))
+        n--;
+    if (n == 0) {
+        send_simple(c, 401, "text/plain; charset=utf-8", "Unauthorized\n",
+                    "WWW-Authenticate", "Bearer realm=\"" REALM "\"");
+        return false;
+    }
+    char msg[640];
+    switch (jxa_bearer_refresh(&bearer, msg, sizeof msg)) {
+    case JXA_BEARER_ROTATED:
+        jxa_info("bearer token re-read from %s", bearer.path);
+        break;
+    case JXA_BEARER_FAILED:
+        jxa_warn("httpServer.authentication.bearer.tokenFile: %s; keeping the previous token "
+                 "until the file is usable again", msg);
+        break;
+    case JXA_BEARER_SAME:
+        break;
+    }
+    if (jxa_bearer_check(&bearer, tok, n))
+        return true;
+    send_simple(c, 403, "text/plain; charset=utf-8", "Forbidden\n", "WWW-Authenticate",
+                "Bearer realm=\"" REALM "\", error=\"invalid_token\"");
+    return false;
+}
+
 static bool authorized(struct mg_connection *c)
 {
     if (auth == NULL || auth->auth == JXA_AUTH_NONE)
         return true;
+    if (auth->auth == JXA_AUTH_BEARER)
+        return bearer_authorized(c);
     const char *h = mg_get_header(c, "Authorization");
     char dec[1024];
     bool ok = false;
@@ -128,6 +218,8 @@ static bool authorized(struct mg_connection *c)
             ok = jxa_auth_check(auth, dec, colon + 1);
         }
     }
+    /* Any failure is 401, as jmx_exporter's BasicAuthenticator answers;
+     * its realm is "/". */
     if (!ok)
         send_simple(c, 401, "text/plain; charset=utf-8", "Unauthorized\n",
                     "WWW-Authenticate", "Basic realm=\"/\", charset=\"UTF-8\"");
@@ -260,11 +352,7 @@ static int h_metrics(struct mg_connection *c, void *cbdata)
     const char *ae = mg_get_header(c, "Accept-Encoding");
     bool use_gzip = ae != NULL && strstr(ae, "gzip") != NULL && gzip_buf(&body, &gz) == 0;
     const struct jxa_buf *send = use_gzip ? &gz : &body;
-    char len[32];
-    snprintf(len, sizeof len, "%zu", send->len);
-    mg_response_header_start(c, 200);
-    mg_response_header_add(c, "Content-Type", fmt == JXA_FMT_OPENMETRICS ? CT_OPENMETRICS : CT_TEXT, -1);
-    mg_response_header_add(c, "Content-Length", len, -1);
+    start_response(c, 200, fmt == JXA_FMT_OPENMETRICS ? CT_OPENMETRICS : CT_TEXT, send->len);
     if (use_gzip)
         mg_response_header_add(c, "Content-Encoding", "gzip", -1);
     mg_response_header_add(c, "Vary", "Accept, Accept-Encoding", -1);
@@ -368,16 +456,17 @@ static struct mg_context *try_start(const char *host, int port, char *err, size_
     cb.init_thread = init_thread;
     char ports[96], threads[16];
     snprintf(ports, sizeof ports, "%s:%d", host, port);
-    snprintf(threads, sizeof threads, "%d",
-             auth && auth->threads_max > 0 ? (auth->threads_max < 16 ? auth->threads_max : 16) : 4);
-    /* Each worker has a 100 KiB stack and never calls into the JVM; a few
-     * are plenty because walks are serialised in the scraper anyway. */
+    /* httpServer.threads.maximum (jmx_exporter's handler pool) sets the
+     * number of workers; see DEFAULT_THREADS for why there are many. */
+    int nthreads = auth && auth->threads_max > 0 ? auth->threads_max : DEFAULT_THREADS;
+    snprintf(threads, sizeof threads, "%d", nthreads < MAX_THREADS ? nthreads : MAX_THREADS);
     const char *options[] = {
         "listening_ports", ports,
         "num_threads", threads,
-        "request_timeout_ms", "10000",
+        "request_timeout_ms", REQUEST_TIMEOUT_MS,
+        /* A kept-alive idle connection would pin a worker between scrapes. */
         "enable_keep_alive", "no",
-        "max_request_size", "8192",
+        "max_request_size", MAX_REQUEST_SIZE,
         "enable_directory_listing", "no",
         /* civetweb answers CORS preflights with '*' by default. */
         "access_control_allow_origin", "",
@@ -398,8 +487,8 @@ static struct mg_context *try_start(const char *host, int port, char *err, size_
 int jxa_http_start(const struct jxa_options *o, const struct jxa_http_config *h,
                    char *err, size_t errlen)
 {
-    if (h != NULL)
-        copy_http(h);
+    if (h != NULL && copy_http(h, err, errlen) != 0)
+        return -1;
     char host[INET_ADDRSTRLEN];
     if (resolve_host(o->host ? o->host : "0.0.0.0", host, sizeof host, err, errlen) != 0)
         return -1;

@@ -92,6 +92,7 @@ static void maybe_reload(void)
         return;
     }
     /* The HTTP settings are read once at start, as jmx_exporter does. */
+    jxa_http_config_free(&n->http);
     n->http = cfg->http;
     memset(&cfg->http, 0, sizeof cfg->http);
     jxa_engine_free(engine);

@@ -1,17 +1,24 @@
-/* auth.h - HTTP Basic credentials checked the way jmx_exporter's
+/* auth.h - HTTP authentication, pure C (own SHA implementations: no
+ * OpenSSL in the JVM's process).
+ *
+ * Basic: credentials checked the way jmx_exporter's
  * httpServer.authentication.basic does (reference/jmx_exporter.md 1.5):
  *   plaintext       byte equality
  *   SHA-1/256/512   passwordHash == hex(SHA-x(salt + ":" + password))
  *   PBKDF2WithHmacSHA1/256/512  PBKDF2(password, salt, iterations), as
  *                   long as the configured hash
- * All comparisons are constant-time.  Pure C (own SHA implementations:
- * no OpenSSL in the JVM's process). */
+ * Bearer (RFC 6750; our extension, jmx_exporter has only Basic): a token
+ * read from a file and re-read when the file changes.
+ * All comparisons are constant-time. */
 #ifndef JXA_AUTH_H
 #define JXA_AUTH_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "config.h"
 
@@ -23,7 +30,60 @@ void jxa_sha512(const void *p, size_t n, uint8_t out[64]);
 int jxa_pbkdf2(enum jxa_auth_alg alg, const char *password, const uint8_t *salt,
                size_t saltlen, unsigned iterations, uint8_t *out, size_t outlen);
 
-/* Does user:password pass h?  True when h->auth is JXA_AUTH_NONE. */
+/* Does user:password pass h?  True when h->auth is JXA_AUTH_NONE, false
+ * when it is JXA_AUTH_BEARER. */
 bool jxa_auth_check(const struct jxa_http_config *h, const char *user, const char *password);
+
+/* --- Bearer tokens ------------------------------------------------- */
+
+#define JXA_TOKEN_MAX 4096
+
+/* Reads the token in path: the file's content without leading and
+ * trailing whitespace (the newline `echo` and editors leave).  The file
+ * must be a regular file (a FIFO would block the caller) of at most
+ * JXA_TOKEN_MAX bytes, and the token one run of visible characters (nothing
+ * else survives an Authorization header).  Returns a malloc'd string the
+ * caller frees, or NULL with "<what>; <what to do>" in err, naming the file
+ * as `shown` (the path as the user wrote it).  Any thread. */
+char *jxa_token_read(const char *path, const char *shown, char *err, size_t errlen);
+
+/* The token a running server accepts.  Rotation without a restart: the
+ * file is looked at (one stat) at most every interval_ms and re-read when
+ * its identity changed; a file that became unusable keeps the last good
+ * token.  Thread-safe (one mutex); the fields are private. */
+struct jxa_bearer {
+    pthread_mutex_t mu;
+    char *path;
+    uint8_t digest[32];         /* SHA-256 of the accepted token */
+    bool have_id;               /* the fields below describe the file */
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime, ctime;
+    struct timespec checked;    /* CLOCK_MONOTONIC of the last look */
+    long interval_ms;
+    bool failing;               /* the last read found no usable token */
+};
+
+/* token: the file's token as read at config load.  The file itself is
+ * re-read at the first look (it may have changed since).  Returns 0, or
+ * -1 when out of memory. */
+int jxa_bearer_init(struct jxa_bearer *b, const char *path, const char *token,
+                    long interval_ms);
+void jxa_bearer_free(struct jxa_bearer *b);
+
+enum jxa_bearer_event {
+    JXA_BEARER_SAME = 0,        /* nothing new */
+    JXA_BEARER_ROTATED,         /* the file holds a new token, now in use */
+    JXA_BEARER_FAILED,          /* the file cannot be used (first time since
+                                   the last good read): msg says why; the
+                                   previous token stays in use */
+};
+/* Looks at the file if interval_ms has passed.  Log JXA_BEARER_FAILED
+ * once: later failures of the same episode return JXA_BEARER_SAME. */
+enum jxa_bearer_event jxa_bearer_refresh(struct jxa_bearer *b, char *msg, size_t msglen);
+/* Is presented[0..n) the current token?  Constant-time in the content and
+ * the length of both (compares SHA-256 digests). */
+bool jxa_bearer_check(struct jxa_bearer *b, const char *presented, size_t n);
 
 #endif

@@ -64,7 +64,8 @@ struct jxa_attr_filter {
     size_t nattrs;
 };
 
-/* httpServer.authentication.basic */
+/* httpServer.authentication: basic (one of the password algorithms) or
+ * bearer (our extension; jmx_exporter has only basic).  At most one. */
 enum jxa_auth_alg {
     JXA_AUTH_NONE = 0,
     JXA_AUTH_PLAINTEXT,
@@ -74,6 +75,7 @@ enum jxa_auth_alg {
     JXA_AUTH_PBKDF2_SHA1,
     JXA_AUTH_PBKDF2_SHA256,
     JXA_AUTH_PBKDF2_SHA512,
+    JXA_AUTH_BEARER,        /* token_file / token below */
 };
 
 struct jxa_http_config {
@@ -84,6 +86,10 @@ struct jxa_http_config {
     char *salt;
     int iterations;
     int key_length;
+    char *token_file;       /* bearer.tokenFile, relative paths resolved
+                               against the config file's directory */
+    char *token;            /* its content when the config was loaded,
+                               whitespace-trimmed (jxa_token_read) */
     int threads_max;        /* httpServer.threads.maximum, 0 = default */
 };
 
@@ -136,6 +142,9 @@ int jxa_config_load_string(const char *yaml, size_t len, const char *name,
 /* The config for "no file": one default rule, everything else default. */
 int jxa_config_default(struct jxa_config **out);
 void jxa_config_free(struct jxa_config *c);
+/* Frees the strings of h (the token wiped first) and zeroes it: for a
+ * caller that overwrites a config's http with another one's. */
+void jxa_http_config_free(struct jxa_http_config *h);
 
 /* Has the file changed on disk since c was loaded (mtime or size)?  Cheap:
  * one stat(). */

@@ -1,6 +1,9 @@
 /* http.h - the embedded HTTP server (civetweb): /metrics, /-/healthy and
  * an index page; nothing else is served (no document root, no CORS).
- * Handlers never touch the JVM; they get results from the scraper. */
+ * All three behind httpServer.authentication (Basic, or Bearer with a
+ * token file re-read when it changes).  Handlers never touch the JVM; they
+ * get results from the scraper.  Limits (worker count, header deadline,
+ * request size) and why: http.c. */
 #ifndef JXA_HTTP_H
 #define JXA_HTTP_H
 

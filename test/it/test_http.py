@@ -1,13 +1,20 @@
 """HTTP behaviour.  Each test starts its own fixture JVM on its own port.
 Tests parametrized with "jar" check the expectation against the reference;
 the ones for "ours" only are deliberate differences (differences.py,
-scope "http") or behaviour the jar does not have."""
+scope "http") or behaviour the jar does not have: bearer tokens, request
+limits, slow clients, the bind address."""
 
 from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import http.client
+import os
+import select
+import socket
+import threading
+import time
 
 import pytest
 
@@ -25,7 +32,8 @@ def jvm_for(config_path):
     started = []
 
     def start(agent, config="01_default", **kw):
-        j = harness.Jvm(agent, config_path(config), **kw)
+        # A name from test/it/configs, or the path of a file the test wrote.
+        j = harness.Jvm(agent, config if os.sep in config else config_path(config), **kw)
         started.append(j)     # stopped even if start() fails
         return j.start()
     yield start
@@ -78,10 +86,30 @@ def test_ours_post_405(jvm_for):
     d = differences.get("post-405")
     j = jvm_for("ours")
     for method, path in (("POST", "/metrics"), ("PUT", "/metrics"), ("DELETE", "/metrics"),
-                         ("POST", "/-/healthy"), ("POST", "/")):
+                         ("POST", "/-/healthy"), ("POST", "/"), ("PATCH", "/metrics"),
+                         ("OPTIONS", "/metrics")):
         r = j.request(path, method=method, data=b"x=1")
         assert r.status == 405, f"{method} {path} -> {r.status} ({d.name})"
+        assert r.headers.get("allow") == "GET, HEAD", r.headers
+    # Methods civetweb does not route to handlers (TRACE, unknown ones) get
+    # its own 400.
+    for method in ("TRACE", "CONNECT", "FOO"):
+        status, _, _ = raw_request(j.port, f"{method} /metrics HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert status in (400, 405), f"{method} -> {status}"
     assert j.get("/metrics").status == 200
+
+
+@pytest.mark.parametrize("agent", BOTH)
+def test_head(agent, jvm_for):
+    """HEAD: the headers of GET, no body."""
+    j = jvm_for(agent)
+    for path in ("/metrics", "/-/healthy", "/"):
+        r = j.request(path, method="HEAD")
+        assert r.status == 200, f"HEAD {path} -> {r.status}"
+        assert r.body == b""
+        assert int(r.headers["content-length"]) > 0
+    if agent == "ours":
+        assert j.get("/metrics").headers.get("x-content-type-options") == "nosniff"
 
 
 def test_jar_reference_http_quirks(jvm_for):
@@ -175,3 +203,314 @@ def test_basic_auth(agent, jvm_for):
         assert j.get("/metrics", headers={"Authorization": "Basic " + wrong}).status == 401
     finally:
         j.auth = good
+
+
+@pytest.mark.parametrize("agent", BOTH)
+def test_basic_auth_pbkdf2(agent, jvm_for, tmp_path):
+    """A PBKDF2WithHmacSHA256 password hash (the jar's default keyLength,
+    128 bytes; few iterations to keep the test fast): every failure is 401,
+    as the jar answers."""
+    salt = "pepper:salt"
+    want = hashlib.pbkdf2_hmac("sha256", b"s3cret", salt.encode(), 1000, dklen=128).hex()
+    cfg = tmp_path / "pbkdf2.yaml"
+    cfg.write_text("httpServer:\n  authentication:\n    basic:\n      username: prometheus\n"
+                   "      algorithm: PBKDF2WithHmacSHA256\n      iterations: 1000\n"
+                   f"      salt: '{salt}'\n      passwordHash: {want}\n"
+                   "includeObjectNames: ['fixture:type=Numbers']\n")
+    j = jvm_for(agent, str(cfg))
+
+    def status(creds=None, scheme="Basic"):
+        h = {}
+        if creds is not None:
+            h["Authorization"] = scheme + " " + (base64.b64encode(creds.encode()).decode()
+                                                 if scheme == "Basic" else creds)
+        return j.get("/metrics", headers=h).status
+
+    assert status("prometheus:s3cret") == 200
+    assert status("prometheus:s3cret") == 200          # ours: the cached hit
+    assert status() == 401
+    assert status("prometheus:s3creT") == 401
+    assert status("Prometheus:s3cret") == 401
+    assert status("prometheus:") == 401
+    assert status("some-token", scheme="Bearer") == 401
+
+
+# -- bearer tokens (ours only: jmx_exporter has Basic only) ---------------------
+
+def bearer_config(tmp_path, token: str):
+    tok = tmp_path / "token"
+    tok.write_text(token + "\n")              # the trailing newline is stripped
+    cfg = tmp_path / "bearer.yaml"
+    # A relative tokenFile is relative to the config file's directory.
+    cfg.write_text("httpServer:\n  authentication:\n    bearer:\n      tokenFile: token\n"
+                   "includeObjectNames: ['fixture:type=Numbers']\n")
+    return str(cfg), tok
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": "Bearer " + token}
+
+
+def test_ours_bearer_auth(jvm_for, tmp_path):
+    """No Authorization or another scheme: 401 with a Bearer challenge; a
+    token that does not match: 403; the token: 200.  On every path."""
+    cfg, _ = bearer_config(tmp_path, "tok-3f9a.b_c~d+e/f=")
+    j = jvm_for("ours", cfg)
+    for path in ("/metrics", "/-/healthy", "/"):
+        r = j.get(path)
+        assert r.status == 401, f"{path} -> {r.status}"
+        assert r.headers.get("www-authenticate") == 'Bearer realm="jmxagent"', r.headers
+        basic = base64.b64encode(b"prometheus:tok-3f9a.b_c~d+e/f=").decode()
+        assert j.get(path, headers={"Authorization": "Basic " + basic}).status == 401
+        assert j.get(path, headers={"Authorization": "Bearer "}).status == 401
+        r = j.get(path, headers=bearer("tok-3f9a.b_c~d+e/f"))
+        assert r.status == 403, f"{path} wrong token -> {r.status}"
+        assert r.headers.get("www-authenticate", "").startswith('Bearer realm="jmxagent"')
+        assert j.get(path, headers=bearer("tok-3f9a.b_c~d+e/f==")).status == 403
+        assert j.get(path, headers=bearer("tok-3f9a.b_c~d+e/f=")).status == 200, path
+    # The scheme is case-insensitive (RFC 7235 2.1).
+    assert j.get("/metrics", headers={"Authorization": "bearer tok-3f9a.b_c~d+e/f="}).status == 200
+    r = j.get("/metrics", headers=bearer("tok-3f9a.b_c~d+e/f="))
+    assert expo.parse(r.text).value("fixture_Numbers_IntValue") == 42.0
+
+
+def wait_status(j, headers, want, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    got = None
+    while time.monotonic() < deadline:
+        got = j.get("/metrics", headers=headers).status
+        if got == want:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"still {got}, want {want} after {timeout}s")
+
+
+def test_ours_bearer_token_rotation(jvm_for, tmp_path):
+    """The token file is re-read when it changes (at most once a second),
+    without a restart; a file that goes bad keeps the last good token and
+    is logged once."""
+    cfg, tok = bearer_config(tmp_path, "first")
+    j = jvm_for("ours", cfg)
+    assert j.get("/metrics", headers=bearer("first")).status == 200
+    # Rewritten in place.
+    tok.write_text("second\n")
+    wait_status(j, bearer("second"), 200)
+    assert j.get("/metrics", headers=bearer("first")).status == 403
+    # Replaced by a rename (how Kubernetes updates a Secret volume).
+    new = tmp_path / "token.new"
+    new.write_text("third")
+    os.rename(new, tok)
+    wait_status(j, bearer("third"), 200)
+    assert j.get("/metrics", headers=bearer("second")).status == 403
+    # Gone, then empty: the last good token stays.
+    tok.unlink()
+    for _ in range(3):
+        time.sleep(1.1)
+        assert j.get("/metrics", headers=bearer("third")).status == 200
+    tok.write_text("\n")
+    time.sleep(1.1)
+    assert j.get("/metrics", headers=bearer("third")).status == 200
+    warnings = [l for l in j.output().splitlines() if "WARN" in l and "tokenFile" in l]
+    assert len(warnings) == 1, j.output()
+    assert str(tok) in warnings[0] and "keeping the previous token" in warnings[0]
+    tok.write_text("fourth")
+    wait_status(j, bearer("fourth"), 200)
+    assert j.get("/metrics", headers=bearer("third")).status == 403
+    assert len([l for l in j.output().splitlines() if "bearer token re-read" in l]) == 3
+
+
+# -- request limits and slow clients (ours) -------------------------------------
+
+REQUEST_TIMEOUT = 5.0     # http.c REQUEST_TIMEOUT_MS
+
+
+def raw_request(port: int, data: bytes, timeout: float = harness.HTTP_TIMEOUT):
+    """(status or None, raw response, seconds until the server closed)."""
+    t0 = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        try:
+            s.sendall(data)
+        except OSError:
+            pass                            # the server may close before reading it all
+        buf = b""
+        try:
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    break
+                buf += d
+        except ConnectionResetError:
+            pass
+    status = int(buf.split(b" ", 2)[1]) if buf.startswith(b"HTTP/") else None
+    return status, buf, time.monotonic() - t0
+
+
+def test_ours_request_size_limit(jvm_for):
+    """Request headers beyond max_request_size (8192 bytes) are refused with
+    civetweb's 400 and the connection closed; the agent serves on."""
+    j = jvm_for("ours")
+    ok = f"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Pad: {'a' * 6000}\r\n\r\n".encode()
+    status, _, _ = raw_request(j.port, ok)
+    assert status == 200
+    big = f"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Pad: {'a' * 9000}\r\n\r\n".encode()
+    for _ in range(3):
+        status, raw, _ = raw_request(j.port, big)
+        assert status in (None, 400, 413, 431), raw[:200]
+    assert j.get("/metrics").status == 200
+
+
+def test_ours_incomplete_request_closed_after_timeout(jvm_for):
+    """A connection that never completes its headers (or sends nothing) is
+    closed after the request timeout; meanwhile and afterwards the agent
+    serves."""
+    j = jvm_for("ours")
+    results = {}
+
+    def run(name, data):
+        results[name] = raw_request(j.port, data, timeout=REQUEST_TIMEOUT + 20)
+    threads = [threading.Thread(target=run, args=("partial", b"GET /metrics HTTP/1.1\r\nHost: x\r\n")),
+               threading.Thread(target=run, args=("silent", b""))]
+    for t in threads:
+        t.start()
+    assert j.get("/metrics").status == 200
+    for t in threads:
+        t.join(REQUEST_TIMEOUT + 30)
+    status, raw, took = results["partial"]
+    assert status in (None, 400), raw[:200]
+    assert REQUEST_TIMEOUT - 1 <= took < REQUEST_TIMEOUT + 15, took
+    status, raw, took = results["silent"]
+    assert status is None and raw == b""
+    assert REQUEST_TIMEOUT - 1 <= took < REQUEST_TIMEOUT + 15, took
+    assert j.get("/metrics").status == 200
+
+
+class SlowClients:
+    """Connections that hold an HTTP worker: idle (connect, send nothing),
+    slowloris (headers one byte a second) and non-readers (send a request,
+    never read the response)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.idle, self.trickling, self.nonreaders = [], [], []
+        self.stop = threading.Event()
+        self.threads = []
+
+    def open(self, idle=0, slowloris=0, nonreaders=0):
+        for _ in range(idle):
+            self.idle.append(socket.create_connection(("127.0.0.1", self.port)))
+        for _ in range(slowloris):
+            s = socket.create_connection(("127.0.0.1", self.port))
+            self.trickling.append(s)
+            t = threading.Thread(target=self._trickle, args=(s,), daemon=True)
+            t.start()
+            self.threads.append(t)
+        for _ in range(nonreaders):
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+            s.connect(("127.0.0.1", self.port))
+            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.nonreaders.append(s)
+
+    def _trickle(self, s):
+        for ch in b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"z" * 600:
+            if self.stop.wait(1.0):
+                return
+            try:
+                s.send(bytes([ch]))
+            except OSError:
+                return
+
+    def answered(self) -> list:
+        """The idle and trickling sockets the server has answered (400) or
+        closed: either makes them readable."""
+        readable, _, _ = select.select(self.idle + self.trickling, [], [], 0)
+        return readable
+
+    def close(self):
+        self.stop.set()
+        for t in self.threads:
+            t.join(5)
+        for s in self.idle + self.trickling + self.nonreaders:
+            s.close()
+
+
+def test_ours_slow_clients_do_not_block_scrapes(jvm_for):
+    """24 slow clients (8 idle, 8 slowloris, 8 non-readers: far more than
+    the 4 workers civetweb had before) are connected; a normal scrape is
+    answered while all of them are still connected, i.e. without waiting
+    for the request timeout to drop them."""
+    j = jvm_for("ours")
+    assert j.get("/metrics").status == 200          # JMX initialised
+    slow = SlowClients(j.port)
+    try:
+        slow.open(idle=8, slowloris=8, nonreaders=8)
+        time.sleep(1.5)                              # every one of them has a worker now
+        for _ in range(3):
+            r = j.get("/metrics", timeout=REQUEST_TIMEOUT + 30)
+            assert r.status == 200
+            assert expo.parse(r.text).value("fixture_Numbers_IntValue") == 42.0
+        assert j.get("/-/healthy").status == 200
+        assert slow.answered() == [], "a slow client was dropped before the scrapes " \
+            "were answered: the scrapes waited for the request timeout"
+    finally:
+        slow.close()
+    assert j.get("/metrics").status == 200
+
+
+def test_ours_more_slow_clients_than_workers(jvm_for):
+    """With more idle clients than workers (32), a scrape waits for the
+    request timeout to free a worker, not longer."""
+    j = jvm_for("ours")
+    assert j.get("/metrics").status == 200
+    slow = SlowClients(j.port)
+    try:
+        slow.open(idle=40)
+        time.sleep(0.5)
+        r = j.get("/metrics", timeout=REQUEST_TIMEOUT * 2 + 5)
+        assert r.status == 200
+    finally:
+        slow.close()
+    assert j.get("/metrics").status == 200
+
+
+# -- bind address ------------------------------------------------------------
+
+def listen_address(port: int) -> str | None:
+    """The local address of the socket listening on port (/proc/net/tcp,
+    tcp6), "*" for every interface (0.0.0.0, or :: as Java binds it)."""
+    for table, family in (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6)):
+        with open(table) as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                addr, p = fields[1].split(":")
+                if int(p, 16) != port or fields[3] != "0A":      # 0A: LISTEN
+                    continue
+                raw = bytes.fromhex(addr)
+                # The kernel prints each 32-bit word in host (little-endian) order.
+                raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+                ip = socket.inet_ntop(family, raw)
+                return "*" if ip in ("0.0.0.0", "::") else ip
+    return None
+
+
+@pytest.mark.parametrize("agent", BOTH)
+def test_default_bind_address_is_all_interfaces(agent, config_path):
+    """`port:config` without a host listens on every interface, as the Java
+    agent does (ours on 0.0.0.0: Debian's civetweb has no IPv6; the jar on
+    the dual-stack ::)."""
+    port = harness.free_port()
+    with harness.Jvm(agent, port=port, options=f"{port}:{config_path('01_default')}") as j:
+        assert listen_address(j.port) == "*"
+        assert j.get("/metrics").status == 200
+
+
+def test_ours_host_option(config_path):
+    port = harness.free_port()
+    cfg = config_path("01_default")
+    with harness.Jvm("ours", port=port, options=f"port={port},config={cfg}") as j:
+        assert listen_address(j.port) == "*"
+    port = harness.free_port()
+    with harness.Jvm("ours", port=port, options=f"port={port},host=localhost,config={cfg}") as j:
+        assert listen_address(j.port) == "127.0.0.1"
+        assert j.get("/metrics").status == 200

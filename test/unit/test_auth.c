@@ -1,6 +1,11 @@
 /* test_auth.c - digests against published vectors (FIPS 180, RFC 6070,
- * RFC 7914 section 11) and jmx_exporter's documented credentials. */
+ * RFC 7914 section 11), jmx_exporter's documented credentials, and bearer
+ * token files (reading, rotation, a file that goes bad). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "check.h"
@@ -74,9 +79,146 @@ static void test_check(void)
     CHECK(jxa_auth_check(&none, "anyone", "anything"));
 }
 
+static void put(const char *path, const char *text)
+{
+    /* A new file renamed over the old one, as a rotation should do it. */
+    char tmp[300];
+    snprintf(tmp, sizeof tmp, "%s.new", path);
+    FILE *f = fopen(tmp, "w");
+    CHECK(f != NULL);
+    if (f == NULL)
+        return;
+    fputs(text, f);
+    fclose(f);
+    CHECK_INT(rename(tmp, path), 0);
+}
+
+static char dir[] = "/tmp/jxa_token_XXXXXX";
+
+static void test_token_read(void)
+{
+    char path[300], err[700];
+    snprintf(path, sizeof path, "%s/t", dir);
+    put(path, "  abc.DEF-123_~+/=\r\n\n");
+    char *t = jxa_token_read(path, "t", err, sizeof err);
+    CHECK_STR(t, "abc.DEF-123_~+/=");
+    free(t);
+
+    put(path, " \n\t");
+    CHECK(jxa_token_read(path, "t", err, sizeof err) == NULL);
+    CHECK_STR(err, "\"t\" is empty; write the token into it");
+
+    put(path, "two\nlines\n");
+    CHECK(jxa_token_read(path, "t", err, sizeof err) == NULL);
+    CHECK_STR(err, "the token in \"t\" contains a space or control character (byte 4); "
+              "a token is one line of visible characters");
+
+    char big[JXA_TOKEN_MAX + 2];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    put(path, big);
+    CHECK(jxa_token_read(path, "t", err, sizeof err) == NULL);
+    CHECK_STR(err, "\"t\" is larger than 4096 bytes; put only the token in it");
+    big[JXA_TOKEN_MAX] = '\0';         /* exactly the limit */
+    put(path, big);
+    t = jxa_token_read(path, "t", err, sizeof err);
+    CHECK(t != NULL && strlen(t) == JXA_TOKEN_MAX);
+    free(t);
+
+    CHECK(jxa_token_read(dir, "d", err, sizeof err) == NULL);
+    CHECK_STR(err, "\"d\" is not a regular file; give the path of a file that holds the "
+              "token");
+    /* A FIFO: refused at once, not a blocked open() waiting for a writer. */
+    char fifo[300];
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    CHECK_INT(mkfifo(fifo, 0600), 0);
+    CHECK(jxa_token_read(fifo, "f", err, sizeof err) == NULL);
+    unlink(fifo);
+
+    unlink(path);
+    CHECK(jxa_token_read(path, "t", err, sizeof err) == NULL);
+    CHECK_STR(err, "cannot read \"t\" (No such file or directory); fix the path or the "
+              "file's permissions");
+}
+
+static bool accepts(struct jxa_bearer *b, const char *tok)
+{
+    return jxa_bearer_check(b, tok, strlen(tok));
+}
+
+static void test_bearer_rotation(void)
+{
+    char path[300], msg[700], want[700];
+    snprintf(path, sizeof path, "%s/rot", dir);
+    put(path, "first\n");
+    struct jxa_bearer b;
+    /* interval 0: every refresh looks at the file. */
+    CHECK_INT(jxa_bearer_init(&b, path, "first", 0), 0);
+    CHECK(accepts(&b, "first"));
+    CHECK(!accepts(&b, "firs"));
+    CHECK(!accepts(&b, "first "));
+    CHECK(!accepts(&b, ""));
+    CHECK(jxa_bearer_check(&b, "firstx", 5));       /* length-delimited */
+    CHECK_INT(jxa_bearer_refresh(&b, msg, sizeof msg), JXA_BEARER_SAME);
+
+    put(path, "second\n");
+    CHECK_INT(jxa_bearer_refresh(&b, msg, sizeof msg), JXA_BEARER_ROTATED);
+    CHECK(accepts(&b, "second"));
+    CHECK(!accepts(&b, "first"));
+    /* Same token in a new file: nothing to report. */
+    put(path, "second");
+    CHECK_INT(jxa_bearer_refresh(&b, msg, sizeof msg), JXA_BEARER_SAME);
+
+    /* The file goes away, then comes back empty: reported once, the last
+     * good token stays. */
+    unlink(path);
+    msg[0] = '\0';
+    CHECK_INT(jxa_bearer_refresh(&b, msg, sizeof msg), JXA_BEARER_FAILED);
+    snprintf(want, sizeof want, "cannot read \"%s\" (No such file or directory); fix the "
+             "path or the file's permissions", path);
+    CHECK_STR(msg, want);
+    CHECK_INT(jxa_bearer_refresh(&b, msg, sizeof msg), JXA_BEARER_SAME);
+    put(path, "\n");
+    CHECK_INT(jxa_bearer_refresh(&b, msg, sizeof msg), JXA_BEARER_SAME);
+    CHECK(accepts(&b, "second"));
+    put(path, "third\n");
+    CHECK_INT(jxa_bearer_refresh(&b, msg, sizeof msg), JXA_BEARER_ROTATED);
+    CHECK(accepts(&b, "third") && !accepts(&b, "second"));
+    /* A new failure episode is reported again. */
+    put(path, "a b");
+    CHECK_INT(jxa_bearer_refresh(&b, msg, sizeof msg), JXA_BEARER_FAILED);
+    CHECK(accepts(&b, "third"));
+    jxa_bearer_free(&b);
+
+    /* The file is read again at the first look even if unchanged since
+     * init: it may differ from what the config loader saw. */
+    put(path, "fourth");
+    CHECK_INT(jxa_bearer_init(&b, path, "from-load", 0), 0);
+    CHECK(accepts(&b, "from-load"));
+    CHECK_INT(jxa_bearer_refresh(&b, msg, sizeof msg), JXA_BEARER_ROTATED);
+    CHECK(accepts(&b, "fourth"));
+    jxa_bearer_free(&b);
+
+    /* With an interval, the file is not looked at before it has passed. */
+    CHECK_INT(jxa_bearer_init(&b, path, "fourth", 60000), 0);
+    put(path, "fifth");
+    CHECK_INT(jxa_bearer_refresh(&b, msg, sizeof msg), JXA_BEARER_SAME);
+    CHECK(accepts(&b, "fourth"));
+    jxa_bearer_free(&b);
+    unlink(path);
+}
+
 void suite_auth(void)
 {
     RUN(test_sha_vectors);
     RUN(test_pbkdf2_vectors);
     RUN(test_check);
+    if (mkdtemp(dir) == NULL) {
+        fprintf(stderr, "mkdtemp failed\n");
+        jxa_t_failed++;
+        return;
+    }
+    RUN(test_token_read);
+    RUN(test_bearer_rotation);
+    rmdir(dir);
 }

@@ -352,6 +352,16 @@ static void test_http_auth(void)
         CHECK_STR(c->http.salt, "U9i%=N+m]#i9yvUV:bA/3n4X9JdPXf=n");
     }
     jxa_config_free(c);
+    /* Bearer: the token file relative to the config's directory, the
+     * token trimmed. */
+    c = load_ok(FIX "http-bearer.yaml");
+    if (c != NULL) {
+        CHECK_INT(c->http.auth, JXA_AUTH_BEARER);
+        CHECK_STR(c->http.token_file, FIX "bearer-token.txt");
+        CHECK_STR(c->http.token, "s3cret-Token_1.~+/=");
+        CHECK(c->http.username == NULL);
+    }
+    jxa_config_free(c);
     c = str_ok("httpServer: {authentication: {basic: {username: u, "
                "algorithm: PLAINTEXT, password: 1234}}}");
     if (c != NULL) {
@@ -508,8 +518,21 @@ static void test_string_only_semantics(void)
     str_err("httpServer: 5", "(t):1: httpServer: must be a map, got the "
             "integer 5; indent its keys under it");
     str_err("httpServer: {authentication: {}}", "(t):1: "
-            "httpServer.authentication: has no basic section; add basic: "
-            "{username: ..., password: ...} or remove authentication");
+            "httpServer.authentication: has no basic or bearer section; add "
+            "basic: {username: ..., password: ...} or bearer: {tokenFile: "
+            "...}, or remove authentication");
+    str_err("httpServer: {authentication: {bearer: {tokenFile: [a]}}}",
+            "(t):1: httpServer.authentication.bearer.tokenFile: must be a "
+            "path, got a list; write tokenFile: /path/to/token");
+    str_err("httpServer: {authentication: {bearer: {tokenFile: ''}}}",
+            "(t):1: httpServer.authentication.bearer.tokenFile: is a required "
+            "path; give the file that holds the token");
+    /* From a string there is no config directory: relative to the
+     * working directory. */
+    str_err("httpServer: {authentication: {bearer: {tokenFile: nope.txt}}}",
+            "(t):1: httpServer.authentication.bearer.tokenFile: cannot read "
+            "\"nope.txt\" (No such file or directory); fix the path or the "
+            "file's permissions");
     str_err("httpServer: {threads: }", "(t):1: httpServer.threads.minimum: "
             "is a required integer; give minimum, maximum and keepAliveTime");
     str_err("httpServer: {threads: {minimum: 0, maximum: 0, "
@@ -635,7 +658,24 @@ static void test_bad_fixtures(void)
          "hash as hex digits, optionally separated by ':'"},
         {"bad-auth-plugin.yaml", "4: httpServer.authentication.plugin: custom "
          "authenticator plugins are Java classes and not supported by this "
-         "agent; use httpServer.authentication.basic"},
+         "agent; use httpServer.authentication.basic or .bearer"},
+        {"bad-bearer-missing.yaml", "5: httpServer.authentication.bearer."
+         "tokenFile: cannot read \"no-such-token.txt\" (No such file or "
+         "directory); fix the path or the file's permissions"},
+        {"bad-bearer-empty.yaml", "4: httpServer.authentication.bearer."
+         "tokenFile: \"bearer-token-blank.txt\" is empty; write the token "
+         "into it"},
+        {"bad-bearer-space.yaml", "4: httpServer.authentication.bearer."
+         "tokenFile: the token in \"bearer-token-space.txt\" contains a "
+         "space or control character (byte 2); a token is one line of "
+         "visible characters"},
+        {"bad-bearer-dir.yaml", "4: httpServer.authentication.bearer."
+         "tokenFile: \".\" is not a regular file; give the path of a file "
+         "that holds the token"},
+        {"bad-bearer-nofile.yaml", "3: httpServer.authentication.bearer."
+         "tokenFile: is a required path; give the file that holds the token"},
+        {"bad-bearer-and-basic.yaml", "6: httpServer.authentication.bearer: "
+         "basic and bearer are both given; keep one of them"},
         {"bad-duplicate.yaml", "3: (top level): duplicate key "
          "'lowercaseOutputName' (first at line 1); keep one"},
         {"bad-two-docs.yaml", "3: (yaml): a second YAML document; keep one "
