@@ -51,6 +51,8 @@ struct bean {
     bool fetch_dirty;       /* fetch list must be rebuilt */
     jobjectArray fetch;     /* global ref: String[] of names to fetch */
     jsize nfetch;
+    jsize nreturned;        /* what getAttributes returned the first time
+                               after build_fetch; -1 before that */
 
     unsigned long seen;     /* walk generation that last saw it */
 };
@@ -935,6 +937,7 @@ static bool build_fetch(struct walk *w)
         (*env)->DeleteGlobalRef(env, b->fetch);
     b->fetch = NULL;
     b->nfetch = 0;
+    b->nreturned = -1;
     const struct jxa_attr_filter *ex = find_filter(cfg->exclude_attrs, cfg->nexclude_attrs, b->canonical);
     const struct jxa_attr_filter *in = find_filter(cfg->include_attrs, cfg->ninclude_attrs, b->canonical);
     size_t *pick = calloc(b->nattrs + 1, sizeof *pick);
@@ -1059,12 +1062,17 @@ static void scrape_bean(struct walk *w)
         }
         if (arr) (*env)->DeleteLocalRef(env, arr);
         (*env)->DeleteLocalRef(env, list);
-        /* Fewer attributes than asked for: a getter threw, or another MBean
-         * was registered under this name since its MBeanInfo was cached
-         * (immutableInfo holds per MBean, not per name).  Read the
-         * MBeanInfo again at the next walk, as jmx_exporter reads it at
-         * every one. */
-        if (n < b->nfetch)
+        /* Fewer attributes than the first time after the MBeanInfo was read
+         * (getters that always throw, e.g. a memory pool's UsageThreshold,
+         * make that first count short for good): another MBean may have
+         * been registered under this name since (immutableInfo holds per
+         * MBean, not per name).  Read the MBeanInfo again at the next walk,
+         * as jmx_exporter reads it at every one.  Attributes such an MBean
+         * adds to the old ones are only seen once the name was gone for a
+         * walk. */
+        if (b->nreturned < 0)
+            b->nreturned = n;
+        else if (n < b->nreturned)
             b->info_loaded = false;
     }
     pop_props(w, 0);
@@ -1168,10 +1176,8 @@ int jxa_jmx_scrape(struct jxa_jmx *j, JNIEnv *env, const struct jxa_config *cfg,
     rc = (w.failed || jxa_jni_fatal) ? -1 : 0;
 out:
     if (jxa_jni_fatal)
-        snprintf(err, errlen, "%s during the walk%s; the walk stopped early, the next "
-                 "scrape walks again", jxa_jni_fatal_name,
-                 strcmp(jxa_jni_fatal_name, "java.lang.OutOfMemoryError") == 0
-                     ? " (the Java heap is full)" : "");
+        snprintf(err, errlen, "%s during the walk; the walk stopped early, the next "
+                 "scrape walks again", jxa_jni_fatal_name);
     (*env)->PopLocalFrame(env, NULL);
     pop_props(&w, 0);
     free(w.props);

@@ -43,16 +43,19 @@ bool jxa_jni_clear(JNIEnv *env)
     if (t != NULL) {
         if (!vm_errors_looked)
             resolve_vm_errors(env);
-        /* Errors that mean the JVM is in trouble stop the walk: going on
-         * would only produce more of them. */
+        /* Errors that mean the JVM is in trouble (out of memory, an
+         * internal error) stop the walk: going on would only produce more
+         * of them.  A StackOverflowError is the getter's own: its frames
+         * are gone by the time the call returns, the walk goes on. */
         static const char *const shown[] = {
-            "java.lang.OutOfMemoryError", "java.lang.StackOverflowError",
-            "java.lang.VirtualMachineError",
+            "java.lang.OutOfMemoryError", NULL, "java.lang.VirtualMachineError",
         };
         for (size_t i = 0; i < sizeof vm_errors / sizeof *vm_errors; i++) {
             if (vm_errors[i] != NULL && (*env)->IsInstanceOf(env, t, vm_errors[i])) {
-                jxa_jni_fatal = true;
-                jxa_jni_fatal_name = shown[i];
+                if (shown[i] != NULL) {
+                    jxa_jni_fatal = true;
+                    jxa_jni_fatal_name = shown[i];
+                }
                 break;
             }
         }

@@ -481,9 +481,45 @@ static int add_objectname(struct jxa_family *f)
 
 static int cmp_fam(const void *a, const void *b, void *ctx);
 
+/* A summary or histogram x also writes the sample names x_count and x_sum,
+ * which are no reserved suffixes: a rule can make a family of that name.
+ * Both in one exposition are invalid (the 0.0.4 parsers read its HELP and
+ * TYPE as a second one of x, OpenMetrics calls it a clashing name, and
+ * equal labels make a duplicate series).  As for a clash of whole names,
+ * the family made first keeps the name; the other one is dropped. */
+static size_t drop_suffix_clashes(struct jxa_mset *m)
+{
+    static const char *const suffixes[] = {"_count", "_sum"};
+    size_t dropped = 0;
+    struct jxa_buf name = {0};
+    for (size_t i = 0; i < m->nfams; i++) {
+        struct jxa_family *f = m->fams[i];
+        if (f->type != JXA_SUMMARY && f->type != JXA_HISTOGRAM)
+            continue;
+        for (size_t k = 0; k < sizeof suffixes / sizeof *suffixes; k++) {
+            jxa_buf_reset(&name);
+            jxa_buf_puts(&name, S(m, f->name));
+            jxa_buf_puts(&name, suffixes[k]);
+            size_t slot, g_at = 0;
+            struct jxa_family *g = lookup(m, jxa_buf_str(&name), &slot);
+            if (g == NULL)
+                continue;
+            while (m->fams[g_at] != g)
+                g_at++;
+            struct jxa_family *loser = g_at < i ? f : g;
+            for (size_t n = 0; n < loser->ns; n++) {
+                dropped += !loser->s[n].dropped;
+                loser->s[n].dropped = true;
+            }
+        }
+    }
+    jxa_buf_free(&name);
+    return dropped;
+}
+
 size_t jxa_mset_finish(struct jxa_mset *m)
 {
-    size_t dropped = m->dropped;
+    size_t dropped = m->dropped + drop_suffix_clashes(m);
     for (size_t i = 0; i < m->nfams; i++) {
         struct jxa_family *f = m->fams[i];
         if (f->jmx) {

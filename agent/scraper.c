@@ -106,32 +106,46 @@ static void maybe_reload(void)
     jxa_info("config reloaded from %s (%zu rules)", cfg->path, cfg->nrules);
 }
 
-static void self_metrics(struct jxa_mset *m, double duration, bool error, size_t cached,
-                         bool ready)
+/* The agent's own families.  They are made before the walk, so a rule or
+ * an MBean that produces one of these names cannot replace them (the rule
+ * engine's samples for a native family's name are dropped, mset.h): the
+ * health signals an operator alerts on must come from the agent.  The
+ * stale gauge is added by http.c; reserving its name here is enough. */
+static struct jxa_family *fam_duration, *fam_error, *fam_cached, *fam_reload_ok,
+    *fam_reload_fail, *fam_build, *fam_ready;
+
+static void reserve_self(struct jxa_mset *m)
 {
-    jxa_family_add(jxa_mset_family(m, "jmx_scrape_duration_seconds", JXA_GAUGE,
-                                   "Time this JMX scrape took, in seconds.", "seconds"),
-                   "", NULL, 0, duration, 0);
-    jxa_family_add(jxa_mset_family(m, "jmx_scrape_error", JXA_GAUGE,
-                                   "Non-zero if this scrape failed.", NULL),
-                   "", NULL, 0, error ? 1 : 0, 0);
-    jxa_family_add(jxa_mset_family(m, "jmx_scrape_cached_beans", JXA_GAUGE,
-                                   "Number of beans with their matching rule cached", NULL),
-                   "", NULL, 0, (double)cached, 0);
-    jxa_family_add(jxa_mset_family(m, "jmx_config_reload_success", JXA_COUNTER,
-                                   "Number of times configuration have successfully been reloaded.", NULL),
-                   "", NULL, 0, reload_ok, 0);
-    jxa_family_add(jxa_mset_family(m, "jmx_config_reload_failure", JXA_COUNTER,
-                                   "Number of times configuration have failed to be reloaded.", NULL),
-                   "", NULL, 0, reload_fail, 0);
+    fam_duration = jxa_mset_family(m, "jmx_scrape_duration_seconds", JXA_GAUGE,
+                                   "Time this JMX scrape took, in seconds.", "seconds");
+    fam_error = jxa_mset_family(m, "jmx_scrape_error", JXA_GAUGE,
+                                "Non-zero if this scrape failed.", NULL);
+    fam_cached = jxa_mset_family(m, "jmx_scrape_cached_beans", JXA_GAUGE,
+                                 "Number of beans with their matching rule cached", NULL);
+    fam_reload_ok = jxa_mset_family(m, "jmx_config_reload_success", JXA_COUNTER,
+                                    "Number of times configuration have successfully been reloaded.",
+                                    NULL);
+    fam_reload_fail = jxa_mset_family(m, "jmx_config_reload_failure", JXA_COUNTER,
+                                      "Number of times configuration have failed to be reloaded.",
+                                      NULL);
+    fam_build = jxa_mset_family(m, "jmx_exporter_build", JXA_INFO,
+                                "JMX Exporter build information", NULL);
+    fam_ready = jxa_mset_family(m, "jmxagent_jmx_ready", JXA_GAUGE,
+                                "1 once the agent walks JMX; 0 while it waits (startDelaySeconds, "
+                                "or a container that initialises JMX itself).", NULL);
+    jxa_mset_family(m, "jmxagent_scrape_stale_seconds", JXA_GAUGE, NULL, NULL);
+}
+
+static void self_metrics(double duration, bool error, size_t cached, bool ready)
+{
+    jxa_family_add(fam_duration, "", NULL, 0, duration, 0);
+    jxa_family_add(fam_error, "", NULL, 0, error ? 1 : 0, 0);
+    jxa_family_add(fam_cached, "", NULL, 0, (double)cached, 0);
+    jxa_family_add(fam_reload_ok, "", NULL, 0, reload_ok, 0);
+    jxa_family_add(fam_reload_fail, "", NULL, 0, reload_fail, 0);
     struct jxa_label bl[2] = {{"name", "libspark_jmxagent"}, {"version", JXA_VERSION}};
-    jxa_family_add(jxa_mset_family(m, "jmx_exporter_build", JXA_INFO,
-                                   "JMX Exporter build information", NULL),
-                   "", bl, 2, 1, JXA_SAMPLE_INT);
-    jxa_family_add(jxa_mset_family(m, "jmxagent_jmx_ready", JXA_GAUGE,
-                                   "1 once the agent walks JMX; 0 while it waits (startDelaySeconds, "
-                                   "or a container that initialises JMX itself).", NULL),
-                   "", NULL, 0, ready ? 1 : 0, 0);
+    jxa_family_add(fam_build, "", bl, 2, 1, JXA_SAMPLE_INT);
+    jxa_family_add(fam_ready, "", NULL, 0, ready ? 1 : 0, 0);
 }
 
 static struct jxa_result *scrape(JNIEnv *env)
@@ -144,6 +158,7 @@ static struct jxa_result *scrape(JNIEnv *env)
         return NULL;
     }
     atomic_init(&r->refs, 1);
+    reserve_self(r->m);
     bool error = false, ready = jxa_jmx_ready(jmx, env, cfg, t0 - t_start);
     size_t cached = 0;
     if (ready) {
@@ -167,7 +182,7 @@ static struct jxa_result *scrape(JNIEnv *env)
         jxa_process_collect(r->m);
         jxa_gc_collect(r->m);
     }
-    self_metrics(r->m, jxa_now() - t0, error, cached, ready);
+    self_metrics(jxa_now() - t0, error, cached, ready);
     size_t dropped = jxa_mset_finish(r->m);
     if (dropped > 0)
         jxa_debug("%zu duplicate samples dropped", dropped);

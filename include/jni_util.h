@@ -5,8 +5,9 @@
  * the class name of the last one is kept for the log.  That makes the
  * "check every JNI call" rule structural instead of remembered, which is
  * what -Xcheck:jni verifies.  Only the scraper thread (attached to the
- * JVM) may call these.  An OutOfMemoryError or StackOverflowError sets
- * jxa_jni_fatal so the walk stops early. */
+ * JVM) may call these.  An OutOfMemoryError or another VirtualMachineError
+ * (not a StackOverflowError: that is the getter's own) sets jxa_jni_fatal
+ * so the walk stops early. */
 #ifndef JXA_JNI_UTIL_H
 #define JXA_JNI_UTIL_H
 

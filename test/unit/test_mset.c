@@ -323,6 +323,30 @@ static void test_native_jmx_name_clash(void)
     jxa_mset_free(m);
 }
 
+/* A rule family named like a summary's _count sample (a rule can make
+ * one: _count is no reserved suffix): the family made first keeps the name,
+ * the other is dropped, so no parser reads a second HELP/TYPE of the
+ * summary or a duplicate series. */
+static void test_summary_suffix_clash(void)
+{
+    struct jxa_mset *m = jxa_mset_new();
+    struct jxa_label copy = L("gc", "Copy");
+    jxa_mset_add_jmx(m, "gc_seconds_count", JXA_UNKNOWN, "mine", &copy, 1, 5, "k");
+    struct jxa_family *f = jxa_mset_family(m, "gc_seconds", JXA_SUMMARY, "native", NULL);
+    jxa_family_add(f, "_count", &copy, 1, 1, JXA_SAMPLE_INT);
+    jxa_family_add(f, "_sum", &copy, 1, 0.5, 0);
+    struct jxa_family *h = jxa_mset_family(m, "pause", JXA_HISTOGRAM, "native", NULL);
+    jxa_family_add(h, "_count", NULL, 0, 2, JXA_SAMPLE_INT);
+    jxa_mset_add_jmx(m, "pause_sum", JXA_GAUGE, "late", NULL, 0, 7, "k");
+    CHECK_INT(jxa_mset_finish(m), 3);
+    char *s = render(m, JXA_FMT_TEXT, NULL, 0);
+    CHECK_STR(s, "# HELP gc_seconds_count mine\n# TYPE gc_seconds_count untyped\n"
+                 "gc_seconds_count{gc=\"Copy\"} 5.0\n"
+                 "# HELP pause native\n# TYPE pause histogram\npause_count 2\n");
+    free(s);
+    jxa_mset_free(m);
+}
+
 static void test_reset_reuses(void)
 {
     struct jxa_mset *m = jxa_mset_new();
@@ -381,6 +405,7 @@ void suite_mset(void)
     RUN(test_name_filter_prefix);
     RUN(test_summary_quantiles_last_label);
     RUN(test_native_jmx_name_clash);
+    RUN(test_summary_suffix_clash);
     RUN(test_reset_reuses);
     RUN(test_many_labels_sorted);
 }
