@@ -142,7 +142,7 @@ test-unit-san: $(UNIT_SAN)
 
 # Each part of the project adds its own targets and appends to TEST_TARGETS.
 TEST_TARGETS := test-unit test-unit-san test-fuzz
--include test/it/it.mk test/spark/spark.mk compose/lab.mk bench/bench.mk
+-include test/it/it.mk test/spark/spark.mk compose/lab.mk bench/bench.mk test/soak/soak.mk
 TEST_TARGETS += test-asan
 
 test: deps
