@@ -36,9 +36,9 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "test", "it"))
 
 import harness  # noqa: E402
+from soak import CLASSES, compile_fixture, pct  # noqa: E402  (same directory)
 
 OUT = os.path.join(ROOT, "build", "soak", "exits")
-CLASSES = os.path.join(ROOT, "build", "soak", "classes")
 AGENT = os.path.abspath(os.environ.get("SOAK_AGENT") or
                         os.path.join(ROOT, "build", "libspark_jmxagent.so"))
 JVM_OPTS = ["-Xms64m", "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -124,16 +124,6 @@ def hammer() -> int:
 
 
 # -- one run ----------------------------------------------------------------
-
-def compile_fixture() -> None:
-    src = os.path.join(HERE, "ExitFixture.java")
-    stamp = os.path.join(CLASSES, "ExitFixture.class")
-    if os.path.exists(stamp) and os.path.getmtime(stamp) >= os.path.getmtime(src):
-        return
-    os.makedirs(CLASSES, exist_ok=True)
-    subprocess.run([harness.JAVAC, "-encoding", "UTF-8", "-d", CLASSES, src], check=True,
-                   timeout=120)
-
 
 def run_one(i: int, agent: bool, mode: str, code: int, ham, args) -> dict:
     rundir = os.path.join(OUT, f"run-{i:03d}-{'agent' if agent else 'base'}-{mode}")
@@ -240,15 +230,6 @@ def run_one(i: int, agent: bool, mode: str, code: int, ham, args) -> dict:
 
 # -- analysis ---------------------------------------------------------------
 
-def pct(xs: list, p: float) -> float:
-    if not xs:
-        return math.nan
-    s = sorted(xs)
-    k = (len(s) - 1) * p / 100.0
-    lo, hi = math.floor(k), math.ceil(k)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
-
-
 def dist(xs: list) -> str:
     if not xs:
         return "-"
@@ -288,7 +269,7 @@ def main() -> int:
         args.config = os.path.join(OUT, "default.yaml")
         with open(args.config, "w") as f:
             f.write("{}\n")
-    compile_fixture()
+    compile_fixture("ExitFixture")
     plan = schedule(args.runs, args.baseline)
     print(f"exits: {args.runs} runs with the agent, {args.baseline} without, modes {MODES} in turn; "
           f"{args.slow} getters of {args.slow_ms} ms; agent {AGENT}", flush=True)

@@ -142,9 +142,10 @@ def client(jvm: str, kind: str, port: int, stop, results, t0: float) -> None:
 
 # -- the fixture JVM --------------------------------------------------------
 
-def compile_fixture() -> None:
-    src = os.path.join(HERE, "SoakFixture.java")
-    stamp = os.path.join(CLASSES, "SoakFixture.class")
+def compile_fixture(name: str = "SoakFixture") -> None:
+    """javac test/soak/<name>.java into build/soak/classes (exits.py too)."""
+    src = os.path.join(HERE, f"{name}.java")
+    stamp = os.path.join(CLASSES, f"{name}.class")
     if os.path.exists(stamp) and os.path.getmtime(stamp) >= os.path.getmtime(src):
         return
     os.makedirs(CLASSES, exist_ok=True)
