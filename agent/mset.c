@@ -428,6 +428,10 @@ static bool same_labels(const struct jxa_family *f, const struct msample *a,
 /* Sorts and marks all but the first of equal samples as dropped. */
 static size_t sort_and_dedupe(struct jxa_family *f, bool mark)
 {
+    /* A family may have no samples (a reserved name, scraper.c): qsort_r
+     * must not get its NULL array. */
+    if (f->ns < 2)
+        return 0;
     qsort_r(f->s, f->ns, sizeof *f->s, cmp_samples, f);
     size_t dups = 0;
     for (size_t i = 1; i < f->ns; i++) {

@@ -392,8 +392,24 @@ static void test_many_labels_sorted(void)
 }
 
 void suite_mset(void);
+/* A family made but never given a sample (a reserved name) is not written
+ * and sorts without handing qsort_r a NULL array (UBSan checks). */
+static void test_empty_family(void)
+{
+    struct jxa_mset *m = jxa_mset_new();
+    CHECK(jxa_mset_family(m, "reserved", JXA_GAUGE, "Help.", NULL) != NULL);
+    jxa_family_add(jxa_mset_family(m, "b", JXA_GAUGE, NULL, NULL), "", NULL, 0, 1, 0);
+    CHECK_INT(jxa_mset_finish(m), 0);
+    struct jxa_buf out = {0};
+    CHECK_INT(jxa_mset_write(m, JXA_FMT_TEXT, NULL, 0, &out), 0);
+    CHECK_STR(jxa_buf_str(&out), "# TYPE b gauge\nb 1.0\n");
+    jxa_buf_free(&out);
+    jxa_mset_free(m);
+}
+
 void suite_mset(void)
 {
+    RUN(test_empty_family);
     RUN(test_probe_text);
     RUN(test_probe_openmetrics);
     RUN(test_escaping_both_formats);
