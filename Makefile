@@ -134,14 +134,28 @@ test-asan: $(ASAN_AGENT)
 deps:
 	@bash .ci/deps.sh
 
+# Unit suites run under an outer timeout, like the JVM tests: a test that
+# hangs fails the target instead of the whole CI run.  UNIT_ARGS names
+# suites to run only those (make test-unit UNIT_ARGS='config rules').
+UNIT_TIMEOUT ?= 300
+UNIT_ARGS    ?=
 test-unit: $(UNIT)
-	cd test/unit && ../../$(UNIT)
+	cd test/unit && timeout -k 10 $(UNIT_TIMEOUT) ../../$(UNIT) $(UNIT_ARGS)
 
 test-unit-san: $(UNIT_SAN)
-	cd test/unit && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ../../$(UNIT_SAN)
+	cd test/unit && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    timeout -k 10 $(UNIT_TIMEOUT) ../../$(UNIT_SAN) $(UNIT_ARGS)
+
+# Files generated from one source are current: the Spark rule files and
+# docs/metrics.md (rules/gen_rules.py), docs/errors.md (test/catalogue.py).
+# Seconds, and no prerequisites, so it runs first.
+.PHONY: test-generated
+test-generated:
+	python3 rules/gen_rules.py --check
+	python3 test/catalogue.py --check
 
 # Each part of the project adds its own targets and appends to TEST_TARGETS.
-TEST_TARGETS := test-unit test-unit-san test-fuzz
+TEST_TARGETS := test-generated test-unit test-unit-san test-fuzz
 -include test/it/it.mk test/spark/spark.mk compose/lab.mk bench/bench.mk test/soak/soak.mk
 TEST_TARGETS += test-asan
 

@@ -75,7 +75,6 @@ spark-rules:
 	python3 rules/gen_rules.py
 
 test-spark: spark-prereqs
-	python3 rules/gen_rules.py --check
 	@rc=0; $(SPARK_TEST_ENV) timeout --foreground -k 30 $(SPARK_TEST_TIMEOUT) \
 	    $(SPARK_VENV) -m pytest -v -p no:cacheprovider test/spark || rc=$$?; \
 	  $(SPARK_TEST_ENV) $(SPARK_LAB) down >/dev/null 2>&1 || true; exit $$rc

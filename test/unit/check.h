@@ -1,6 +1,9 @@
-/* check.h - the unit-test runner's assertions.  Each suite is a function
- * suite_<module>(void) calling RUN(test_fn); main.c runs every suite that
- * is linked in and prints "N passed, N failed". */
+/* check.h - the unit-test runner's assertions and suite registration.
+ * A test file declares its suite with SUITE(module) { RUN(test_fn); ... };
+ * the suite registers itself before main() (a constructor), so a new test
+ * file needs no list to be edited.  main.c runs every registered suite in
+ * name order, or only the ones named on its command line, and prints
+ * "N passed, N failed". */
 #ifndef JXA_CHECK_H
 #define JXA_CHECK_H
 
@@ -54,5 +57,23 @@ extern int jxa_t_passed, jxa_t_failed;
             jxa_t_passed++;                                               \
         }                                                                 \
     } while (0)
+
+/* A registered suite; see SUITE(). */
+struct jxa_t_suite {
+    const char *name;
+    void (*run)(void);
+    struct jxa_t_suite *next;
+};
+void jxa_t_register(struct jxa_t_suite *s);
+
+#define SUITE(name)                                                       \
+    static void suite_##name(void);                                       \
+    static struct jxa_t_suite suite_reg_##name = {#name, suite_##name,    \
+                                                  NULL};                  \
+    __attribute__((constructor)) static void suite_ctor_##name(void)      \
+    {                                                                     \
+        jxa_t_register(&suite_reg_##name);                                \
+    }                                                                     \
+    static void suite_##name(void)
 
 #endif

@@ -1,28 +1,58 @@
-/* main.c - runs every unit-test suite linked into the binary.  Suites are
- * weak so a module's tests can land before or after its neighbours'. */
+/* main.c - runs the unit-test suites that registered themselves (SUITE()
+ * in check.h), in name order; with arguments, only the suites named. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 
 int jxa_t_failed_now, jxa_t_passed, jxa_t_failed;
 
-#define SUITES(X) X(buf) X(javafmt) X(objname) X(rules) X(mset) X(options) \
-                  X(config) X(procfs) X(auth) X(probe) X(gc) X(fdwatch) X(sd)
+static struct jxa_t_suite *suites;
 
-#define DECLARE(name) void suite_##name(void) __attribute__((weak));
-SUITES(DECLARE)
-
-int main(void)
+/* Called from constructors, before main(): keeps the list sorted by name
+ * so the output does not depend on link order. */
+void jxa_t_register(struct jxa_t_suite *s)
 {
-#define CALL(name)                                                        \
-    if (suite_##name) {                                                   \
-        int p = jxa_t_passed, f = jxa_t_failed;                           \
-        suite_##name();                                                   \
-        printf("suite %-10s %d passed, %d failed\n", #name,               \
-               jxa_t_passed - p, jxa_t_failed - f);                       \
+    struct jxa_t_suite **p = &suites;
+    while (*p && strcmp((*p)->name, s->name) < 0)
+        p = &(*p)->next;
+    s->next = *p;
+    *p = s;
+}
+
+static int wanted(const char *name, int argc, char **argv)
+{
+    if (argc < 2)
+        return 1;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const struct jxa_t_suite *s = suites;
+        while (s && strcmp(s->name, argv[i]) != 0)
+            s = s->next;
+        if (!s) {
+            fprintf(stderr, "unit_tests: no suite '%s'; the suites are:", argv[i]);
+            for (s = suites; s; s = s->next)
+                fprintf(stderr, " %s", s->name);
+            fputc('\n', stderr);
+            return EXIT_FAILURE;
+        }
     }
-    SUITES(CALL)
+    for (const struct jxa_t_suite *s = suites; s; s = s->next) {
+        if (!wanted(s->name, argc, argv))
+            continue;
+        int p = jxa_t_passed, f = jxa_t_failed;
+        s->run();
+        printf("suite %-10s %d passed, %d failed\n", s->name,
+               jxa_t_passed - p, jxa_t_failed - f);
+    }
     printf("%d passed, %d failed\n", jxa_t_passed, jxa_t_failed);
     return jxa_t_failed == 0 && jxa_t_passed > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -10,8 +10,6 @@
 #include "auth.h"
 #include "check.h"
 
-void suite_auth(void);
-
 static void hex(const uint8_t *p, size_t n, char *out)
 {
     for (size_t i = 0; i < n; i++)
@@ -208,7 +206,7 @@ static void test_bearer_rotation(void)
     unlink(path);
 }
 
-void suite_auth(void)
+SUITE(auth)
 {
     RUN(test_sha_vectors);
     RUN(test_pbkdf2_vectors);

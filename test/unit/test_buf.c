@@ -93,8 +93,7 @@ static void test_reserve_overflow(void)
     jxa_buf_free(&b);
 }
 
-void suite_buf(void);
-void suite_buf(void)
+SUITE(buf)
 {
     RUN(test_empty_is_valid);
     RUN(test_append_and_grow);

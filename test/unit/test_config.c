@@ -10,7 +10,6 @@
 #include "check.h"
 #include "config.h"
 
-void suite_config(void);
 
 #define FIX "fixtures/config/"
 
@@ -830,7 +829,7 @@ static void test_truncated_inputs(void)
     CHECK(oks > 0 && errs > 0);
 }
 
-void suite_config(void)
+SUITE(config)
 {
     RUN(test_spark_driver);
     RUN(test_spark_executor);

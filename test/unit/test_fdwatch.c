@@ -12,7 +12,6 @@
 #include "check.h"
 #include "fdwatch.h"
 
-void suite_fdwatch(void);
 
 static atomic_int pauses, resumes, resume_fails;
 
@@ -115,7 +114,7 @@ static void test_stop_when_idle(void)
     CHECK_INT(jxa_fdwatch_stop(100), 1);    /* twice is harmless */
 }
 
-void suite_fdwatch(void)
+SUITE(fdwatch)
 {
     RUN(test_pause_and_resume);
     RUN(test_stop_when_idle);

@@ -6,7 +6,6 @@
 #include "gc.h"
 #include "mset.h"
 
-void suite_gc(void);
 
 static void pause_for(long ns)
 {
@@ -50,7 +49,7 @@ static void test_histogram_text(void)
     jxa_mset_free(m);
 }
 
-void suite_gc(void)
+SUITE(gc)
 {
     RUN(test_histogram_text);
 }

@@ -264,8 +264,7 @@ static void test_jdk17_fixture(void)
     CHECK_INT(bad, 0);
 }
 
-void suite_javafmt(void);
-void suite_javafmt(void)
+SUITE(javafmt)
 {
     RUN(test_double_tostring_jdk17);
     RUN(test_float_tostring_jdk17);

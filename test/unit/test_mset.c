@@ -391,7 +391,6 @@ static void test_many_labels_sorted(void)
     jxa_mset_free(m);
 }
 
-void suite_mset(void);
 /* A family made but never given a sample (a reserved name) is not written
  * and sorts without handing qsort_r a NULL array (UBSan checks). */
 static void test_empty_family(void)
@@ -407,7 +406,7 @@ static void test_empty_family(void)
     jxa_mset_free(m);
 }
 
-void suite_mset(void)
+SUITE(mset)
 {
     RUN(test_empty_family);
     RUN(test_probe_text);

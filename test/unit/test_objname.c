@@ -191,8 +191,7 @@ static void test_canonical_sorts_keys(void)
     jxa_objname_free(&o);
 }
 
-void suite_objname(void);
-void suite_objname(void)
+SUITE(objname)
 {
     RUN(test_props_registration_order);
     RUN(test_props_quoted_kept_raw);

@@ -6,7 +6,6 @@
 #include "check.h"
 #include "options.h"
 
-void suite_options(void);
 
 static char err[512];
 
@@ -185,7 +184,7 @@ static void test_form_detection(void)
     jxa_options_free(&o);
 }
 
-void suite_options(void)
+SUITE(options)
 {
     RUN(test_colon_form_port_and_file);
     RUN(test_colon_form_host);

@@ -9,7 +9,6 @@
 #include "mset.h"
 #include "rules.h"
 
-void suite_probe(void);
 
 static const char *const patterns[] = {
     "java.lang<type=(\\\\w+)><>(\\\\w+)",
@@ -91,7 +90,7 @@ static void test_probe_compiled_when_balanced(void)
     }
 }
 
-void suite_probe(void)
+SUITE(probe)
 {
     RUN(test_probe_never_changes_output);
     RUN(test_probe_compiled_when_balanced);

@@ -9,7 +9,6 @@
 #include "check.h"
 #include "procfs.h"
 
-void suite_procfs(void);
 
 #define FIX "fixtures/proc"
 
@@ -92,7 +91,7 @@ static void test_live_self(void)
     CHECK_DBL(a.open_fds, (double)n);
 }
 
-void suite_procfs(void)
+SUITE(procfs)
 {
     RUN(test_fixture_full);
     RUN(test_fixture_partial);

@@ -1264,8 +1264,7 @@ out:
     free(jar_om);
 }
 
-void suite_rules(void);
-void suite_rules(void)
+SUITE(rules)
 {
     RUN(test_safe_name_table);
     RUN(test_snake_case_table);

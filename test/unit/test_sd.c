@@ -10,7 +10,6 @@
 #include "check.h"
 #include "sd.h"
 
-void suite_sd(void);
 
 static void test_roles(void)
 {
@@ -98,7 +97,7 @@ static void test_sweep(void)
     CHECK_INT(system(cmd), 0);
 }
 
-void suite_sd(void)
+SUITE(sd)
 {
     RUN(test_roles);
     RUN(test_sweep);
