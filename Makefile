@@ -28,7 +28,7 @@ LIBS_SO    := $(LIBDIR)/libyaml.a $(LIBDIR)/libpcre2-8.a -lcivetweb -lz -lpthrea
 
 # Modules that need a JVM (JNI/JVMTI) or civetweb; everything else is pure C
 # and goes into the unit-test binary too.
-JVM_SRCS   := $(filter $(wildcard agent/*.c), agent/agent.c agent/jmx.c agent/jvm.c agent/jni_util.c \
+JVM_SRCS   := $(filter $(wildcard agent/*.c), agent/agent.c agent/jmx.c agent/jvm.c agent/jni_util.c agent/jvmti_util.c \
               agent/scraper.c agent/http.c)
 PURE_SRCS  := $(filter-out $(JVM_SRCS), $(wildcard agent/*.c))
 ALL_SRCS   := $(PURE_SRCS) $(JVM_SRCS)

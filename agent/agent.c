@@ -1,6 +1,8 @@
-/* agent.c - the JVMTI entry points and the agent's life cycle.  The only
- * file that owns the JVMTI environment (async-profiler's vmEntry.cpp
- * layout): every callback is registered here.
+/* agent.c - the JVMTI entry points and the agent's life cycle: the top of
+ * the module graph.  The only file that calls GetEnv and registers JVMTI
+ * callbacks (async-profiler's vmEntry.cpp layout); it hands the
+ * environment to jvmti_util.c, which serves the other modules, and no
+ * module calls back into this one.
  *
  *   Agent_OnLoad   parse options, load the config, bind the port: every
  *                  user error is found before the application starts, and
@@ -19,11 +21,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent.h"
 #include "config.h"
 #include "fdwatch.h"
 #include "gc.h"
 #include "http.h"
+#include "jvmti_util.h"
 #include "log.h"
 #include "options.h"
 #include "scraper.h"
@@ -54,74 +56,6 @@ static jint fail(bool strict, const char *what)
     }
     jxa_error("%s; the JVM runs on without the exporter", what);
     return attaching ? JNI_ERR : JNI_OK;
-}
-
-bool jxa_agent_class_initialized(JNIEnv *env, const char *signature)
-{
-    jint n = 0;
-    jclass *classes = NULL;
-    /* GetLoadedClasses returns one local ref per class, all at once; a frame
-     * of HotSpot's MaxJNILocalCapacity (65536) keeps -Xcheck:jni quiet for
-     * any realistic number of classes. */
-    if (jvmti == NULL || (*env)->PushLocalFrame(env, 65536) != 0) {
-        (*env)->ExceptionClear(env);
-        return false;
-    }
-    if ((*jvmti)->GetLoadedClasses(jvmti, &n, &classes) != JVMTI_ERROR_NONE) {
-        (*env)->PopLocalFrame(env, NULL);
-        return false;
-    }
-    bool found = false;
-    for (jint i = 0; i < n; i++) {
-        char *sig = NULL;
-        if (!found && (*jvmti)->GetClassSignature(jvmti, classes[i], &sig, NULL) == JVMTI_ERROR_NONE) {
-            if (strcmp(sig, signature) == 0) {
-                jint status = 0;
-                (*jvmti)->GetClassStatus(jvmti, classes[i], &status);
-                found = (status & JVMTI_CLASS_STATUS_INITIALIZED) != 0;
-            }
-            (*jvmti)->Deallocate(jvmti, (unsigned char *)sig);
-        }
-        (*env)->DeleteLocalRef(env, classes[i]);
-    }
-    (*jvmti)->Deallocate(jvmti, (unsigned char *)classes);
-    (*env)->PopLocalFrame(env, NULL);
-    return found;
-}
-
-int jxa_agent_thread_states(JNIEnv *env, double counts[7])
-{
-    jint n = 0;
-    jthread *threads = NULL;
-    /* One local ref per thread, all at once (see above). */
-    if (jvmti == NULL || (*env)->PushLocalFrame(env, 65536) != 0) {
-        (*env)->ExceptionClear(env);
-        return -1;
-    }
-    if ((*jvmti)->GetAllThreads(jvmti, &n, &threads) != JVMTI_ERROR_NONE) {
-        (*env)->PopLocalFrame(env, NULL);
-        return -1;
-    }
-    for (jint i = 0; i < n; i++) {
-        jint st = 0;
-        int k = 6;
-        if ((*jvmti)->GetThreadState(jvmti, threads[i], &st) == JVMTI_ERROR_NONE) {
-            switch (st & JVMTI_JAVA_LANG_THREAD_STATE_MASK) {
-            case JVMTI_JAVA_LANG_THREAD_STATE_NEW: k = 0; break;
-            case JVMTI_JAVA_LANG_THREAD_STATE_RUNNABLE: k = 1; break;
-            case JVMTI_JAVA_LANG_THREAD_STATE_BLOCKED: k = 2; break;
-            case JVMTI_JAVA_LANG_THREAD_STATE_WAITING: k = 3; break;
-            case JVMTI_JAVA_LANG_THREAD_STATE_TIMED_WAITING: k = 4; break;
-            case JVMTI_JAVA_LANG_THREAD_STATE_TERMINATED: k = 5; break;
-            default: k = 6;
-            }
-        }
-        counts[k] += 1;
-        (*env)->DeleteLocalRef(env, threads[i]);
-    }
-    (*jvmti)->Deallocate(jvmti, (unsigned char *)threads);
-    (*env)->PopLocalFrame(env, NULL);
-    return 0;
 }
 
 static void start_scraper(JavaVM *vm)
@@ -173,16 +107,6 @@ static void JNICALL on_vm_death(jvmtiEnv *jv, JNIEnv *env)
     if (jxa_fdwatch_stop(20) && idle)
         jxa_http_stop();
     jxa_sd_unregister();
-}
-
-static char *system_property(const char *name)
-{
-    char *v = NULL;
-    if (jvmti == NULL || (*jvmti)->GetSystemProperty(jvmti, name, &v) != JVMTI_ERROR_NONE)
-        return NULL;
-    char *copy = strdup(v);
-    (*jvmti)->Deallocate(jvmti, (unsigned char *)v);
-    return copy;
 }
 
 static void write_port_file(const char *path, int port)
@@ -240,6 +164,7 @@ static jint start(JavaVM *vm, const char *options, bool live)
         jvmti = NULL;
         return fail(opts.strict, "JVMTI 11 is not available in this JVM");
     }
+    jxa_jvmti_init(jvmti);
 
     int rc = opts.config ? jxa_config_load(opts.config, &startup_cfg, err, sizeof err)
                          : jxa_config_default(&startup_cfg);
@@ -265,7 +190,7 @@ static jint start(JavaVM *vm, const char *options, bool live)
     if (opts.port_file)
         write_port_file(opts.port_file, port);
     if (opts.sd_dir) {
-        char *cmd = system_property("sun.java.command");
+        char *cmd = jxa_jvmti_system_property("sun.java.command");
         if (jxa_sd_register(opts.sd_dir, opts.sd_job, opts.host, port, cmd, err, sizeof err) != 0)
             jxa_warn("%s", err);
         free(cmd);

@@ -58,10 +58,11 @@ void jxa_gc_finish(void)
     atomic_fetch_add_explicit(&pauses, 1, memory_order_relaxed);
 }
 
-void jxa_gc_collect(struct jxa_mset *m)
+int jxa_gc_collect(JNIEnv *env, struct jxa_mset *m)
 {
+    (void)env;
     if (!atomic_load(&enabled))
-        return;
+        return 0;
     struct jxa_family *f = jxa_mset_family(
         m, "jvm_gc_pause_seconds", JXA_HISTOGRAM,
         "Stop-the-world GC pauses (JVMTI GarbageCollectionStart/Finish; time to "
@@ -82,4 +83,5 @@ void jxa_gc_collect(struct jxa_mset *m)
     jxa_family_add(f, "_count", NULL, 0, (double)cum, JXA_SAMPLE_INT);
     jxa_family_add(f, "_sum", NULL, 0,
                    (double)atomic_load_explicit(&sum_ns, memory_order_relaxed) / 1e9, 0);
+    return 0;
 }

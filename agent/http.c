@@ -298,24 +298,6 @@ static int gzip_buf(const struct jxa_buf *in, struct jxa_buf *out)
     return rc == Z_STREAM_END ? 0 : -1;
 }
 
-/* A result older than the request (the walk overran scrapeTimeoutSeconds)
- * says how old it is, so a stuck getter is visible. */
-static void append_stale(struct jxa_buf *b, enum jxa_format fmt, double stale)
-{
-    char num[JXA_NUMBUF];
-    jxa_prom_double(num, stale);
-    if (fmt == JXA_FMT_OPENMETRICS && b->len >= 6 &&
-        strcmp(b->data + b->len - 6, "# EOF\n") == 0)
-        jxa_buf_truncate(b, b->len - 6);
-    jxa_buf_printf(b,
-                   "# HELP jmxagent_scrape_stale_seconds Age of the served result when the "
-                   "walk did not finish within the scrape timeout.\n"
-                   "# TYPE jmxagent_scrape_stale_seconds gauge\n"
-                   "jmxagent_scrape_stale_seconds %s\n", num);
-    if (fmt == JXA_FMT_OPENMETRICS)
-        jxa_buf_puts(b, "# EOF\n");
-}
-
 static int h_metrics(struct mg_connection *c, void *cbdata)
 {
     (void)cbdata;
@@ -339,12 +321,11 @@ static int h_metrics(struct mg_connection *c, void *cbdata)
         return 1;
     }
     struct jxa_buf body = {0}, gz = {0};
-    int rc = jxa_mset_write(r->m, fmt, (const char *const *)names, nnames, &body);
+    struct jxa_write_req wr = {fmt, (const char *const *)names, nnames, stale};
+    int rc = jxa_mset_write(r->m, &wr, &body);
     jxa_result_release(r);
     for (size_t i = 0; i < nnames; i++)
         free(names[i]);
-    if (rc == 0 && stale > 0)
-        append_stale(&body, fmt, stale);
     if (rc != 0 || body.failed) {
         send_simple(c, 500, "text/plain; charset=utf-8", "jmxagent: out of memory\n", NULL, NULL);
         goto out;

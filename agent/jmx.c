@@ -14,10 +14,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "agent.h"
 #include "buf.h"
 #include "javafmt.h"
 #include "jni_util.h"
+#include "jvmti_util.h"
 #include "log.h"
 #include "objname.h"
 
@@ -355,7 +355,7 @@ bool jxa_jmx_ready(struct jxa_jmx *j, JNIEnv *env, const struct jxa_config *cfg,
                          property_set(env, "sun.java.command", "jboss-modules");
         if (!container)
             go = true;
-        else if (jxa_agent_class_initialized(env, "Ljava/util/logging/LogManager;"))
+        else if (jxa_jvmti_class_initialized(env, "Ljava/util/logging/LogManager;"))
             go = true;
         else if (uptime_s >= CONTAINER_MAX_WAIT_S) {
             jxa_warn("custom LogManager/MBeanServer builder did not initialise within "

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
-#include "jmx.h"
+#include "jvm.h"
+#include "jvmti_util.h"
 #include "jni_util.h"
 #include "log.h"
 
@@ -277,7 +277,7 @@ static void threads(JNIEnv *env, struct jxa_mset *out)
     static const char *const states[] = {"NEW", "RUNNABLE", "BLOCKED", "WAITING",
                                          "TIMED_WAITING", "TERMINATED", "UNKNOWN"};
     double count[7] = {0};
-    jxa_agent_thread_states(env, count);
+    jxa_jvmti_thread_states(env, count);
     struct jxa_family *f = jxa_mset_family(out, "jvm_threads_state", JXA_GAUGE, "Current count of threads by state", NULL);
     for (int s = 0; s < 7; s++) {
         struct jxa_label l = {"state", states[s]};

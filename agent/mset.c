@@ -674,11 +674,52 @@ static bool name_selected(const char *fam, const char *const *names,
     return false;
 }
 
-int jxa_mset_write(const struct jxa_mset *m, enum jxa_format fmt,
-                   const char *const *names, size_t nnames,
+/* The metadata lines of a family: 0.0.4 names counters and info metrics
+ * with their suffix and writes HELP before TYPE; OpenMetrics uses the base
+ * name, TYPE first, then UNIT. */
+static void write_meta(struct jxa_buf *out, const char *name, enum jxa_mtype type,
+                       const char *help, const char *unit, bool om)
+{
+    const char *msuffix = "";
+    if (!om && type == JXA_COUNTER)
+        msuffix = "_total";
+    else if (!om && type == JXA_INFO)
+        msuffix = "_info";
+    if (om) {
+        jxa_buf_printf(out, "# TYPE %s %s\n", name, type_name(type, om));
+        if (unit) {
+            jxa_buf_printf(out, "# UNIT %s ", name);
+            put_help(out, unit, true);
+            jxa_buf_putc(out, '\n');
+        }
+    }
+    if (help) {
+        jxa_buf_printf(out, "# HELP %s%s ", name, msuffix);
+        put_help(out, help, om);
+        jxa_buf_putc(out, '\n');
+    }
+    if (!om)
+        jxa_buf_printf(out, "# TYPE %s%s %s\n", name, msuffix, type_name(type, om));
+}
+
+/* jmxagent_scrape_stale_seconds exists only in the answer to a request
+ * that was served an old result; the result itself is shared and
+ * immutable, so the writer adds it, in its sorted place. */
+static void write_stale(struct jxa_buf *out, double stale_s, bool om)
+{
+    char num[JXA_NUMBUF];
+    jxa_prom_double(num, stale_s);
+    write_meta(out, JXA_STALE_FAMILY, JXA_GAUGE,
+               "Age of the served result when the walk did not finish within the "
+               "scrape timeout.", NULL, om);
+    jxa_buf_printf(out, "%s %s\n", JXA_STALE_FAMILY, num);
+}
+
+int jxa_mset_write(const struct jxa_mset *m, const struct jxa_write_req *req,
                    struct jxa_buf *out)
 {
-    bool om = fmt == JXA_FMT_OPENMETRICS;
+    bool om = req->fmt == JXA_FMT_OPENMETRICS;
+    bool stale = req->stale_s > 0 && name_selected(JXA_STALE_FAMILY, req->names, req->nnames);
     struct jxa_family **sorted = NULL, **own = NULL;
     if (m->norder == m->nfams) {
         sorted = m->order;      /* jxa_mset_finish sorted them */
@@ -692,40 +733,23 @@ int jxa_mset_write(const struct jxa_mset *m, enum jxa_format fmt,
     for (size_t i = 0; i < m->nfams; i++) {
         const struct jxa_family *f = sorted[i];
         const char *name = S(m, f->name);
+        if (stale && strcmp(JXA_STALE_FAMILY, name) <= 0) {
+            write_stale(out, req->stale_s, om);
+            stale = false;
+        }
         size_t live = 0;
         for (size_t k = 0; k < f->ns; k++)
             live += !f->s[k].dropped;
-        if (live == 0 || !name_selected(name, names, nnames))
+        if (live == 0 || !name_selected(name, req->names, req->nnames))
             continue;
         enum jxa_mtype type = family_type(f);
-        /* 0.0.4 names counters and info metrics with their suffix in the
-         * metadata; OpenMetrics uses the base name. */
-        const char *msuffix = "";
-        if (!om && type == JXA_COUNTER)
-            msuffix = "_total";
-        else if (!om && type == JXA_INFO)
-            msuffix = "_info";
-        const char *help = S(m, f->help);
-        if (om) {
-            jxa_buf_printf(out, "# TYPE %s %s\n", name, type_name(type, om));
-            if (f->unit != NOSTR) {
-                jxa_buf_printf(out, "# UNIT %s ", name);
-                put_help(out, S(m, f->unit), true);
-                jxa_buf_putc(out, '\n');
-            }
-        }
-        if (help) {
-            jxa_buf_printf(out, "# HELP %s%s ", name, msuffix);
-            put_help(out, help, om);
-            jxa_buf_putc(out, '\n');
-        }
-        if (!om)
-            jxa_buf_printf(out, "# TYPE %s%s %s\n", name, msuffix,
-                           type_name(type, om));
+        write_meta(out, name, type, S(m, f->help), S(m, f->unit), om);
         for (size_t k = 0; k < f->ns; k++)
             if (!f->s[k].dropped)
                 write_sample(out, m, f, type, &f->s[k]);
     }
+    if (stale)
+        write_stale(out, req->stale_s, om);
     if (om)
         jxa_buf_puts(out, "# EOF\n");
     free(own);

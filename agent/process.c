@@ -13,10 +13,11 @@ static void add(struct jxa_mset *m, const char *name, enum jxa_mtype type,
         jxa_family_add(jxa_mset_family(m, name, type, help, unit), "", NULL, 0, v, 0);
 }
 
-void jxa_process_collect(struct jxa_mset *m)
+int jxa_process_collect(JNIEnv *env, struct jxa_mset *m)
 {
+    (void)env;
     struct jxa_proc_stats s;
-    jxa_procfs_read("/proc", "self", &s);   /* NaN marks what failed */
+    int rc = jxa_procfs_read("/proc", "self", &s);   /* NaN marks what failed */
     add(m, "process_cpu_seconds", JXA_COUNTER,
         "Total user and system CPU time spent in seconds.", "seconds", s.cpu_seconds);
     add(m, "process_resident_memory_bytes", JXA_GAUGE, "Resident memory size in bytes.",
@@ -29,4 +30,5 @@ void jxa_process_collect(struct jxa_mset *m)
     add(m, "process_start_time_seconds", JXA_GAUGE,
         "Start time of the process since unix epoch in seconds.", "seconds",
         s.start_time_seconds);
+    return rc == 0 ? 0 : -1;
 }

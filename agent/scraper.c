@@ -11,6 +11,7 @@
 #include "gc.h"
 #include "jmx.h"
 #include "jni_util.h"
+#include "jvm.h"
 #include "log.h"
 #include "process.h"
 #include "rules.h"
@@ -133,7 +134,7 @@ static void reserve_self(struct jxa_mset *m)
     fam_ready = jxa_mset_family(m, "jmxagent_jmx_ready", JXA_GAUGE,
                                 "1 once the agent walks JMX; 0 while it waits (startDelaySeconds, "
                                 "or a container that initialises JMX itself).", NULL);
-    jxa_mset_family(m, "jmxagent_scrape_stale_seconds", JXA_GAUGE, NULL, NULL);
+    jxa_mset_family(m, JXA_STALE_FAMILY, JXA_GAUGE, NULL, NULL);
 }
 
 static void self_metrics(double duration, bool error, size_t cached, bool ready)
@@ -147,6 +148,17 @@ static void self_metrics(double duration, bool error, size_t cached, bool ready)
     jxa_family_add(fam_build, "", bl, 2, 1, JXA_SAMPLE_INT);
     jxa_family_add(fam_ready, "", NULL, 0, ready ? 1 : 0, 0);
 }
+
+/* The native families (excludeJvmMetrics turns them all off, as it turns
+ * off the jar's JvmMetrics and ProcessMetrics). */
+static const struct {
+    jxa_collector *collect;
+    bool needs_jmx;         /* reads MXBeans: only once JMX is ready */
+} collectors[] = {
+    {jxa_jvm_collect, true},
+    {jxa_process_collect, false},
+    {jxa_gc_collect, false},
+};
 
 static struct jxa_result *scrape(JNIEnv *env)
 {
@@ -175,13 +187,11 @@ static struct jxa_result *scrape(JNIEnv *env)
             }
         }
         cached = jxa_engine_end(engine);
-        if (!cfg->exclude_jvm_metrics)
-            jxa_jvm_collect(env, r->m);
     }
-    if (!cfg->exclude_jvm_metrics) {
-        jxa_process_collect(r->m);
-        jxa_gc_collect(r->m);
-    }
+    if (!cfg->exclude_jvm_metrics)
+        for (size_t i = 0; i < sizeof collectors / sizeof collectors[0]; i++)
+            if (ready || !collectors[i].needs_jmx)
+                collectors[i].collect(env, r->m);
     self_metrics(jxa_now() - t0, error, cached, ready);
     size_t dropped = jxa_mset_finish(r->m);
     if (dropped > 0)

@@ -18,19 +18,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "mset.h"
 #include "objname.h"
-
-/* Metric types.  Rules yield UNKNOWN, GAUGE or COUNTER (jmx_exporter 1.x
- * treats every other type name as UNKNOWN); the native collectors also use
- * SUMMARY and INFO. */
-enum jxa_mtype {
-    JXA_UNKNOWN = 0,
-    JXA_GAUGE,
-    JXA_COUNTER,
-    JXA_SUMMARY,
-    JXA_INFO,
-    JXA_HISTOGRAM,
-};
 
 struct jxa_label_tmpl {
     char *name;     /* template, substituted then sanitised */

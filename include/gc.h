@@ -9,13 +9,13 @@
 #ifndef JXA_GC_H
 #define JXA_GC_H
 
-#include "mset.h"
+#include "collector.h"
 
 void jxa_gc_start(void);
 void jxa_gc_finish(void);
 /* Adds jvm_gc_pause_seconds (histogram), if any pause was seen or events
- * are on. */
-void jxa_gc_collect(struct jxa_mset *m);
+ * are on.  env is unused.  Always returns 0. */
+jxa_collector jxa_gc_collect;
 /* Events are registered: export the family even before the first GC. */
 void jxa_gc_enable(void);
 

@@ -46,9 +46,4 @@ void jxa_jmx_config_changed(struct jxa_jmx *j);
 /* Number of MBeans seen by the last walk. */
 size_t jxa_jmx_nbeans(const struct jxa_jmx *j);
 
-/* The default JVM metrics of jmx_prometheus_javaagent 1.x (client_java
- * JvmMetrics: jvm_memory_*, jvm_gc_collection_seconds, jvm_threads_*, ...),
- * read from the platform MXBeans.  Implemented in jvm.c. */
-int jxa_jvm_collect(JNIEnv *env, struct jxa_mset *out);
-
 #endif

@@ -19,10 +19,21 @@
 #include <stddef.h>
 
 #include "buf.h"
-#include "config.h"
 
 struct jxa_mset;
 struct jxa_family;
+
+/* Metric types.  Rules (config.h) yield UNKNOWN, GAUGE or COUNTER (jmx_exporter 1.x
+ * treats every other type name as UNKNOWN); the native collectors also use
+ * SUMMARY and INFO. */
+enum jxa_mtype {
+    JXA_UNKNOWN = 0,
+    JXA_GAUGE,
+    JXA_COUNTER,
+    JXA_SUMMARY,
+    JXA_INFO,
+    JXA_HISTOGRAM,
+};
 
 struct jxa_label {
     const char *name;
@@ -68,12 +79,27 @@ int jxa_family_add(struct jxa_family *f, const char *suffix,
  * answers HTTP 500 instead).  Returns the number of samples dropped. */
 size_t jxa_mset_finish(struct jxa_mset *m);
 
-/* Appends the exposition to out (after jxa_mset_finish(), which sorts).  names/nnames: the name[] filter of the
- * request (client_java 1.x semantics: a family is kept when some requested
- * name starts with its base name); nnames == 0 keeps all.  OpenMetrics ends
- * with "# EOF\n".  Returns 0 or -1 (OOM). */
-int jxa_mset_write(const struct jxa_mset *m, enum jxa_format fmt,
-                   const char *const *names, size_t nnames,
+/* Reserved by the scraper so that no bean can take it; written by
+ * jxa_mset_write() only when the request is served an old result. */
+#define JXA_STALE_FAMILY "jmxagent_scrape_stale_seconds"
+
+/* What one request asks of the writer. */
+struct jxa_write_req {
+    enum jxa_format fmt;
+    /* The name[] filter (client_java 1.x semantics: a family is kept when
+     * some requested name starts with its base name); nnames == 0 keeps
+     * all. */
+    const char *const *names;
+    size_t nnames;
+    /* > 0: the result is this many seconds old (the walk overran
+     * scrapeTimeoutSeconds), so the answer carries JXA_STALE_FAMILY. */
+    double stale_s;
+};
+
+/* Appends the exposition to out (after jxa_mset_finish(), which sorts).
+ * OpenMetrics ends with "# EOF\n".  The only writer of the exposition
+ * format.  Returns 0 or -1 (OOM). */
+int jxa_mset_write(const struct jxa_mset *m, const struct jxa_write_req *req,
                    struct jxa_buf *out);
 
 size_t jxa_mset_nsamples(const struct jxa_mset *m);

@@ -4,8 +4,10 @@
 #ifndef JXA_PROCESS_H
 #define JXA_PROCESS_H
 
-#include "mset.h"
+#include "collector.h"
 
-void jxa_process_collect(struct jxa_mset *m);
+/* env is unused.  Returns 0, or -1 when some value could not be read
+ * (that family is left out). */
+jxa_collector jxa_process_collect;
 
 #endif

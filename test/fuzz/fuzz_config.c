@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         jxa_engine_end(e);
         jxa_mset_finish(m);
         struct jxa_buf out = {0};
-        jxa_mset_write(m, JXA_FMT_TEXT, NULL, 0, &out);
+        jxa_mset_write(m, &(struct jxa_write_req){JXA_FMT_TEXT, NULL, 0, 0}, &out);
         jxa_buf_free(&out);
     }
     jxa_mset_free(m);

@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         jxa_mset_finish(m);
         for (int f = 0; f < 2; f++) {
             struct jxa_buf out = {0};
-            if (jxa_mset_write(m, (enum jxa_format)f, NULL, 0, &out) == 0 && out.len > 0 &&
+            if (jxa_mset_write(m, &(struct jxa_write_req){(enum jxa_format)f, NULL, 0, 0}, &out) == 0 && out.len > 0 &&
                 out.data[out.len - 1] != '\n')
                 abort();
             jxa_buf_free(&out);

@@ -169,7 +169,7 @@ static inline char *fx_scrape(struct jxa_engine *e, struct fx_leaf *leaves,
         *rc = jxa_engine_record(e, &leaves[i].leaf, m, err, errlen);
     jxa_mset_finish(m);
     struct jxa_buf out = {0};
-    jxa_mset_write(m, fmt, NULL, 0, &out);
+    jxa_mset_write(m, &(struct jxa_write_req){fmt, NULL, 0, 0}, &out);
     jxa_mset_free(m);
     return jxa_buf_steal(&out);
 }

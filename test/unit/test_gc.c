@@ -18,10 +18,10 @@ static void pause_for(long ns)
 static void test_histogram_text(void)
 {
     struct jxa_mset *m = jxa_mset_new();
-    jxa_gc_collect(m);                      /* not enabled: nothing */
+    jxa_gc_collect(NULL, m);                      /* not enabled: nothing */
     jxa_mset_finish(m);
     struct jxa_buf out = {0};
-    jxa_mset_write(m, JXA_FMT_TEXT, NULL, 0, &out);
+    jxa_mset_write(m, &(struct jxa_write_req){JXA_FMT_TEXT, NULL, 0, 0}, &out);
     CHECK(strstr(jxa_buf_str(&out), "jvm_gc_pause_seconds") == NULL);
     jxa_mset_free(m);
     jxa_buf_reset(&out);
@@ -33,9 +33,9 @@ static void test_histogram_text(void)
     pause_for(1000000);
     jxa_gc_finish();
     m = jxa_mset_new();
-    jxa_gc_collect(m);
+    jxa_gc_collect(NULL, m);
     jxa_mset_finish(m);
-    jxa_mset_write(m, JXA_FMT_TEXT, NULL, 0, &out);
+    jxa_mset_write(m, &(struct jxa_write_req){JXA_FMT_TEXT, NULL, 0, 0}, &out);
     const char *t = jxa_buf_str(&out);
     CHECK(strstr(t, "# TYPE jvm_gc_pause_seconds histogram\n") != NULL);
     CHECK(strstr(t, "jvm_gc_pause_seconds_bucket{le=\"0.001\"} 0\n") != NULL);

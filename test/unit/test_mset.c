@@ -13,7 +13,7 @@ static char *render(struct jxa_mset *m, enum jxa_format fmt,
                     const char *const *names, size_t nnames)
 {
     struct jxa_buf out = {0};
-    if (jxa_mset_write(m, fmt, names, nnames, &out) != 0)
+    if (jxa_mset_write(m, &(struct jxa_write_req){fmt, names, nnames, 0}, &out) != 0)
         FAILF("jxa_mset_write failed");
     return jxa_buf_steal(&out);
 }
@@ -400,14 +400,53 @@ static void test_empty_family(void)
     jxa_family_add(jxa_mset_family(m, "b", JXA_GAUGE, NULL, NULL), "", NULL, 0, 1, 0);
     CHECK_INT(jxa_mset_finish(m), 0);
     struct jxa_buf out = {0};
-    CHECK_INT(jxa_mset_write(m, JXA_FMT_TEXT, NULL, 0, &out), 0);
+    CHECK_INT(jxa_mset_write(m, &(struct jxa_write_req){JXA_FMT_TEXT, NULL, 0, 0}, &out), 0);
     CHECK_STR(jxa_buf_str(&out), "# TYPE b gauge\nb 1.0\n");
+    jxa_buf_free(&out);
+    jxa_mset_free(m);
+}
+
+/* An old result carries jmxagent_scrape_stale_seconds in its sorted
+ * place, in both formats, subject to name[]; a fresh one does not, and a
+ * bean cannot take the reserved name. */
+static void test_stale_family(void)
+{
+    struct jxa_mset *m = jxa_mset_new();
+    jxa_mset_family(m, JXA_STALE_FAMILY, JXA_GAUGE, NULL, NULL);
+    jxa_family_add(jxa_mset_family(m, "a", JXA_GAUGE, NULL, NULL), "", NULL, 0, 1, 0);
+    jxa_family_add(jxa_mset_family(m, "z", JXA_GAUGE, NULL, NULL), "", NULL, 0, 2, 0);
+    jxa_mset_add_jmx(m, JXA_STALE_FAMILY, JXA_GAUGE, "bean", NULL, 0, 7, "d<k=v><>x");
+    jxa_mset_finish(m);
+    struct jxa_buf out = {0};
+    CHECK_INT(jxa_mset_write(m, &(struct jxa_write_req){JXA_FMT_TEXT, NULL, 0, 2.5}, &out), 0);
+    CHECK_STR(jxa_buf_str(&out), "# TYPE a gauge\na 1.0\n"
+              "# HELP jmxagent_scrape_stale_seconds Age of the served result when the "
+              "walk did not finish within the scrape timeout.\n"
+              "# TYPE jmxagent_scrape_stale_seconds gauge\n"
+              "jmxagent_scrape_stale_seconds 2.5\n"
+              "# TYPE z gauge\nz 2.0\n");
+    jxa_buf_reset(&out);
+    CHECK_INT(jxa_mset_write(m, &(struct jxa_write_req){JXA_FMT_OPENMETRICS, NULL, 0, 2.5}, &out), 0);
+    CHECK_STR(jxa_buf_str(&out), "# TYPE a gauge\na 1.0\n"
+              "# TYPE jmxagent_scrape_stale_seconds gauge\n"
+              "# HELP jmxagent_scrape_stale_seconds Age of the served result when the "
+              "walk did not finish within the scrape timeout.\n"
+              "jmxagent_scrape_stale_seconds 2.5\n"
+              "# TYPE z gauge\nz 2.0\n# EOF\n");
+    jxa_buf_reset(&out);
+    const char *only_z[] = {"z"};
+    CHECK_INT(jxa_mset_write(m, &(struct jxa_write_req){JXA_FMT_TEXT, only_z, 1, 2.5}, &out), 0);
+    CHECK_STR(jxa_buf_str(&out), "# TYPE z gauge\nz 2.0\n");
+    jxa_buf_reset(&out);
+    CHECK_INT(jxa_mset_write(m, &(struct jxa_write_req){JXA_FMT_TEXT, NULL, 0, 0}, &out), 0);
+    CHECK(strstr(jxa_buf_str(&out), JXA_STALE_FAMILY) == NULL);
     jxa_buf_free(&out);
     jxa_mset_free(m);
 }
 
 SUITE(mset)
 {
+    RUN(test_stale_family);
     RUN(test_empty_family);
     RUN(test_probe_text);
     RUN(test_probe_openmetrics);

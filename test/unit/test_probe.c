@@ -55,7 +55,7 @@ static char *render(bool with_probe, const char *pattern)
     jxa_engine_end(e);
     jxa_mset_finish(m);
     struct jxa_buf out = {0};
-    jxa_mset_write(m, JXA_FMT_TEXT, NULL, 0, &out);
+    jxa_mset_write(m, &(struct jxa_write_req){JXA_FMT_TEXT, NULL, 0, 0}, &out);
     jxa_mset_free(m);
     jxa_engine_free(e);
     jxa_config_free(c);

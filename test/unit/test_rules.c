@@ -1249,10 +1249,10 @@ static void test_golden_jvm_default_config(void)
     CHECK(nleaves > 300);
     jxa_mset_finish(m);
     struct jxa_buf out = {0};
-    jxa_mset_write(m, JXA_FMT_TEXT, NULL, 0, &out);
+    jxa_mset_write(m, &(struct jxa_write_req){JXA_FMT_TEXT, NULL, 0, 0}, &out);
     check_same_but_values(jxa_buf_str(&out), jar_text, "text");
     jxa_buf_reset(&out);
-    jxa_mset_write(m, JXA_FMT_OPENMETRICS, NULL, 0, &out);
+    jxa_mset_write(m, &(struct jxa_write_req){JXA_FMT_OPENMETRICS, NULL, 0, 0}, &out);
     check_same_but_values(jxa_buf_str(&out), jar_om, "openmetrics");
     jxa_buf_free(&out);
     jxa_mset_free(m);
