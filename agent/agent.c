@@ -25,6 +25,7 @@
 #include "fdwatch.h"
 #include "gc.h"
 #include "http.h"
+#include "javafmt.h"
 #include "jvmti_util.h"
 #include "log.h"
 #include "options.h"
@@ -165,6 +166,11 @@ static jint start(JavaVM *vm, const char *options, bool live)
         return fail(opts.strict, "JVMTI 11 is not available in this JVM");
     }
     jxa_jvmti_init(jvmti);
+    /* Before the config is loaded: YAML numbers and every value after it
+     * are printed the way this JVM's Double.toString prints them. */
+    char *spec = jxa_jvmti_system_property("java.specification.version");
+    jxa_javafmt_set_release(jxa_java_feature(spec));
+    free(spec);
 
     int rc = opts.config ? jxa_config_load(opts.config, &startup_cfg, err, sizeof err)
                          : jxa_config_default(&startup_cfg);

@@ -1,8 +1,10 @@
 /* javafmt.c - numbers as Java prints and parses them (include/javafmt.h).
  *
- * Printing reproduces JDK 17's FloatingDecimal digit for digit (see the
- * dtoa section below); parsing checks Java's grammar and leaves the
- * correctly rounded conversion to strtod.
+ * Printing follows the JVM the agent runs in: up to JDK 18 it reproduces
+ * FloatingDecimal digit for digit (see the dtoa section below); from JDK 19
+ * on, the shortest-decimal rule of JDK-4511638 (see shortest()).  Parsing
+ * checks Java's grammar and leaves the correctly rounded conversion to
+ * strtod.
  *
  * Locale: the JVM launcher calls setlocale(LC_ALL, ""), so strtod would
  * expect "1,5" on a German host; strings are read with strtod_l() in the
@@ -31,6 +33,32 @@ static double strtod_c(const char *s, char **end)
     if (c_locale)
         return strtod_l(s, end, c_locale);
     return strtod(s, end);      /* newlocale failed: best effort */
+}
+
+static float strtof_c(const char *s)
+{
+    pthread_once(&c_locale_once, c_locale_init);
+    if (c_locale)
+        return strtof_l(s, NULL, c_locale);
+    return strtof(s, NULL);
+}
+
+/* Set once at load, before any other thread formats a number. */
+static int java_release = 17;
+
+void jxa_javafmt_set_release(int feature)
+{
+    java_release = feature;
+}
+
+int jxa_java_feature(const char *spec_version)
+{
+    if (spec_version == NULL)
+        return 17;
+    if (strncmp(spec_version, "1.", 2) == 0)    /* "1.8" */
+        spec_version += 2;
+    int v = atoi(spec_version);
+    return v > 0 ? v : 17;
 }
 
 /* Decimal digits of an unsigned integer, most significant first. */
@@ -483,6 +511,129 @@ static size_t java_layout(char *out, bool neg, const char *dig, int n, int e)
     return (size_t)(o - out);
 }
 
+/* --- JDK 19 and later ------------------------------------------------
+ *
+ * JDK 19 (JDK-4511638) specifies Double.toString and Float.toString as:
+ * among the decimals that round to v, take those of minimal length m (a
+ * decimal c*10^q with c not a multiple of 10 has the length of c); when
+ * m == 1, those of length 1 or 2; of these, the one closest to v, and of
+ * two equally close the one with an even last digit.  The layout rules
+ * (plain between 1e-3 and 1e7, else d.dddEn) did not change.
+ *
+ * For p significant digits, only the two p-digit decimals around v can
+ * round to v.  glibc's printf is correctly rounded (to nearest, ties to
+ * even, on the exact binary value), so "%.*e" gives the closer one; when
+ * it does not round back to v (v is a power of two, whose rounding
+ * interval is narrower below than above), the other one may.  If some
+ * p-digit decimal rounds to v, so does some (p+1)-digit one, so the
+ * minimal p is found by bisection, starting from FloatingDecimal's
+ * length.  With m == 1 the same choice among 2-digit decimals gives the
+ * closest of T.
+ */
+
+/* The decimal of p significant digits closest to v (> 0, finite): p
+ * digits into dig (NUL-terminated), *e the decimal exponent of the first.
+ * printf's decimal point follows LC_NUMERIC (the JVM launcher sets the
+ * user's locale), so only digits are taken from it. */
+static void closest_digits(double v, int p, char *dig, int *e)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.*e", p - 1, v);
+    const char *s = buf;
+    int n = 0;
+    dig[n++] = *s++;
+    while (*s && *s != 'e' && (*s < '0' || *s > '9'))
+        s++;                    /* the decimal point, whatever it is */
+    while (*s >= '0' && *s <= '9')
+        dig[n++] = *s++;
+    *e = *s == 'e' ? atoi(s + 1) : 0;
+    dig[n] = '\0';
+}
+
+/* The decimal dig*10^(e-p+1) read back as a double or float. */
+static double read_back(const char *dig, int e, bool is_float)
+{
+    char s[48];
+    snprintf(s, sizeof s, "%c.%se%d", dig[0], dig[1] ? dig + 1 : "0", e);
+    return is_float ? (double)strtof_c(s) : strtod_c(s, NULL);
+}
+
+/* The next p-digit decimal up (dir 1) or down (dir -1), in place. */
+static void step(char *dig, int p, int *e, int dir)
+{
+    int i = p - 1;
+    if (dir > 0) {
+        while (i >= 0 && dig[i] == '9')
+            dig[i--] = '0';
+        if (i >= 0) {
+            dig[i]++;
+        } else {                /* 99..9 -> 100..0 */
+            dig[0] = '1';
+            ++*e;
+        }
+    } else {
+        while (i >= 0 && dig[i] == '0')
+            dig[i--] = '9';
+        dig[i]--;               /* dig[0] >= '1': never below 0 */
+        if (dig[0] == '0') {    /* 100..0 -> 99..9 */
+            memmove(dig, dig + 1, (size_t)p - 1);
+            dig[p - 1] = '9';
+            --*e;
+        }
+    }
+}
+
+/* A p-digit decimal that rounds to v, the closest if two do: into dig.
+ * Returns false if there is none. */
+static bool p_digits(double v, bool is_float, int p, char *dig, int *e)
+{
+    closest_digits(v, p, dig, e);
+    double back = read_back(dig, *e, is_float);
+    if (back == v)
+        return true;
+    step(dig, p, e, back < v ? 1 : -1);
+    return read_back(dig, *e, is_float) == v;
+}
+
+static int shortest(double v, bool is_float, char *dig, int *e)
+{
+    double top = is_float ? 16777216.0 : 9007199254740992.0;  /* 2^24, 2^53 */
+    int n;
+    if (v < top && v == floor(v)) {
+        /* An integer below 2^mantissa: its own digits are exact, and no
+         * shorter decimal is within half a unit of it. */
+        n = u64_digits((uint64_t)v, dig);
+        *e = n - 1;
+    } else {
+        /* FloatingDecimal's digits round-trip and are usually the
+         * shortest: if one digit fewer does not do, that is m, and the
+         * bisection is two probes instead of five. */
+        struct fdigits f;
+        if (is_float)
+            fd_float(&f, (float)v);
+        else
+            fd_double(&f, v);
+        while (f.n > 1 && f.d[f.n - 1] == '0')
+            f.n--;
+        int lo = 1, hi = f.n;
+        if (hi > 1 && !p_digits(v, is_float, hi - 1, dig, e))
+            lo = hi;
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if (p_digits(v, is_float, mid, dig, e))
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        n = lo < 2 ? 2 : lo;
+        p_digits(v, is_float, n, dig, e);
+    }
+    while (n > 1 && dig[n - 1] == '0')
+        n--;
+    dig[n] = '\0';
+    return n;
+}
+
 static size_t special(char *out, double d, bool *done)
 {
     const char *s = NULL;
@@ -508,6 +659,11 @@ size_t jxa_java_double(char out[JXA_NUMBUF], double d)
     size_t n = special(out, d, &done);
     if (done)
         return n;
+    if (java_release >= 19) {
+        char dig[32];
+        int e, nd = shortest(fabs(d), false, dig, &e);
+        return java_layout(out, d < 0, dig, nd, e);
+    }
     struct fdigits f;
     fd_double(&f, fabs(d));
     return java_layout(out, d < 0, f.d, f.n, f.dec_exponent - 1);
@@ -519,6 +675,11 @@ size_t jxa_java_float(char out[JXA_NUMBUF], float f)
     size_t n = special(out, f, &done);
     if (done)
         return n;
+    if (java_release >= 19) {
+        char dig[32];
+        int e, nd = shortest(fabsf(f), true, dig, &e);
+        return java_layout(out, f < 0, dig, nd, e);
+    }
     struct fdigits fd;
     fd_float(&fd, fabsf(f));
     return java_layout(out, f < 0, fd.d, fd.n, fd.dec_exponent - 1);

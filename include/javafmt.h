@@ -12,13 +12,24 @@
 
 #define JXA_NUMBUF 40
 
-/* Double.toString(d) exactly as JDK 17 prints it: digits from
- * FloatingDecimal (usually the shortest that round-trip, but not always
- * before JDK 19: 1.0E23 prints "9.999999999999999E22", 2^57+x prints all
- * its integer digits), "NaN", "Infinity", "-Infinity", "0.0", "-0.0";
- * plain notation for 1e-3 <= |d| < 1e7, else computerized scientific
- * ("1.0E-4", "1.073741824E9").  Returns strlen.  Not async-signal-safe;
- * thread-safe. */
+/* Which JDK's digits jxa_java_double/jxa_java_float produce: the JVM the
+ * agent runs in decides, as a value enters match strings and the
+ * exposition the way that JVM prints it.  feature < 19: FloatingDecimal
+ * (JDK 17's); >= 19: the shortest decimal (JDK-4511638, docs/semantics.md).
+ * Default 17.  Call once at load, before any other thread formats. */
+void jxa_javafmt_set_release(int feature);
+/* The feature release from java.specification.version ("1.8" -> 8,
+ * "17" -> 17, "25" -> 25); NULL or unparsable -> 17. */
+int jxa_java_feature(const char *spec_version);
+
+/* Double.toString(d) exactly as the JVM of jxa_javafmt_set_release prints
+ * it.  Up to JDK 18: digits from FloatingDecimal (usually the shortest
+ * that round-trip, but not always: 1.0E23 prints "9.999999999999999E22",
+ * 2^57+x prints all its integer digits); from JDK 19: the shortest decimal
+ * that rounds to d, the closest of those.  "NaN", "Infinity", "-Infinity",
+ * "0.0", "-0.0"; plain notation for 1e-3 <= |d| < 1e7, else computerized
+ * scientific ("1.0E-4", "1.073741824E9").  Returns strlen.  Not
+ * async-signal-safe; thread-safe. */
 size_t jxa_java_double(char out[JXA_NUMBUF], double d);
 /* Float.toString(f), same rules at float precision ("0.2" for 0.2f). */
 size_t jxa_java_float(char out[JXA_NUMBUF], float f);

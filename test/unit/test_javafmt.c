@@ -1,6 +1,7 @@
 /* test_javafmt.c - Java number formatting and parsing.  Expected strings
  * were printed by OpenJDK 17.0.15 (Double.toString, Float.toString,
- * Double.valueOf); the JDK 17 quirks (JDK-4511638) are deliberate. */
+ * Double.valueOf); the JDK 17 quirks (JDK-4511638) are deliberate, and
+ * JDK 19+'s digits are checked against JDK 25.0.3. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
@@ -226,16 +227,17 @@ static void test_parse_double_grammar(void)
 }
 
 /* 3000 values of assorted shapes (random bits, subnormals, powers of two,
- * large integers, short decimals), printed by JDK 17.0.15; regenerate with
- * a Java loop over Double.toString / Float.toString if the target JDK
- * changes. */
-static void test_jdk17_fixture(void)
+ * large integers, short decimals), printed by JDK 17.0.15 and by JDK 25.0.3
+ * (511 of the lines differ: JDK 19 changed the digits, JDK-4511638);
+ * regenerate with fixtures/javafmt/ToString.java if a target JDK changes. */
+static void check_fixture(const char *path, int release)
 {
-    FILE *f = fopen("fixtures/javafmt/jdk17_tostring.txt", "r");
+    FILE *f = fopen(path, "r");
     if (!f) {
-        FAILF("fixtures/javafmt/jdk17_tostring.txt missing (run from test/unit)");
+        FAILF("%s missing (run from test/unit)", path);
         return;
     }
+    jxa_javafmt_set_release(release);
     char line[256], jd[64], jf[64];
     uint64_t db;
     uint32_t fb;
@@ -253,15 +255,55 @@ static void test_jdk17_fixture(void)
         char out[JXA_NUMBUF];
         jxa_java_double(out, d);
         if (strcmp(out, jd) != 0 && bad++ < 5)
-            FAILF("double %016" PRIx64 ": %s, JDK 17 %s", db, out, jd);
+            FAILF("double %016" PRIx64 ": %s, JDK %d %s", db, out, release, jd);
         jxa_java_float(out, fl);
         if (strcmp(out, jf) != 0 && bad++ < 5)
-            FAILF("float %08" PRIx32 ": %s, JDK 17 %s", fb, out, jf);
+            FAILF("float %08" PRIx32 ": %s, JDK %d %s", fb, out, release, jf);
         n++;
     }
     fclose(f);
+    jxa_javafmt_set_release(17);
     CHECK(n > 2900);
     CHECK_INT(bad, 0);
+}
+
+static void test_jdk17_fixture(void)
+{
+    check_fixture("fixtures/javafmt/jdk17_tostring.txt", 17);
+}
+
+static void test_jdk25_fixture(void)
+{
+    check_fixture("fixtures/javafmt/jdk25_tostring.txt", 25);
+}
+
+/* Values whose digits JDK 19 changed, as JDK 17.0.15 and 25.0.3 print
+ * them, and the release parsing that picks the rule. */
+static void test_release_switch(void)
+{
+    static const struct { uint64_t bits; const char *jdk17, *jdk25; } v[] = {
+        {0x44b52d02c7e14af6ull, "9.999999999999999E22", "1.0E23"},
+        {0x44c52d02c7e14af6ull, "1.9999999999999998E23", "2.0E23"},
+        {0x0000000000000001ull, "4.9E-324", "4.9E-324"},
+        {0x3ff0000000000000ull, "1.0", "1.0"},
+    };
+    char out[JXA_NUMBUF];
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        double d;
+        memcpy(&d, &v[i].bits, 8);
+        jxa_javafmt_set_release(17);
+        jxa_java_double(out, d);
+        CHECK_STR(out, v[i].jdk17);
+        jxa_javafmt_set_release(25);
+        jxa_java_double(out, d);
+        CHECK_STR(out, v[i].jdk25);
+    }
+    jxa_javafmt_set_release(17);
+    CHECK_INT(jxa_java_feature("1.8"), 8);
+    CHECK_INT(jxa_java_feature("17"), 17);
+    CHECK_INT(jxa_java_feature("25"), 25);
+    CHECK_INT(jxa_java_feature(NULL), 17);
+    CHECK_INT(jxa_java_feature("x"), 17);
 }
 
 SUITE(javafmt)
@@ -269,6 +311,8 @@ SUITE(javafmt)
     RUN(test_double_tostring_jdk17);
     RUN(test_float_tostring_jdk17);
     RUN(test_jdk17_fixture);
+    RUN(test_jdk25_fixture);
+    RUN(test_release_switch);
     RUN(test_double_special);
     RUN(test_prom_double);
     RUN(test_long);
