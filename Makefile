@@ -106,7 +106,7 @@ test-fuzz: $(FUZZ_BINS)
 # The agent under ASan+UBSan inside a real JVM.  The ASan runtime must come
 # first in the process (LD_PRELOAD); HotSpot uses SIGSEGV for implicit null
 # checks, so ASan must not take it over (handle_segv=0); LSan cannot run
-# inside a JVM (design.md 7.4), leaks are checked by the unit tests.
+# inside a JVM (docs/design.md §15), leaks are checked by the unit tests.
 ASAN_AGENT := $(BUILD)/asan/libspark_jmxagent.so
 ASAN_OBJ   := $(BUILD)/asan/obj
 

@@ -9,7 +9,7 @@
  *                  reported as one line; the JVM runs on without the
  *                  exporter unless strict=true.  No JNI, no JMX here.
  *   VMInit         start the scraper thread.  JMX itself starts lazily on
- *                  the first scrape (design.md 1.4).
+ *                  the first scrape (docs/design.md §4).
  *   Agent_OnAttach the same at run time (jcmd <pid> JVMTI.agent_load).
  *   VMDeath        stop within a few ms; never hold the JVM's exit. */
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* config.c - the YAML config file; see config.h and
- * reference/jmx_exporter.md sections 1.1, 1.2 and 1.5.
+ * docs/semantics.md §2 (keys, YAML 1.1, reload) and §13 (httpServer).
  *
  * jmx_exporter loads its config with SnakeYAML (YAML 1.1) into a
  * Map<String,Object> and reads it with unchecked casts (JmxCollector

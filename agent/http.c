@@ -280,7 +280,7 @@ static int gzip_buf(const struct jxa_buf *in, struct jxa_buf *out)
 {
     z_stream zs;
     memset(&zs, 0, sizeof zs);
-    /* Level 1: 6x smaller at a third of level 6's cost (design.md 5.4). */
+    /* Level 1: 6x smaller at a third of level 6's cost (docs/design.md §10). */
     if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return -1;
     uLong bound = deflateBound(&zs, (uLong)in->len);
@@ -512,7 +512,7 @@ int jxa_http_start(const struct jxa_options *o, const struct jxa_http_config *h,
 
 /* civetweb's master thread polls with a 2 s quantum and checks the stop
  * flag only between quanta (civetweb.c v1.15 mg_poll); one connect wakes
- * it, cutting mg_stop from up to 2 s to ~10 ms (design.md 1.5). */
+ * it, cutting mg_stop from up to 2 s to ~10 ms (docs/design.md §8). */
 static void *waker(void *arg)
 {
     (void)arg;

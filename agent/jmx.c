@@ -1,7 +1,7 @@
 /* jmx.c - the MBean walk over JNI; see jmx.h.
  *
- * Semantics follow jmx_exporter's JmxScraper (reference/jmx_exporter.md
- * 2.2-2.3, 5.1): null values never reach the rules, numbers and booleans
+ * Semantics follow jmx_exporter's JmxScraper (docs/semantics.md §4 and
+ * §11): null values never reach the rules, numbers and booleans
  * become samples, strings reach the rules only as match text, Date becomes
  * epoch seconds, CompositeData recurses by sorted key, TabularData
  * flattens rows into extra labels, Optional unwraps, enums become their
@@ -845,7 +845,7 @@ static const char *const jvm_domains[] = {
 static bool decide_included(const struct jxa_config *cfg, const struct bean *b)
 {
     /* Every attribute of the JFR bean is skipped by jmx_exporter; it is
-     * also the most expensive platform bean (design.md 3.5). */
+     * also the most expensive platform bean (docs/design.md §6). */
     if (strcmp(b->canonical, "jdk.management.jfr:type=FlightRecorder") == 0)
         return false;
     bool in = cfg->include_all;

@@ -5,7 +5,7 @@
  *   ^(?:((?:[\w.-]+)|(?:\[.+])):)?(?:(\d{1,5}):)(.+)
  * (JavaAgent.parseConfig, matched with Matcher.matches()); we use the same
  * regex through PCRE2, widened to allow a port range "A-B".  Our own form is
- * async-profiler's "key=value,key=value" (design.md section 1.2).
+ * async-profiler's "key=value,key=value" (docs/design.md §14).
  *
  * Telling them apart: in the colon form nothing before the first ':' can
  * contain '=' (a host is [\w.-]+ or [...], a port is digits), so an '='

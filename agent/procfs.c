@@ -1,4 +1,4 @@
-/* procfs.c - process metrics from /proc; see procfs.h and design.md 4.3. */
+/* procfs.c - process metrics from /proc; see procfs.h and docs/design.md §13. */
 #include "procfs.h"
 
 #include <dirent.h>

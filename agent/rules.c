@@ -2,7 +2,7 @@
  *
  * One leaf in, at most one sample out, following jmx_exporter 1.0.1's
  * JmxCollector.Receiver.recordBean / defaultExport and the per-rule
- * MatchedRulesCache of 0.20-1.2 (reference/jmx_exporter.md sections 2-5).
+ * MatchedRulesCache of 0.20-1.2 (docs/semantics.md §3-§10).
  *
  * Regex: rule patterns are compiled by the config loader as
  * "^.*(?:P).*$" (PCRE2_UTF, NEWLINE_ANY, no UCP: Java's \w, \d, \s and

@@ -15,7 +15,8 @@
  *           histograms with filled reservoirs (every getter takes a snapshot,
  *           as on a busy driver; --samples F scales the number of updates
  *           each saw, 1.0 = full 1028-sample reservoirs).  ~470 beans under "metrics", plus the
- *           platform MBeans.  See /work/shared/reference/spark.md 1 and 3.
+ *           platform MBeans.  See docs/spark.md, "What Spark registers in
+ *           JMX".
  *   stress  --stress-beans standard MBeans bench:type=<T>,name=<t><i>
  *           (10 types) with five attributes: long Count, double Value,
  *           int Size, boolean Active, String Label.
@@ -348,7 +349,8 @@ public final class BenchFixture {
 
     /* ---------------------------------------------------------------- */
 
-    /* A Spark 3.4 driver's JmxSink beans (spark.md 3.1), local mode. */
+    /* A Spark 3.4 driver's JmxSink beans (docs/spark.md, "What Spark
+     * registers in JMX"), local mode. */
     static final class SparkSet {
         static final Random RND = new Random(42);
         static MetricRegistry reg;

@@ -2,7 +2,7 @@
  * OpenSSL in the JVM's process).
  *
  * Basic: credentials checked the way jmx_exporter's
- * httpServer.authentication.basic does (reference/jmx_exporter.md 1.5):
+ * httpServer.authentication.basic does (docs/semantics.md §13):
  *   plaintext       byte equality
  *   SHA-1/256/512   passwordHash == hex(SHA-x(salt + ":" + password))
  *   PBKDF2WithHmacSHA1/256/512  PBKDF2(password, salt, iterations), as

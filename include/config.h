@@ -33,7 +33,7 @@ struct jxa_rule {
                                cheap necessary condition for re (see
                                config.c), NULL when it cannot be used */
     uint32_t ncaptures;     /* capture groups in pattern */
-    char *name;             /* NULL: default export (section 3 of the spec) */
+    char *name;             /* NULL: default export (docs/semantics.md §6) */
     char *value;            /* NULL or "": the bean's value */
     double value_factor;    /* 1.0 */
     char *help;             /* NULL: default help */

@@ -1,5 +1,5 @@
 /* gc.h - stop-the-world GC pauses as a histogram, from JVMTI
- * GarbageCollectionStart/Finish (design.md 4.1): posted on the VM thread
+ * GarbageCollectionStart/Finish (docs/design.md §7): posted on the VM thread
  * at the safepoint for G1, Parallel, Serial, ZGC and Shenandoah; counts
  * equal -Xlog:gc's pauses; time-to-safepoint is not included.
  *

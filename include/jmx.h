@@ -25,7 +25,7 @@ struct jxa_jmx *jxa_jmx_new(void);
  * harmlessly). */
 void jxa_jmx_free(struct jxa_jmx *j, JNIEnv *env);
 
-/* Is it safe to touch JMX now?  (design.md 1.4: creating the platform
+/* Is it safe to touch JMX now?  (docs/design.md §4: creating the platform
  * MBeanServer initialises java.util.logging, which breaks containers that
  * install their own LogManager later.)  Cheap; call before every scrape
  * until it returns true.  uptime_s: seconds since the agent started. */

@@ -1,6 +1,6 @@
 /* rules.h - the rule engine: one leaf value of one MBean attribute in,
  * zero or one sample out, with jmx_exporter 1.x semantics
- * (reference/jmx_exporter.md sections 2-5):
+ * (docs/semantics.md §3-§10):
  *   match string   domain<k1=v1, k2=v2><attrKey1, attrKey2>attr: value
  *   first matching rule wins; a rule without pattern matches everything;
  *   substitution of $n / ${name} / \x in name, value, help, label names and

@@ -2,7 +2,7 @@
  * between it and the HTTP threads.
  *
  * Debian's civetweb runs its workers on 100 KiB stacks, which HotSpot
- * refuses to attach (design.md 2.1), so no HTTP thread ever calls JNI: a
+ * refuses to attach (docs/design.md §3), so no HTTP thread ever calls JNI: a
  * handler asks for a fresh result and waits, with a timeout, for the
  * scraper to publish one.  Requests that arrive during a walk are served
  * by the next walk (a burst of scrapers costs at most two walks).  A walk

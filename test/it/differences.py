@@ -153,8 +153,8 @@ DIFFERENCES = [
     ),
     Difference(
         name="agent-own-metrics",
-        reason="Families only our agent exports by design (design.md section 1.4 "
-               "readiness, section 4.1 the JVMTI GC pause histogram): jmxagent_*, "
+        reason="Families only our agent exports by design (docs/design.md §4 "
+               "readiness, §7 the JVMTI GC pause histogram): jmxagent_*, "
                "jvm_gc_pause_seconds*.",
         kinds=("extra",),
         families=(r"jmxagent_.*", r"jvm_gc_pause_seconds.*"),

@@ -36,7 +36,7 @@ def _wait(pred, timeout, step=0.1):
     return pred()
 
 
-# -- lazy JMX (design.md 1.4) -------------------------------------------------
+# -- lazy JMX (docs/design.md §4) ----------------------------------------------
 
 def test_jmx_waits_for_a_container_log_manager(tmp_path):
     """With a custom java.util.logging.manager, touching JMX first would

@@ -352,7 +352,7 @@ RULE_ABSENT = {
                         "optional_text_never", "fixture_Numbers_IntValue",
                         "fixture_Numbers_LongValue"],
     "08_yaml11": ["yaml_yes"],
-    # the seed lab's rules match nothing at all (see 14_spark_driver_fixed.yaml)
+    # the starting configs' rules match nothing at all (see 14_spark_driver_fixed.yaml)
     "12_spark_driver_seed": SEED_NOTHING,
     "13_spark_executor_seed": SEED_NOTHING,
     "19_no_rules": ["fixture_"],

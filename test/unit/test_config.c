@@ -62,7 +62,8 @@ static const struct jxa_label_tmpl *label(const struct jxa_rule *r, size_t i)
     return i < r->nlabels ? &r->labels[i] : NULL;
 }
 
-/* ---- the Spark rule files of seed-lab.md ------------------------- */
+/* ---- the Spark configs the project started from (fixtures/config/spark-*.yaml,
+ *      also test/it/configs/12_* and 13_*) ---------------------------------- */
 
 static void test_spark_driver(void)
 {

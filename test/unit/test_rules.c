@@ -1,5 +1,5 @@
-/* test_rules.c - the rule engine: reference/jmx_exporter.md section 7.3
- * vectors, sanitisers, substitution, caching.  Expected outputs are
+/* test_rules.c - the rule engine: the test vectors of docs/semantics.md
+ * §15, sanitisers, substitution, caching.  Expected outputs are
  * jmx_prometheus_javaagent 1.0.1 text 0.0.4 (test_jar_experiment was
  * printed by the real jar with the same rules). */
 #include <math.h>
@@ -106,7 +106,7 @@ static void test_strip_reserved_suffixes(void)
     }
 }
 
-/* ---- section 7.3 vectors ------------------------------------------------- */
+/* ---- docs/semantics.md §15 vectors --------------------------------------- */
 
 #define HADOOP_HELP "Attribute exposed for management hadoop:name=" \
     "DataNodeActivity-ams-hdd001-50010,type=null,attribute=replaceBlockOpMinTime"
