@@ -22,7 +22,7 @@ void jxa_jvmti_init(jvmtiEnv *jvmti);
 /* Is a class with this JVM signature ("Ljava/util/logging/LogManager;")
  * loaded and initialised?  Asks JVMTI (GetLoadedClasses + GetClassStatus)
  * because JNI FindClass would run the class initialiser, which is exactly
- * what must not happen (docs/design.md §3).  Costly (walks all loaded
+ * what must not happen (docs/design.md §4).  Costly (walks all loaded
  * classes): only while JMX is not ready yet.  env: an attached thread. */
 bool jxa_jvmti_class_initialized(JNIEnv *env, const char *signature);
 
