@@ -167,8 +167,10 @@ static jint start(JavaVM *vm, const char *options, bool live)
     }
     jxa_jvmti_init(jvmti);
     /* Before the config is loaded: YAML numbers and every value after it
-     * are printed the way this JVM's Double.toString prints them. */
-    char *spec = jxa_jvmti_system_property("java.specification.version");
+     * are printed the way this JVM's Double.toString prints them.  The
+     * java.vm.* properties are the VM's own, there in the OnLoad phase;
+     * java.specification.version is set later by System.initPhase1. */
+    char *spec = jxa_jvmti_system_property("java.vm.specification.version");
     jxa_javafmt_set_release(jxa_java_feature(spec));
     free(spec);
 

@@ -18,7 +18,7 @@
  * (JDK 17's); >= 19: the shortest decimal (JDK-4511638, docs/semantics.md).
  * Default 17.  Call once at load, before any other thread formats. */
 void jxa_javafmt_set_release(int feature);
-/* The feature release from java.specification.version ("1.8" -> 8,
+/* The feature release from java.vm.specification.version ("1.8" -> 8,
  * "17" -> 17, "25" -> 25); NULL or unparsable -> 17. */
 int jxa_java_feature(const char *spec_version);
 

@@ -15,6 +15,7 @@ ours is build/libspark_jmxagent.so (make).
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import os
 import re
@@ -42,8 +43,22 @@ JAR_VERSION_FILE = os.path.join(BUILD, "jmx_prometheus_javaagent.version")
 OURS = os.path.abspath(os.environ.get("IT_AGENT") or os.path.join(BUILD, "libspark_jmxagent.so"))
 LOGS = os.path.join(BUILD, "it", "logs")
 
-JAVA = shutil.which("java") or "java"
+# IT_JAVA_HOME runs the fixture JVMs on another JDK (make test-it-java25);
+# the fixtures are compiled for Java 17, the oldest JVM the suite runs on.
+JAVA_HOME = os.environ.get("IT_JAVA_HOME")
+JAVA = os.path.join(JAVA_HOME, "bin", "java") if JAVA_HOME else shutil.which("java") or "java"
 JAVAC = shutil.which("javac") or "javac"
+
+
+@functools.lru_cache(maxsize=None)
+def java_feature() -> int:
+    """The feature release of JAVA (8 for "1.8.0_x", 25 for "25.0.3")."""
+    out = subprocess.run([JAVA, "-version"], capture_output=True, text=True).stderr
+    m = re.search(r'version "(\d+)(?:\.(\d+))?', out)
+    if not m:
+        raise RuntimeError(f"cannot read the version of {JAVA}: {out[:200]}")
+    major = int(m.group(1))
+    return int(m.group(2) or 0) if major == 1 else major
 # Small, quick JVMs; the fixture needs little.
 JVM_OPTS = ["-Xmx64m", "-Xms16m", "-XX:+UseSerialGC", "-Xshare:auto",
             "-XX:TieredStopAtLevel=1", "-Xcheck:jni"]

@@ -12,6 +12,20 @@ IT_TIMEOUT ?= 1200
 .PHONY: test-it
 TEST_TARGETS += test-it
 
+# The same suite on Java 25 (the jar 1.0.1 runs there too): JDK 19 changed
+# Double.toString, and the agent must print values as the JVM it is in.
+JAVA25_HOME ?= $(firstword $(wildcard /usr/lib/jvm/temurin-25-jdk-* /usr/lib/jvm/java-25-openjdk-*))
+.PHONY: test-it-java25
+TEST_TARGETS += test-it-java25
+
+test-it-java25:
+	@if [ -z "$(JAVA25_HOME)" ] || [ ! -x "$(JAVA25_HOME)/bin/java" ]; then \
+	  echo "test-it-java25: no JDK 25 under /usr/lib/jvm; set JAVA25_HOME=<a JDK 25>" >&2; exit 1; fi
+	@bash .ci/fetch-jar.sh
+	@bash .ci/venv.sh
+	@$(MAKE) --no-print-directory all
+	IT_JAVA_HOME=$(JAVA25_HOME) timeout -k 10 $(IT_TIMEOUT) $(IT_PYTEST) -p no:cacheprovider test/it -q $(IT_ARGS)
+
 test-it:
 	@bash .ci/fetch-jar.sh
 	@bash .ci/venv.sh
