@@ -423,8 +423,10 @@ void jxa_sd_unregister(void)
 
 void jxa_sd_sweep_maybe(void)
 {
+    if (self_sd == NULL)
+        return;
     double now = now_s();
-    if (self_sd == NULL || now - last_check < JXA_SD_CHECK_SECONDS)
+    if (now - last_check < JXA_SD_CHECK_SECONDS)
         return;
     last_check = now;
     bool sweep = now - last_sweep >= JXA_SD_SWEEP_SECONDS;
