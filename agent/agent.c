@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "config.h"
 #include "fdwatch.h"
 #include "gc.h"
@@ -112,22 +113,10 @@ static void JNICALL on_vm_death(jvmtiEnv *jv, JNIEnv *env)
 
 static void write_port_file(const char *path, int port)
 {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    bool ok = f != NULL;
-    if (f != NULL) {
-        ok = fprintf(f, "%d\n", port) > 0;
-        ok = fclose(f) == 0 && ok;
-    }
-    if (ok && rename(tmp, path) != 0)
-        ok = false;
-    if (!ok) {
-        jxa_warn("port_file=%s: cannot write it (%s); create the directory or "
-                 "fix its permissions (the port is %d)", path, strerror(errno), port);
-        if (f != NULL)
-            unlink(tmp);
-    }
+    char text[16], why[768];
+    int n = snprintf(text, sizeof text, "%d\n", port);
+    if (jxa_atomicfile_write_path(path, text, (size_t)n, 0644, why, sizeof why) != 0)
+        jxa_warn("port_file=%s: %s (the port is %d)", path, why, port);
 }
 
 /* fdwatch.h: the server closes its port while no descriptor is left and

@@ -23,7 +23,7 @@
 #define SCRAPER_STACK (2u << 20)
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cond_req = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t cond_req;
 static pthread_cond_t cond_done;
 static unsigned long req_gen, done_gen;
 static bool busy, started, stopping, detached;
@@ -45,6 +45,14 @@ double jxa_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A CLOCK_MONOTONIC deadline s seconds from now, for the condition variables. */
+static struct timespec deadline(double s)
+{
+    double t = jxa_now() + s;
+    struct timespec ts = {(time_t)t, (long)((t - (double)(time_t)t) * 1e9)};
+    return ts;
 }
 
 double jxa_scraper_timeout(void)
@@ -216,11 +224,20 @@ static void *scraper_main(void *arg)
     pthread_setname_np(pthread_self(), "jmxagent-scrape");
     for (;;) {
         pthread_mutex_lock(&mu);
-        while (req_gen == done_gen && !stopping)
-            pthread_cond_wait(&cond_req, &mu);
+        /* Idle, wake up anyway for the file_sd upkeep: a target whose file
+         * was removed gets no scrape that would bring it back (sd.h). */
+        struct timespec idle = deadline(JXA_SD_CHECK_SECONDS);
+        int rc = 0;
+        while (req_gen == done_gen && !stopping && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&cond_req, &mu, &idle);
         if (stopping) {
             pthread_mutex_unlock(&mu);
             break;
+        }
+        if (req_gen == done_gen) {
+            pthread_mutex_unlock(&mu);
+            jxa_sd_sweep_maybe();
+            continue;
         }
         unsigned long target = req_gen;
         busy = true;
@@ -257,6 +274,7 @@ int jxa_scraper_start(JavaVM *vm, struct jxa_config *c)
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&cond_done, &ca);
+    pthread_cond_init(&cond_req, &ca);    /* the idle wait is on CLOCK_MONOTONIC too */
     pthread_condattr_destroy(&ca);
 
     jvm = vm;
@@ -282,13 +300,6 @@ int jxa_scraper_start(JavaVM *vm, struct jxa_config *c)
     started = true;
     pthread_mutex_unlock(&mu);
     return 0;
-}
-
-static struct timespec deadline(double s)
-{
-    double t = jxa_now() + s;
-    struct timespec ts = {(time_t)t, (long)((t - (double)(time_t)t) * 1e9)};
-    return ts;
 }
 
 struct jxa_result *jxa_scraper_get(double *stale_s)

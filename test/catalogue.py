@@ -111,7 +111,8 @@ def render(cases: list[Case]) -> str:
         "Placeholders: `{fix:NAME}` is a file of `test/unit/fixtures/config/`, `{cfg}` a "
         "good config, `{busy}` a port in use, `{missing}` a path that does not exist, "
         "`{dir}` a directory, `{big}` a file over 16 MiB, `{file}` the config being "
-        "reloaded, `{port}`/`{pid}` the agent's port and the JVM's pid.",
+        "reloaded, `{link}` a symbolic link named `link` to a file, `{port}`/`{pid}` "
+        "the agent's port and the JVM's pid.",
         "",
         "Not errors, by design (as jmx_exporter): a name or label name with characters "
         "Prometheus does not allow is sanitised (`my-name` -> `my_name`, `9x` -> `_9x`, "

@@ -136,7 +136,9 @@ def test_file_sd_of_a_killed_jvm_is_removed(tmp_path):
     a = start("a")
     try:
         stale = file_of(a)
-        assert stale is not None and stale.name.count("-") == 3, list(sd.iterdir())
+        # jmxagent-<boot id>-<pid namespace>-<pid>-<start>.json
+        assert stale is not None and stale.name.startswith(f"jmxagent-{_BOOT}-{_NS}-{a.proc.pid}-"), \
+            list(sd.iterdir())
         os.killpg(a.proc.pid, 9)
         a.wait_exit(10)
         assert stale.exists(), "SIGKILL runs no exit code: the file stays"
@@ -157,6 +159,160 @@ def test_file_sd_of_a_killed_jvm_is_removed(tmp_path):
         if c is not None:
             c.stop()
     assert not list(sd.glob("*.json")), list(sd.iterdir())
+
+
+_BOOT = open("/proc/sys/kernel/random/boot_id").read().strip().replace("-", "")
+_NS = os.stat("/proc/self/ns/pid").st_ino     # the JVMs' namespace too (no unshare)
+_NO_PID = 4194400       # above the kernel's largest pid (PID_MAX_LIMIT): never alive
+
+
+def test_file_sd_of_other_hosts_is_kept(tmp_path):
+    """A directory shared by several hosts (a YARN or NFS volume): every
+    host's initial pid namespace has the same inode, so a pid in a file of
+    another host says nothing here.  The agent removes the dead files of its
+    own host only; another host's files stay, whether they name their boot
+    id or come from an agent that did not (jmxagent-<pidns>-<pid>-<start>)."""
+    sd = tmp_path / "sd"
+    sd.mkdir()
+    other_boot = "0123456789abcdef0123456789abcdef"
+    assert other_boot != _BOOT
+    theirs = [sd / f"jmxagent-{other_boot}-{_NS}-{_NO_PID}-77.json",
+              sd / f"jmxagent-{_NS}-{_NO_PID}-77.json"]
+    ours_dead = sd / f"jmxagent-{_BOOT}-{_NS}-{_NO_PID}-77.json"
+    for f in theirs + [ours_dead]:
+        f.write_text('[{"targets":["elsewhere:1"],"labels":{}}]\n')
+    pf = tmp_path / "port"
+    opts = f"port=0,host=127.0.0.1,config={_cfg(tmp_path)},port_file={pf},sd_dir={sd}"
+    with Jvm("ours", options=opts, main="Quiet", wait_http=False) as j:
+        assert _wait(pf.exists, 10), j.output()
+        for f in theirs:
+            assert f.exists(), f"another host's file was removed: {f.name}\n{j.output()}"
+        assert not ours_dead.exists(), "this host's dead process: its file must go"
+        mine = [f for f in sd.glob(f"jmxagent-{_BOOT}-*.json")]
+        assert len(mine) == 1 and f"-{j.proc.pid}-" in mine[0].name, list(sd.iterdir())
+    assert sorted(sd.iterdir()) == sorted(theirs), list(sd.iterdir())
+
+
+def test_file_sd_comes_back_when_removed(tmp_path):
+    """Someone removes the target file while the JVM runs (a cleanup job,
+    an older agent's sweep on another host).  Prometheus then drops the
+    target and scrapes no more, so the agent must notice by itself: within
+    JXA_SD_CHECK_SECONDS (5 s; bound here 20 s), without any scrape."""
+    sd = tmp_path / "sd"
+    sd.mkdir()
+    pf = tmp_path / "port"
+    opts = f"port=0,host=127.0.0.1,config={_cfg(tmp_path)},port_file={pf},sd_dir={sd}"
+    with Jvm("ours", options=opts, main="Quiet", wait_http=False) as j:
+        assert _wait(pf.exists, 10), j.output()
+        files = list(sd.glob("jmxagent-*.json"))
+        assert len(files) == 1, files
+        content = files[0].read_text()
+        files[0].unlink()
+        assert _wait(files[0].exists, 20), "the removed target file did not come back\n" + j.output()
+        assert files[0].read_text() == content
+        assert f"{files[0].name} was removed while this JVM runs; written again" in j.output()
+        assert len(list(sd.iterdir())) == 1, list(sd.iterdir())
+    assert not list(sd.iterdir()), list(sd.iterdir())
+
+
+def _unshare_ok():
+    try:
+        return subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", "true"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _as_pid_1(j):
+    """Runs j's JVM as pid 1 of a new pid namespace, as in a container; the
+    harness' SIGTERM to the process group reaches it (the JVM has a
+    handler, so pid 1 takes it)."""
+    if not _unshare_ok():
+        import pytest
+        pytest.skip("unshare --pid needs CAP_SYS_ADMIN")
+    command = j.command
+    j.command = lambda: ["unshare", "--pid", "--fork", "--mount-proc", *command()]
+    return j
+
+
+def _serving_port(j):
+    import re
+    m = _wait(lambda: re.search(r"serving /metrics on 127\.0\.0\.1:(\d+)", j.output()), 10)
+    assert m, j.output()
+    return int(m.group(1))
+
+
+def test_planted_links_are_not_followed(tmp_path):
+    """In a shared or world-writable directory someone plants symbolic links
+    at the names the agent writes, pointing at a file of the JVM's user (often
+    root in a container): port_file, its temporary name, and the sd files'
+    temporary name of an agent that is pid 1 (both names the agent used to
+    open with O_TRUNC).  The agent refuses the link at port_file with one
+    line, never writes through a link, and still registers; a link put in
+    place of its own sd file later is refused the same way."""
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    links = [shared / "port", shared / "port.tmp", shared / ".jmxagent-1.json.tmp"]
+    for link in links:
+        link.symlink_to(victim)
+    opts = (f"port=0,host=127.0.0.1,config={_cfg(tmp_path)},port_file={shared / 'port'},"
+            f"sd_dir={shared}")
+    with _as_pid_1(Jvm("ours", options=opts, main="Quiet", wait_http=False)) as j:
+        j.port = _serving_port(j)
+        assert victim.read_text() == "precious\n", "written through a planted link"
+        warn = (f"jmxagent: WARN: port_file={shared / 'port'}: port is a symbolic link; not "
+                f"written (in a shared directory a planted link may point at any file); "
+                f"remove it or choose another path (the port is {j.port})")
+        assert [l for l in j.output().splitlines() if "WARN" in l] == [warn], j.output()
+        files = list(shared.glob("jmxagent-*.json"))
+        assert len(files) == 1 and json.loads(files[0].read_text())[0]["labels"]["pid"] == "1", \
+            list(shared.iterdir())
+        assert all(link.is_symlink() for link in links)
+        # Its own file replaced by a link: refused at the next check, once.
+        files[0].unlink()
+        files[0].symlink_to(victim)
+        line = f"{files[0].name} is a symbolic link; not written"
+        assert _wait(lambda: line in j.output(), 20), j.output()
+        assert j.output().count(line) == 1
+        assert victim.read_text() == "precious\n", "written through a planted link"
+        assert j.scrape().value("jmxagent_jmx_ready") is not None
+    # At exit the agent removes its own name (the link itself, not its target).
+    assert victim.read_text() == "precious\n"
+    assert sorted(shared.iterdir()) == sorted(links), list(shared.iterdir())
+
+
+def test_file_sd_same_pid_in_two_namespaces(tmp_path):
+    """Two containers whose JVMs are both pid 1 share an sd_dir volume.  Both
+    register, each under its own name, and neither touches a temporary file
+    that another writer with that pid is writing (the agent used one
+    temporary name per pid, .jmxagent-<pid>.json.tmp, which it truncated)."""
+    sd = tmp_path / "sd"
+    sd.mkdir()
+    inflight = sd / ".jmxagent-1.json.tmp"
+    inflight.write_text('[{"targets":["other-container:1"]')   # half written
+    jvms = []
+    try:
+        for name in ("c1", "c2"):
+            opts = f"port=0,host=127.0.0.1,config={_cfg(tmp_path)},sd_dir={sd}"
+            j = _as_pid_1(Jvm("ours", options=opts, main="Quiet", wait_http=False, name=name))
+            jvms.append(j.start())
+            j.port = _serving_port(j)
+        files = sorted(sd.glob("jmxagent-*.json"))
+        assert len(files) == 2, list(sd.iterdir())
+        targets = sorted(json.loads(f.read_text())[0]["targets"][0] for f in files)
+        assert targets == sorted(f"127.0.0.1:{j.port}" for j in jvms)
+        assert all(json.loads(f.read_text())[0]["labels"]["pid"] == "1" for f in files)
+        assert inflight.read_text() == '[{"targets":["other-container:1"]', \
+            "another writer's temporary file was taken over"
+        for j in jvms:
+            assert "WARN" not in j.output(), j.output()
+    finally:
+        for j in jvms:
+            j.stop()
+    assert list(sd.iterdir()) == [inflight], list(sd.iterdir())
 
 
 def _free_block(n):

@@ -71,6 +71,11 @@ def env(tmp_path):
     big = tmp_path / "big.yaml"
     with open(big, "wb") as f:
         f.truncate((16 << 20) + 1)
+    # A link planted where the agent writes (a shared directory): its
+    # target must never be written through.
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    (tmp_path / "link").symlink_to(victim)
     values = {
         "cfg": GOOD,
         "busy": str(busy),
@@ -78,10 +83,12 @@ def env(tmp_path):
         "missing": str(tmp_path / "missing" / "x"),
         "dir": str(tmp_path),
         "big": str(big),
+        "link": str(tmp_path / "link"),
     }
     yield values
     for s in socks:
         s.close()
+    assert victim.read_text() == "precious\n", "written through a planted link"
 
 
 def fill(text: str, values: dict) -> str:
