@@ -740,13 +740,26 @@ enum jxa_bearer_event jxa_bearer_refresh(struct jxa_bearer *b, char *msg, size_t
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    enum jxa_bearer_event ev = JXA_BEARER_SAME;
     pthread_mutex_lock(&b->mu);
     long long since = (long long)(now.tv_sec - b->checked.tv_sec) * 1000 +
                       (now.tv_nsec - b->checked.tv_nsec) / 1000000;
-    if (since < b->interval_ms)
-        goto out;
+    /* One look at a time, its stat and read outside the mutex: a file
+     * system that hangs (a dead network mount) holds the one caller that
+     * looks, while jxa_bearer_check() and every other caller go on with
+     * the current token. */
+    if (since < b->interval_ms || b->looking) {
+        pthread_mutex_unlock(&b->mu);
+        return JXA_BEARER_SAME;
+    }
     b->checked = now;
+    b->looking = true;
+    bool had_id = b->have_id;
+    dev_t dev = b->dev;
+    ino_t ino = b->ino;
+    off_t size = b->size;
+    struct timespec mtime = b->mtime, ctime = b->ctime;
+    pthread_mutex_unlock(&b->mu);
+
     /* Identity: a rename over the file (Kubernetes swaps Secret volumes
      * with a symlink, stat follows it) changes the inode, an in-place
      * rewrite the size or mtime, a chmod that makes it readable again
@@ -754,35 +767,43 @@ enum jxa_bearer_event jxa_bearer_refresh(struct jxa_bearer *b, char *msg, size_t
     struct stat st;
     if (stat(b->path, &st) != 0)
         memset(&st, 0, sizeof st);
-    if (b->have_id && st.st_dev == b->dev && st.st_ino == b->ino && st.st_size == b->size &&
-        same_time(&st.st_mtim, &b->mtime) && same_time(&st.st_ctim, &b->ctime))
-        goto out;
-    b->have_id = true;
-    b->dev = st.st_dev;
-    b->ino = st.st_ino;
-    b->size = st.st_size;
-    b->mtime = st.st_mtim;
-    b->ctime = st.st_ctim;
+    bool same = had_id && st.st_dev == dev && st.st_ino == ino && st.st_size == size &&
+                same_time(&st.st_mtim, &mtime) && same_time(&st.st_ctim, &ctime);
     char err[512];
-    char *tok = jxa_token_read(b->path, b->path, err, sizeof err);
-    if (tok == NULL) {
-        if (!b->failing) {
-            b->failing = true;
-            snprintf(msg, msglen, "%s", err);
-            ev = JXA_BEARER_FAILED;
-        }
-        goto out;
-    }
     uint8_t d[32];
-    jxa_sha256(tok, strlen(tok), d);
-    explicit_bzero(tok, strlen(tok));
-    free(tok);
-    b->failing = false;
-    if (!same_bytes(d, b->digest, sizeof d)) {
-        memcpy(b->digest, d, sizeof d);
-        ev = JXA_BEARER_ROTATED;
+    bool have_tok = false;
+    char *tok = same ? NULL : jxa_token_read(b->path, b->path, err, sizeof err);
+    if (tok != NULL) {
+        jxa_sha256(tok, strlen(tok), d);
+        explicit_bzero(tok, strlen(tok));
+        free(tok);
+        have_tok = true;
     }
-out:
+
+    enum jxa_bearer_event ev = JXA_BEARER_SAME;
+    pthread_mutex_lock(&b->mu);
+    b->looking = false;
+    if (!same) {
+        b->have_id = true;
+        b->dev = st.st_dev;
+        b->ino = st.st_ino;
+        b->size = st.st_size;
+        b->mtime = st.st_mtim;
+        b->ctime = st.st_ctim;
+        if (!have_tok) {
+            if (!b->failing) {
+                b->failing = true;
+                snprintf(msg, msglen, "%s", err);
+                ev = JXA_BEARER_FAILED;
+            }
+        } else {
+            b->failing = false;
+            if (!same_bytes(d, b->digest, sizeof d)) {
+                memcpy(b->digest, d, sizeof d);
+                ev = JXA_BEARER_ROTATED;
+            }
+        }
+    }
     pthread_mutex_unlock(&b->mu);
     return ev;
 }

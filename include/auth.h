@@ -2,7 +2,7 @@
  * OpenSSL in the JVM's process).
  *
  * Basic: credentials checked the way jmx_exporter's
- * httpServer.authentication.basic does (reference/jmx_exporter.md 1.5):
+ * httpServer.authentication.basic does:
  *   plaintext       byte equality
  *   SHA-1/256/512   passwordHash == hex(SHA-x(salt + ":" + password))
  *   PBKDF2WithHmacSHA1/256/512  PBKDF2(password, salt, iterations), as
@@ -119,6 +119,7 @@ struct jxa_bearer {
     struct timespec checked;    /* CLOCK_MONOTONIC of the last look */
     long interval_ms;
     bool failing;               /* the last read found no usable token */
+    bool looking;               /* a caller is stat()ing or reading the file */
 };
 
 /* token: the file's token as read at config load.  The file itself is
@@ -135,8 +136,11 @@ enum jxa_bearer_event {
                                    the last good read): msg says why; the
                                    previous token stays in use */
 };
-/* Looks at the file if interval_ms has passed.  Log JXA_BEARER_FAILED
- * once: later failures of the same episode return JXA_BEARER_SAME. */
+/* Looks at the file if interval_ms has passed and no other caller is
+ * looking (JXA_BEARER_SAME at once otherwise).  The file's I/O runs outside
+ * the mutex: a hung file system holds this caller only.  Log
+ * JXA_BEARER_FAILED once: later failures of the same episode return
+ * JXA_BEARER_SAME. */
 enum jxa_bearer_event jxa_bearer_refresh(struct jxa_bearer *b, char *msg, size_t msglen);
 /* Is presented[0..n) the current token?  Constant-time in the content and
  * the length of both (compares SHA-256 digests). */
