@@ -398,10 +398,9 @@ static int cache_key(const struct jxa_http_config *h, const char *user, const ch
     uint8_t *m = malloc(len);
     if (m == NULL)
         return -1;
-    size_t o = 0;
     put32(m, (uint32_t)h->auth);
     put32(m + 4, (uint32_t)h->iterations);
-    o = 8;
+    size_t o = 8;
     o += put_field(m + o, hash, hl);
     o += put_field(m + o, salt, sl);
     o += put_field(m + o, user, ul);
