@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -222,8 +224,13 @@ static void hmac(const struct digest *d, const uint8_t *ipad, const uint8_t *opa
     d->fn(scratch, d->block + d->len, out);
 }
 
-int jxa_pbkdf2(enum jxa_auth_alg alg, const char *password, const uint8_t *salt,
-               size_t saltlen, unsigned iterations, uint8_t *out, size_t outlen)
+/* Long enough that the check costs nothing (1,024 HMACs take 1-2 ms here),
+ * short enough that a stop is seen at once. */
+#define STOP_EVERY 1024u
+
+int jxa_pbkdf2_until(enum jxa_auth_alg alg, const char *password, const uint8_t *salt,
+                     size_t saltlen, unsigned iterations, uint8_t *out, size_t outlen,
+                     const atomic_bool *stop)
 {
     const struct digest *d = digest_of(alg);
     if (d == NULL || iterations == 0)
@@ -237,13 +244,19 @@ int jxa_pbkdf2(enum jxa_auth_alg alg, const char *password, const uint8_t *salt,
         free(msg);
         return -1;
     }
+    int rc = 0;
     memcpy(msg, salt, saltlen);
-    for (uint32_t blk = 1; outlen > 0; blk++) {
+    for (uint32_t blk = 1; outlen > 0 && rc == 0; blk++) {
         uint8_t u[64], t[64];
         put32(msg + saltlen, blk);
         hmac(d, ipad, opad, msg, saltlen + 4, scratch, u);
         memcpy(t, u, d->len);
         for (unsigned i = 1; i < iterations; i++) {
+            if (stop != NULL && i % STOP_EVERY == 0 &&
+                atomic_load_explicit(stop, memory_order_relaxed)) {
+                rc = -2;
+                break;
+            }
             hmac(d, ipad, opad, u, d->len, scratch, u);
             for (size_t k = 0; k < d->len; k++)
                 t[k] ^= u[k];
@@ -253,8 +266,32 @@ int jxa_pbkdf2(enum jxa_auth_alg alg, const char *password, const uint8_t *salt,
         out += take;
         outlen -= take;
     }
+    explicit_bzero(ipad, sizeof ipad);
+    explicit_bzero(opad, sizeof opad);
     free(scratch);
     free(msg);
+    return rc;
+}
+
+int jxa_pbkdf2(enum jxa_auth_alg alg, const char *password, const uint8_t *salt,
+               size_t saltlen, unsigned iterations, uint8_t *out, size_t outlen)
+{
+    return jxa_pbkdf2_until(alg, password, salt, saltlen, iterations, out, outlen, NULL);
+}
+
+int jxa_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t n, uint8_t out[32])
+{
+    const struct digest *d = digest_of(JXA_AUTH_SHA256);
+    size_t len = d->block + (n > d->len ? n : d->len);
+    uint8_t ipad[64], opad[64], *scratch = malloc(len);
+    if (scratch == NULL)
+        return -1;
+    hmac_pads(d, key, keylen, ipad, opad);
+    hmac(d, ipad, opad, msg, n, scratch, out);
+    explicit_bzero(scratch, len);
+    free(scratch);
+    explicit_bzero(ipad, sizeof ipad);
+    explicit_bzero(opad, sizeof opad);
     return 0;
 }
 
@@ -295,68 +332,307 @@ static int unhex(const char *h, uint8_t *out, size_t max)
     return (int)(n / 2);
 }
 
-/* The last credentials that passed, as a SHA-256 of "user:password":
- * PBKDF2 with jmx_exporter's default 600,000 iterations costs a second of
- * CPU, which must not be paid on every scrape (jmx_exporter caches too). */
-static uint8_t cached_ok[32];
-static bool have_cached;
-static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+/* --- Basic: the policy above the primitives ------------------------ */
 
-bool jxa_auth_check(const struct jxa_http_config *h, const char *user, const char *password)
+/* jmx_exporter's default PBKDF2 (600,000 iterations of HMAC-SHA256, a
+ * 128-byte key: four blocks) costs ~5 s of CPU here, and any client that
+ * sends the right user name -- or, since wrong names do the same work, any
+ * name -- can ask for one.  So at most MAX_DERIVATIONS run at a time; a
+ * request that finds them busy is refused at once (JXA_AUTH_BUSY).  With
+ * one, a flood of wrong passwords burns at most one core of the host,
+ * whatever the number of HTTP workers, and the other workers stay free
+ * for scrapes whose credentials are cached. */
+#define MAX_DERIVATIONS 1
+
+static atomic_int deriving;
+static atomic_bool interrupted;
+
+/* Credentials that passed PBKDF2, so that a scraper pays one derivation,
+ * not one per scrape (jmx_exporter caches too).  An entry is
+ * HMAC-SHA256(secret, config | user | password) with a secret drawn at
+ * random per process: neither the password nor an unsalted digest of it
+ * (which a dictionary inverts) is kept, and an entry made under one
+ * config never matches under another. */
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t secret_once = PTHREAD_ONCE_INIT;
+static uint8_t secret[32];
+static bool have_secret;
+static struct {
+    uint8_t key[32];
+    unsigned long long used;        /* cache_clock of the last use; 0 = empty */
+} cache[JXA_AUTH_CACHE_SLOTS];
+static unsigned long long cache_clock;
+static struct jxa_auth_stats stats; /* under cache_mu, but .running */
+
+static void make_secret(void)
+{
+    size_t got = 0;
+    while (got < sizeof secret) {
+        ssize_t n = getrandom(secret + got, sizeof secret - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;                 /* no cache: every request derives */
+        got += (size_t)n;
+    }
+    have_secret = true;
+}
+
+static size_t put_field(uint8_t *p, const void *v, size_t n)
+{
+    put32(p, (uint32_t)n);
+    memcpy(p + 4, v, n);
+    return 4 + n;
+}
+
+/* Returns 0 and the entry for (h, user, password) in key, or -1: no cache. */
+static int cache_key(const struct jxa_http_config *h, const char *user, const char *password,
+                     uint8_t key[32])
+{
+    pthread_once(&secret_once, make_secret);
+    if (!have_secret)
+        return -1;
+    const char *hash = h->password_hash ? h->password_hash : "", *salt = h->salt ? h->salt : "";
+    size_t hl = strlen(hash), sl = strlen(salt), ul = strlen(user), pl = strlen(password);
+    size_t len = 8 + 16 + hl + sl + ul + pl;
+    uint8_t *m = malloc(len);
+    if (m == NULL)
+        return -1;
+    put32(m, (uint32_t)h->auth);
+    put32(m + 4, (uint32_t)h->iterations);
+    size_t o = 8;
+    o += put_field(m + o, hash, hl);
+    o += put_field(m + o, salt, sl);
+    o += put_field(m + o, user, ul);
+    o += put_field(m + o, password, pl);
+    int rc = jxa_hmac_sha256(secret, sizeof secret, m, o, key);
+    explicit_bzero(m, len);
+    free(m);
+    return rc;
+}
+
+/* Every slot is compared, hit or not. */
+static bool cache_find(const uint8_t key[32])
+{
+    pthread_mutex_lock(&cache_mu);
+    int hit = -1;
+    for (int i = 0; i < JXA_AUTH_CACHE_SLOTS; i++)
+        if (cache[i].used != 0 && same_bytes(cache[i].key, key, 32))
+            hit = i;
+    if (hit >= 0) {
+        cache[hit].used = ++cache_clock;
+        stats.cache_hits++;
+    }
+    pthread_mutex_unlock(&cache_mu);
+    return hit >= 0;
+}
+
+/* Replaces an empty or the least recently used entry. */
+static void cache_add(const uint8_t key[32])
+{
+    pthread_mutex_lock(&cache_mu);
+    int victim = 0;
+    for (int i = 0; i < JXA_AUTH_CACHE_SLOTS; i++) {
+        if (cache[i].used != 0 && same_bytes(cache[i].key, key, 32)) {
+            victim = i;
+            break;
+        }
+        if (cache[i].used < cache[victim].used)
+            victim = i;
+    }
+    if (cache[victim].used == 0)
+        stats.cached++;
+    memcpy(cache[victim].key, key, 32);
+    cache[victim].used = ++cache_clock;
+    pthread_mutex_unlock(&cache_mu);
+}
+
+static void count_derivation(void)
+{
+    pthread_mutex_lock(&cache_mu);
+    stats.derivations++;
+    pthread_mutex_unlock(&cache_mu);
+}
+
+static bool take_slot(void)
+{
+    int before = atomic_fetch_add(&deriving, 1);
+    if (before >= MAX_DERIVATIONS) {
+        atomic_fetch_sub(&deriving, 1);
+        pthread_mutex_lock(&cache_mu);
+        stats.busy++;
+        pthread_mutex_unlock(&cache_mu);
+        return false;
+    }
+    pthread_mutex_lock(&cache_mu);
+    if (before + 1 > stats.peak)
+        stats.peak = before + 1;
+    pthread_mutex_unlock(&cache_mu);
+    return true;
+}
+
+enum jxa_auth_result jxa_auth_verify(const struct jxa_http_config *h, const char *user,
+                                     const char *password)
 {
     if (h == NULL || h->auth == JXA_AUTH_NONE)
-        return true;
-    if (h->username == NULL || !same_str(user, h->username))
-        return false;
-    if (h->auth == JXA_AUTH_PLAINTEXT)
-        return h->password != NULL && same_str(password, h->password);
-
-    size_t ul = strlen(user), pl = strlen(password);
-    char *up = malloc(ul + pl + 2);
-    if (up == NULL)
-        return false;
-    memcpy(up, user, ul);
-    up[ul] = ':';
-    memcpy(up + ul + 1, password, pl + 1);
-    uint8_t key[32];
-    jxa_sha256(up, ul + pl + 1, key);
-    free(up);
-    pthread_mutex_lock(&cache_mu);
-    bool hit = have_cached && same_bytes(key, cached_ok, 32);
-    pthread_mutex_unlock(&cache_mu);
-    if (hit)
-        return true;
-
+        return JXA_AUTH_OK;
+    if (h->auth == JXA_AUTH_BEARER)
+        return JXA_AUTH_DENIED;
+    /* Equal work: the user name only counts at the end, so a wrong name
+     * costs exactly what a wrong password costs and the response time
+     * does not tell which of the two was wrong. */
+    bool user_ok = h->username != NULL && same_str(user, h->username);
+    if (h->auth == JXA_AUTH_PLAINTEXT) {
+        bool pass_ok = h->password != NULL && same_str(password, h->password);
+        return user_ok & pass_ok ? JXA_AUTH_OK : JXA_AUTH_DENIED;
+    }
     uint8_t want[512], got[512];
     int n = h->password_hash ? unhex(h->password_hash, want, sizeof want) : -1;
     const struct digest *d = digest_of(h->auth);
     if (n <= 0 || d == NULL)
-        return false;
-    bool ok = false;
+        return JXA_AUTH_DENIED;
     const char *salt = h->salt ? h->salt : "";
+    size_t sl = strlen(salt), pl = strlen(password);
+    bool pass_ok = false;
     if (h->auth == JXA_AUTH_SHA1 || h->auth == JXA_AUTH_SHA256 || h->auth == JXA_AUTH_SHA512) {
-        size_t sl = strlen(salt);
+        /* One digest: microseconds, no limit and no cache needed. */
         char *msg = malloc(sl + pl + 2);
         if (msg == NULL)
-            return false;
+            return JXA_AUTH_DENIED;
         memcpy(msg, salt, sl);
         msg[sl] = ':';
         memcpy(msg + sl + 1, password, pl + 1);
         d->fn(msg, sl + pl + 1, got);
+        explicit_bzero(msg, sl + pl + 1);
         free(msg);
-        ok = (size_t)n == d->len && same_bytes(got, want, d->len);
-    } else {
-        ok = jxa_pbkdf2(h->auth, password, (const uint8_t *)salt, strlen(salt),
-                        (unsigned)(h->iterations > 0 ? h->iterations : 1), got, (size_t)n) == 0 &&
-             same_bytes(got, want, (size_t)n);
+        count_derivation();
+        pass_ok = (size_t)n == d->len && same_bytes(got, want, d->len);
+        explicit_bzero(got, sizeof got);
+        return user_ok & pass_ok ? JXA_AUTH_OK : JXA_AUTH_DENIED;
     }
-    if (ok) {
-        pthread_mutex_lock(&cache_mu);
-        memcpy(cached_ok, key, 32);
-        have_cached = true;
-        pthread_mutex_unlock(&cache_mu);
+
+    uint8_t key[32];
+    bool keyed = cache_key(h, user, password, key) == 0;
+    if (keyed && cache_find(key))
+        return JXA_AUTH_OK;
+    if (atomic_load(&interrupted) || !take_slot())
+        return JXA_AUTH_BUSY;
+    int rc = jxa_pbkdf2_until(h->auth, password, (const uint8_t *)salt, sl,
+                              (unsigned)(h->iterations > 0 ? h->iterations : 1), got, (size_t)n,
+                              &interrupted);
+    atomic_fetch_sub(&deriving, 1);
+    count_derivation();
+    pass_ok = rc == 0 && same_bytes(got, want, (size_t)n);
+    explicit_bzero(got, sizeof got);
+    if (rc == -2)
+        return JXA_AUTH_BUSY;       /* stopped half-way: the server is stopping */
+    if (!(user_ok & pass_ok))
+        return JXA_AUTH_DENIED;
+    if (keyed)
+        cache_add(key);
+    return JXA_AUTH_OK;
+}
+
+bool jxa_auth_check(const struct jxa_http_config *h, const char *user, const char *password)
+{
+    return jxa_auth_verify(h, user, password) == JXA_AUTH_OK;
+}
+
+static int b64val(int ch)
+{
+    if (ch >= 'A' && ch <= 'Z') return ch - 'A';
+    if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
+    if (ch >= '0' && ch <= '9') return ch - '0' + 52;
+    if (ch == '+') return 62;
+    if (ch == '/') return 63;
+    return -1;
+}
+
+/* Standard base64 (RFC 4648 4); the '=' padding may be left out, nothing
+ * but spaces may follow it.  Returns the decoded length, or -1. */
+static long b64decode(const char *in, uint8_t *out, size_t max)
+{
+    size_t o = 0;
+    unsigned acc = 0;
+    int bits = 0;
+    for (; *in && *in != '=' && *in != ' ' && *in != '\t'; in++) {
+        int v = b64val((unsigned char)*in);
+        if (v < 0)
+            return -1;
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (o >= max)
+                return -1;
+            out[o++] = (uint8_t)((acc >> bits) & 0xFF);
+        }
     }
-    return ok;
+    for (int pad = 0; *in == '=' && pad < 2; pad++)
+        in++;
+    while (*in == ' ' || *in == '\t')
+        in++;
+    return *in == '\0' ? (long)o : -1;
+}
+
+enum jxa_auth_result jxa_auth_basic(const struct jxa_http_config *h, const char *header)
+{
+    if (h == NULL || h->auth == JXA_AUTH_NONE)
+        return JXA_AUTH_OK;
+    if (header == NULL || strncasecmp(header, "Basic", 5) != 0 ||
+        (header[5] != ' ' && header[5] != '\t'))
+        return JXA_AUTH_DENIED;
+    const char *p = header + 6;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    uint8_t dec[JXA_BASIC_MAX + 1];
+    long n = b64decode(p, dec, JXA_BASIC_MAX);
+    enum jxa_auth_result r = JXA_AUTH_DENIED;
+    /* RFC 7617 2 allows no control character in either part; a NUL
+     * would end the C strings below early, letting "secret<NUL>junk"
+     * pass as "secret". */
+    if (n > 0 && memchr(dec, '\0', (size_t)n) == NULL) {
+        dec[n] = '\0';
+        char *colon = strchr((char *)dec, ':');
+        if (colon != NULL) {
+            *colon = '\0';
+            r = jxa_auth_verify(h, (const char *)dec, colon + 1);
+        }
+    }
+    explicit_bzero(dec, sizeof dec);
+    return r;
+}
+
+void jxa_auth_interrupt(bool on)
+{
+    atomic_store(&interrupted, on);
+}
+
+void jxa_auth_stats(struct jxa_auth_stats *out)
+{
+    pthread_mutex_lock(&cache_mu);
+    *out = stats;
+    pthread_mutex_unlock(&cache_mu);
+    out->running = atomic_load(&deriving);
+}
+
+void jxa_auth_reset(void)
+{
+    pthread_mutex_lock(&cache_mu);
+    memset(cache, 0, sizeof cache);
+    memset(&stats, 0, sizeof stats);
+    cache_clock = 0;
+    pthread_mutex_unlock(&cache_mu);
+    atomic_store(&interrupted, false);
+}
+
+size_t jxa_auth_cache_image(uint8_t *out, size_t max)
+{
+    pthread_mutex_lock(&cache_mu);
+    size_t n = sizeof cache < max ? sizeof cache : max;
+    memcpy(out, cache, n);
+    pthread_mutex_unlock(&cache_mu);
+    return n;
 }
 
 /* --- Bearer tokens ------------------------------------------------- */
@@ -463,13 +739,26 @@ enum jxa_bearer_event jxa_bearer_refresh(struct jxa_bearer *b, char *msg, size_t
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    enum jxa_bearer_event ev = JXA_BEARER_SAME;
     pthread_mutex_lock(&b->mu);
     long long since = (long long)(now.tv_sec - b->checked.tv_sec) * 1000 +
                       (now.tv_nsec - b->checked.tv_nsec) / 1000000;
-    if (since < b->interval_ms)
-        goto out;
+    /* One look at a time, its stat and read outside the mutex: a file
+     * system that hangs (a dead network mount) holds the one caller that
+     * looks, while jxa_bearer_check() and every other caller go on with
+     * the current token. */
+    if (since < b->interval_ms || b->looking) {
+        pthread_mutex_unlock(&b->mu);
+        return JXA_BEARER_SAME;
+    }
     b->checked = now;
+    b->looking = true;
+    bool had_id = b->have_id;
+    dev_t dev = b->dev;
+    ino_t ino = b->ino;
+    off_t size = b->size;
+    struct timespec mtime = b->mtime, ctime = b->ctime;
+    pthread_mutex_unlock(&b->mu);
+
     /* Identity: a rename over the file (Kubernetes swaps Secret volumes
      * with a symlink, stat follows it) changes the inode, an in-place
      * rewrite the size or mtime, a chmod that makes it readable again
@@ -477,35 +766,43 @@ enum jxa_bearer_event jxa_bearer_refresh(struct jxa_bearer *b, char *msg, size_t
     struct stat st;
     if (stat(b->path, &st) != 0)
         memset(&st, 0, sizeof st);
-    if (b->have_id && st.st_dev == b->dev && st.st_ino == b->ino && st.st_size == b->size &&
-        same_time(&st.st_mtim, &b->mtime) && same_time(&st.st_ctim, &b->ctime))
-        goto out;
-    b->have_id = true;
-    b->dev = st.st_dev;
-    b->ino = st.st_ino;
-    b->size = st.st_size;
-    b->mtime = st.st_mtim;
-    b->ctime = st.st_ctim;
+    bool same = had_id && st.st_dev == dev && st.st_ino == ino && st.st_size == size &&
+                same_time(&st.st_mtim, &mtime) && same_time(&st.st_ctim, &ctime);
     char err[512];
-    char *tok = jxa_token_read(b->path, b->path, err, sizeof err);
-    if (tok == NULL) {
-        if (!b->failing) {
-            b->failing = true;
-            snprintf(msg, msglen, "%s", err);
-            ev = JXA_BEARER_FAILED;
-        }
-        goto out;
-    }
     uint8_t d[32];
-    jxa_sha256(tok, strlen(tok), d);
-    explicit_bzero(tok, strlen(tok));
-    free(tok);
-    b->failing = false;
-    if (!same_bytes(d, b->digest, sizeof d)) {
-        memcpy(b->digest, d, sizeof d);
-        ev = JXA_BEARER_ROTATED;
+    bool have_tok = false;
+    char *tok = same ? NULL : jxa_token_read(b->path, b->path, err, sizeof err);
+    if (tok != NULL) {
+        jxa_sha256(tok, strlen(tok), d);
+        explicit_bzero(tok, strlen(tok));
+        free(tok);
+        have_tok = true;
     }
-out:
+
+    enum jxa_bearer_event ev = JXA_BEARER_SAME;
+    pthread_mutex_lock(&b->mu);
+    b->looking = false;
+    if (!same) {
+        b->have_id = true;
+        b->dev = st.st_dev;
+        b->ino = st.st_ino;
+        b->size = st.st_size;
+        b->mtime = st.st_mtim;
+        b->ctime = st.st_ctim;
+        if (!have_tok) {
+            if (!b->failing) {
+                b->failing = true;
+                snprintf(msg, msglen, "%s", err);
+                ev = JXA_BEARER_FAILED;
+            }
+        } else {
+            b->failing = false;
+            if (!same_bytes(d, b->digest, sizeof d)) {
+                memcpy(b->digest, d, sizeof d);
+                ev = JXA_BEARER_ROTATED;
+            }
+        }
+    }
     pthread_mutex_unlock(&b->mu);
     return ev;
 }

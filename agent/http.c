@@ -96,9 +96,11 @@ static const char index_html[] =
     "<p>Health: <a href=\"/-/healthy\">/-/healthy</a></p>\n"
     "</body>\n</html>\n";
 
-/* additional_header reaches only the responses civetweb writes itself
- * (send_additional_header() in mg_send_http_error(), not in
- * mg_response_header_send()), so ours add it here. */
+/* Security headers as jmx_exporter 1.6 sends them on every response
+ * (Strict-Transport-Security too, but only under TLS, which we do not
+ * serve).  additional_header reaches only the responses civetweb writes
+ * itself (send_additional_header() in mg_send_http_error(), not in
+ * mg_response_header_send()), so ours add them here. */
 static void start_response(struct mg_connection *c, int status, const char *ctype, size_t len)
 {
     char lenbuf[32];
@@ -107,6 +109,7 @@ static void start_response(struct mg_connection *c, int status, const char *ctyp
     mg_response_header_add(c, "Content-Type", ctype, -1);
     mg_response_header_add(c, "Content-Length", lenbuf, -1);
     mg_response_header_add(c, "X-Content-Type-Options", "nosniff", -1);
+    mg_response_header_add(c, "X-Frame-Options", "DENY", -1);
 }
 
 static void send_simple(struct mg_connection *c, int status, const char *ctype,
@@ -128,38 +131,6 @@ static bool method_ok(struct mg_connection *c)
         return true;
     send_simple(c, 405, "text/plain; charset=utf-8", "Method Not Allowed\n", "Allow", "GET, HEAD");
     return false;
-}
-
-static int b64val(int ch)
-{
-    if (ch >= 'A' && ch <= 'Z') return ch - 'A';
-    if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9') return ch - '0' + 52;
-    if (ch == '+') return 62;
-    if (ch == '/') return 63;
-    return -1;
-}
-
-static bool b64decode(const char *in, char *out, size_t outlen)
-{
-    size_t o = 0;
-    unsigned acc = 0;
-    int bits = 0;
-    for (; *in && *in != '='; in++) {
-        int v = b64val((unsigned char)*in);
-        if (v < 0)
-            return false;
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (o + 1 >= outlen)
-                return false;
-            out[o++] = (char)((acc >> bits) & 0xFF);
-        }
-    }
-    out[o] = '\0';
-    return true;
 }
 
 /* Authorization: Bearer <token> (RFC 6750 2.1).  No or another scheme:
@@ -208,22 +179,24 @@ static bool authorized(struct mg_connection *c)
         return true;
     if (auth->auth == JXA_AUTH_BEARER)
         return bearer_authorized(c);
-    const char *h = mg_get_header(c, "Authorization");
-    char dec[1024];
-    bool ok = false;
-    if (h != NULL && strncasecmp(h, "Basic ", 6) == 0 && b64decode(h + 6, dec, sizeof dec)) {
-        char *colon = strchr(dec, ':');
-        if (colon != NULL) {
-            *colon = '\0';
-            ok = jxa_auth_check(auth, dec, colon + 1);
-        }
+    switch (jxa_auth_basic(auth, mg_get_header(c, "Authorization"))) {
+    case JXA_AUTH_OK:
+        return true;
+    case JXA_AUTH_BUSY:
+        /* Another request's PBKDF2 derivation is running (auth.h): not a
+         * verdict on these credentials, so not 401, which would send the
+         * user to check a password that may be right. */
+        send_simple(c, 429, "text/plain; charset=utf-8",
+                    "jmxagent: busy verifying other credentials; retry\n", "Retry-After", "1");
+        return false;
+    case JXA_AUTH_DENIED:
+        break;
     }
-    /* Any failure is 401, as jmx_exporter's BasicAuthenticator answers;
-     * its realm is "/". */
-    if (!ok)
-        send_simple(c, 401, "text/plain; charset=utf-8", "Unauthorized\n",
-                    "WWW-Authenticate", "Basic realm=\"/\", charset=\"UTF-8\"");
-    return ok;
+    /* Missing, malformed or wrong credentials: 401, as jmx_exporter's
+     * BasicAuthenticator answers; its realm is "/". */
+    send_simple(c, 401, "text/plain; charset=utf-8", "Unauthorized\n",
+                "WWW-Authenticate", "Basic realm=\"/\", charset=\"UTF-8\"");
+    return false;
 }
 
 static int hexval(int ch)
@@ -451,7 +424,8 @@ static struct mg_context *try_start(const char *host, int port, char *err, size_
         "enable_directory_listing", "no",
         /* civetweb answers CORS preflights with '*' by default. */
         "access_control_allow_origin", "",
-        "additional_header", "X-Content-Type-Options: nosniff",
+        /* Written as is, followed by CRLF: two headers in one value. */
+        "additional_header", "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY",
         NULL,
     };
     struct mg_init_data init = {.callbacks = &cb, .user_data = NULL,
@@ -533,7 +507,11 @@ void jxa_http_stop(void)
         return;
     pthread_t t;
     bool woke = pthread_create(&t, NULL, waker, NULL) == 0;
+    /* mg_stop() joins every worker: one inside a PBKDF2 derivation (seconds
+     * with jmx_exporter's defaults) would hold it, and VMDeath with it. */
+    jxa_auth_interrupt(true);
     mg_stop(ctx);
+    jxa_auth_interrupt(false);
     if (woke)
         pthread_join(t, NULL);
     ctx = NULL;

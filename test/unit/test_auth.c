@@ -1,10 +1,14 @@
 /* test_auth.c - digests against published vectors (FIPS 180, RFC 6070,
- * RFC 7914 section 11), jmx_exporter's documented credentials, and bearer
- * token files (reading, rotation, a file that goes bad). */
+ * RFC 7914 section 11, RFC 4231), jmx_exporter's documented credentials,
+ * the Basic policy (equal work, the derivation limit, the cache, the stop
+ * flag, header parsing) and bearer token files (reading, rotation, a file
+ * that goes bad). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -75,6 +79,298 @@ static void test_check(void)
     CHECK(!jxa_auth_check(&k, "u", "passwore"));
     struct jxa_http_config none = {0};
     CHECK(jxa_auth_check(&none, "anyone", "anything"));
+}
+
+static void test_hmac_vector(void)
+{
+    /* RFC 4231 test case 2. */
+    uint8_t d[32];
+    char h[65];
+    const char *msg = "what do ya want for nothing?";
+    CHECK_INT(jxa_hmac_sha256("Jefe", 4, msg, strlen(msg), d), 0);
+    hex(d, 32, h);
+    CHECK_STR(h, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+/* A PBKDF2-SHA256 config for user "u" whose password is pw (32-byte hash). */
+struct kcfg {
+    struct jxa_http_config h;
+    char hash[65], salt[32];
+};
+
+static void make_kcfg(struct kcfg *k, const char *pw, const char *salt, int iterations)
+{
+    uint8_t d[32];
+    snprintf(k->salt, sizeof k->salt, "%s", salt);
+    jxa_pbkdf2(JXA_AUTH_PBKDF2_SHA256, pw, (const uint8_t *)k->salt, strlen(k->salt),
+               (unsigned)iterations, d, sizeof d);
+    hex(d, 32, k->hash);
+    struct jxa_http_config h = {.auth = JXA_AUTH_PBKDF2_SHA256, .username = "u",
+                                .salt = k->salt, .iterations = iterations,
+                                .password_hash = k->hash};
+    k->h = h;
+}
+
+static unsigned long derivations(void)
+{
+    struct jxa_auth_stats st;
+    jxa_auth_stats(&st);
+    return st.derivations;
+}
+
+/* A wrong user name costs what a wrong password costs: one derivation
+ * each (counted, not timed), for PBKDF2 and for SHA-x. */
+static void test_equal_work(void)
+{
+    jxa_auth_reset();
+    struct kcfg k;
+    make_kcfg(&k, "password", "salt", 2);
+    CHECK_INT(jxa_auth_verify(&k.h, "u", "wrong"), JXA_AUTH_DENIED);
+    CHECK_INT(derivations(), 1);
+    CHECK_INT(jxa_auth_verify(&k.h, "nobody", "wrong"), JXA_AUTH_DENIED);
+    CHECK_INT(derivations(), 2);
+    CHECK_INT(jxa_auth_verify(&k.h, "nobody", "password"), JXA_AUTH_DENIED);
+    CHECK_INT(derivations(), 3);
+    CHECK_INT(jxa_auth_verify(&k.h, "", ""), JXA_AUTH_DENIED);
+    CHECK_INT(derivations(), 4);
+    struct jxa_http_config s = {
+        .auth = JXA_AUTH_SHA256, .username = "Prometheus",
+        .password_hash = "2bf7ed4906ac065bde39f7508d6102a6cdd7153a929ea883ff6cd04442772c99",
+        .salt = "U9i%=N+m]#i9yvUV:bA/3n4X9JdPXf=n",
+    };
+    CHECK_INT(jxa_auth_verify(&s, "Prometheus", "wrong"), JXA_AUTH_DENIED);
+    CHECK_INT(derivations(), 5);
+    CHECK_INT(jxa_auth_verify(&s, "nobody", "wrong"), JXA_AUTH_DENIED);
+    CHECK_INT(derivations(), 6);
+    CHECK_INT(jxa_auth_verify(&s, "nobody", "secret"), JXA_AUTH_DENIED);
+    CHECK_INT(derivations(), 7);
+    CHECK_INT(jxa_auth_verify(&s, "Prometheus", "secret"), JXA_AUTH_OK);
+    CHECK_INT(derivations(), 8);
+}
+
+/* A repeated valid request does not derive again; a wrong one is never
+ * remembered as valid; an entry made under one config does not pass
+ * another with the same user and password. */
+static void test_cache_hits(void)
+{
+    jxa_auth_reset();
+    struct kcfg k, k2;
+    make_kcfg(&k, "password", "salt", 2);
+    CHECK_INT(jxa_auth_verify(&k.h, "u", "password"), JXA_AUTH_OK);
+    CHECK_INT(derivations(), 1);
+    for (int i = 0; i < 3; i++)
+        CHECK_INT(jxa_auth_verify(&k.h, "u", "password"), JXA_AUTH_OK);
+    CHECK_INT(derivations(), 1);
+    struct jxa_auth_stats st;
+    jxa_auth_stats(&st);
+    CHECK_INT(st.cache_hits, 3);
+    CHECK_INT(st.cached, 1);
+    CHECK_INT(jxa_auth_verify(&k.h, "u", "passwore"), JXA_AUTH_DENIED);
+    CHECK_INT(jxa_auth_verify(&k.h, "u", "passwore"), JXA_AUTH_DENIED);
+    CHECK_INT(jxa_auth_verify(&k.h, "v", "password"), JXA_AUTH_DENIED);
+    CHECK_INT(derivations(), 4);
+    make_kcfg(&k2, "other", "salt", 2);
+    CHECK_INT(jxa_auth_verify(&k2.h, "u", "password"), JXA_AUTH_DENIED);
+    jxa_auth_stats(&st);
+    CHECK_INT(st.cached, 1);
+}
+
+static bool contains(const uint8_t *hay, size_t n, const void *needle, size_t m)
+{
+    for (size_t i = 0; i + m <= n; i++)
+        if (memcmp(hay + i, needle, m) == 0)
+            return true;
+    return false;
+}
+
+/* Neither the password nor an unsalted digest of it is in the cache's
+ * memory after a success; the entry is a digest under a secret key. */
+static void test_cache_is_salted(void)
+{
+    jxa_auth_reset();
+    struct kcfg k;
+    const char *pw = "correct horse battery staple";
+    make_kcfg(&k, pw, "salt", 2);
+    CHECK_INT(jxa_auth_verify(&k.h, "u", pw), JXA_AUTH_OK);
+    uint8_t img[4096];
+    size_t n = jxa_auth_cache_image(img, sizeof img);
+    CHECK(n > 32);
+    CHECK(!contains(img, n, pw, strlen(pw)));
+    CHECK(!contains(img, n, "u:", 2) || !contains(img, n, pw, 8));
+    const char *forms[] = {"u:correct horse battery staple", "correct horse battery staple",
+                           "ucorrect horse battery staple"};
+    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+        uint8_t d1[20], d256[32], d512[64];
+        jxa_sha1(forms[i], strlen(forms[i]), d1);
+        jxa_sha256(forms[i], strlen(forms[i]), d256);
+        jxa_sha512(forms[i], strlen(forms[i]), d512);
+        CHECK(!contains(img, n, d1, 8));
+        CHECK(!contains(img, n, d256, 8));
+        CHECK(!contains(img, n, d512, 8));
+    }
+    /* Not the derived key either (that is the configured hash). */
+    uint8_t dk[32];
+    jxa_pbkdf2(JXA_AUTH_PBKDF2_SHA256, pw, (const uint8_t *)"salt", 4, 2, dk, sizeof dk);
+    CHECK(!contains(img, n, dk, 8));
+    /* Something was stored: the entry that made the second call a hit. */
+    unsigned long before = derivations();
+    CHECK_INT(jxa_auth_verify(&k.h, "u", pw), JXA_AUTH_OK);
+    CHECK_INT(derivations(), before);
+}
+
+/* More valid credentials than slots (one per config here): the cache
+ * stays at JXA_AUTH_CACHE_SLOTS entries, the least recently used goes. */
+static void test_cache_bounded(void)
+{
+    jxa_auth_reset();
+    enum { N = JXA_AUTH_CACHE_SLOTS + 4 };
+    static struct kcfg k[N];
+    for (int i = 0; i < N; i++) {
+        char salt[16];
+        snprintf(salt, sizeof salt, "salt%d", i);
+        make_kcfg(&k[i], "password", salt, 1);
+        CHECK_INT(jxa_auth_verify(&k[i].h, "u", "password"), JXA_AUTH_OK);
+    }
+    struct jxa_auth_stats st;
+    jxa_auth_stats(&st);
+    CHECK_INT(st.cached, JXA_AUTH_CACHE_SLOTS);
+    CHECK_INT(st.derivations, N);
+    uint8_t img[65536];
+    CHECK(jxa_auth_cache_image(img, sizeof img) <= JXA_AUTH_CACHE_SLOTS * 64);
+    /* The newest still hit, the oldest derive again. */
+    CHECK_INT(jxa_auth_verify(&k[N - 1].h, "u", "password"), JXA_AUTH_OK);
+    CHECK_INT(derivations(), N);
+    CHECK_INT(jxa_auth_verify(&k[0].h, "u", "password"), JXA_AUTH_OK);
+    CHECK_INT(derivations(), N + 1);
+}
+
+struct slow_job {
+    struct kcfg k;
+    enum jxa_auth_result r;
+};
+
+static void *slow_verify(void *arg)
+{
+    struct slow_job *j = arg;
+    j->r = jxa_auth_verify(&j->k.h, "u", "wrong");
+    return NULL;
+}
+
+static void nap_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* One derivation at a time: while one runs (tens of seconds here), another
+ * request that needs one is refused at once, whatever its user name; a
+ * cached one passes.  Then the stop flag ends the running derivation
+ * within milliseconds (a hang here is the unit-test timeout). */
+static void test_one_derivation_at_a_time(void)
+{
+    jxa_auth_reset();
+    struct kcfg quick;
+    make_kcfg(&quick, "password", "salt", 1);
+    CHECK_INT(jxa_auth_verify(&quick.h, "u", "password"), JXA_AUTH_OK);
+
+    static struct slow_job job;
+    struct jxa_http_config h = {.auth = JXA_AUTH_PBKDF2_SHA256, .username = "u",
+                                .salt = "salt", .iterations = 20000000,
+                                .password_hash = quick.hash};
+    job.k.h = h;
+    pthread_t t;
+    CHECK_INT(pthread_create(&t, NULL, slow_verify, &job), 0);
+    struct jxa_auth_stats st;
+    for (int i = 0; i < 1000; i++) {
+        jxa_auth_stats(&st);
+        if (st.running == 1)
+            break;
+        nap_ms(10);
+    }
+    CHECK_INT(st.running, 1);
+    CHECK_INT(jxa_auth_verify(&quick.h, "u", "other"), JXA_AUTH_BUSY);
+    CHECK_INT(jxa_auth_verify(&quick.h, "nobody", "password"), JXA_AUTH_BUSY);
+    CHECK_INT(jxa_auth_basic(&quick.h, "Basic dTpvdGhlcg=="), JXA_AUTH_BUSY);   /* u:other */
+    CHECK_INT(jxa_auth_verify(&quick.h, "u", "password"), JXA_AUTH_OK);         /* cached */
+    jxa_auth_stats(&st);
+    CHECK_INT(st.busy, 3);
+    CHECK_INT(st.peak, 1);
+
+    jxa_auth_interrupt(true);
+    pthread_join(t, NULL);
+    CHECK_INT(job.r, JXA_AUTH_BUSY);
+    /* Interrupted: nothing new starts either. */
+    CHECK_INT(jxa_auth_verify(&quick.h, "u", "other"), JXA_AUTH_BUSY);
+    jxa_auth_interrupt(false);
+    CHECK_INT(jxa_auth_verify(&quick.h, "u", "other"), JXA_AUTH_DENIED);
+    jxa_auth_stats(&st);
+    CHECK_INT(st.running, 0);
+}
+
+static const char *b64(const void *p, size_t n, char *out)
+{
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const uint8_t *s = p;
+    char *o = out;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) |
+                     (i + 2 < n ? s[i + 2] : 0);
+        *o++ = a[v >> 18 & 63];
+        *o++ = a[v >> 12 & 63];
+        *o++ = i + 1 < n ? a[v >> 6 & 63] : '=';
+        *o++ = i + 2 < n ? a[v & 63] : '=';
+    }
+    *o = '\0';
+    return out;
+}
+
+static enum jxa_auth_result basic_raw(const struct jxa_http_config *h, const void *cred, size_t n)
+{
+    char hdr[2100] = "Basic ";
+    b64(cred, n, hdr + 6);
+    return jxa_auth_basic(h, hdr);
+}
+
+/* The Authorization header: "Basic" base64(user:password).  A NUL inside
+ * (then junk) must not pass as the part before it, for every algorithm. */
+static void test_basic_header(void)
+{
+    jxa_auth_reset();
+    struct jxa_http_config p = {.auth = JXA_AUTH_PLAINTEXT, .username = "u", .password = "p"};
+    struct kcfg k;
+    make_kcfg(&k, "p", "salt", 2);
+    uint8_t d[32];
+    char sh[65];
+    jxa_sha256("salt:p", 6, d);
+    hex(d, 32, sh);
+    struct jxa_http_config s = {.auth = JXA_AUTH_SHA256, .username = "u", .salt = "salt",
+                                .password_hash = sh};
+    const struct jxa_http_config *all[] = {&p, &k.h, &s};
+    for (size_t i = 0; i < 3; i++) {
+        const struct jxa_http_config *h = all[i];
+        CHECK_INT(basic_raw(h, "u:p", 3), JXA_AUTH_OK);
+        CHECK_INT(basic_raw(h, "u:p\0junk", 8), JXA_AUTH_DENIED);
+        CHECK_INT(basic_raw(h, "u:p\0", 4), JXA_AUTH_DENIED);
+        CHECK_INT(basic_raw(h, "u\0x:p", 5), JXA_AUTH_DENIED);
+        CHECK_INT(basic_raw(h, "u:p:", 4), JXA_AUTH_DENIED);    /* the password is "p:" */
+        CHECK_INT(basic_raw(h, "up", 2), JXA_AUTH_DENIED);
+        CHECK_INT(basic_raw(h, "", 0), JXA_AUTH_DENIED);
+        CHECK_INT(jxa_auth_basic(h, "basic dTpw"), JXA_AUTH_OK);        /* no padding, any case */
+        CHECK_INT(jxa_auth_basic(h, "Basic   dTpw  "), JXA_AUTH_OK);
+        CHECK_INT(jxa_auth_basic(h, "Basic dTpw=junk"), JXA_AUTH_DENIED);
+        CHECK_INT(jxa_auth_basic(h, "Basic dT*w"), JXA_AUTH_DENIED);
+        CHECK_INT(jxa_auth_basic(h, "Basic"), JXA_AUTH_DENIED);
+        CHECK_INT(jxa_auth_basic(h, "Bearer dTpw"), JXA_AUTH_DENIED);
+        CHECK_INT(jxa_auth_basic(h, "BasicdTpw"), JXA_AUTH_DENIED);
+        CHECK_INT(jxa_auth_basic(h, NULL), JXA_AUTH_DENIED);
+    }
+    /* Longer than JXA_BASIC_MAX decoded: refused, not cut. */
+    static char big[JXA_BASIC_MAX + 8];
+    memset(big, 'x', sizeof big);
+    memcpy(big, "u:", 2);
+    CHECK_INT(basic_raw(&p, big, sizeof big), JXA_AUTH_DENIED);
+    struct jxa_http_config none = {0};
+    CHECK_INT(jxa_auth_basic(&none, NULL), JXA_AUTH_OK);
 }
 
 static void put(const char *path, const char *text)
@@ -210,7 +506,14 @@ SUITE(auth)
 {
     RUN(test_sha_vectors);
     RUN(test_pbkdf2_vectors);
+    RUN(test_hmac_vector);
     RUN(test_check);
+    RUN(test_equal_work);
+    RUN(test_cache_hits);
+    RUN(test_cache_is_salted);
+    RUN(test_cache_bounded);
+    RUN(test_one_derivation_at_a_time);
+    RUN(test_basic_header);
     if (mkdtemp(dir) == NULL) {
         fprintf(stderr, "mkdtemp failed\n");
         jxa_t_failed++;
