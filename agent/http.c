@@ -21,6 +21,7 @@
 #include "javafmt.h"
 #include "log.h"
 #include "mset.h"
+#include "negotiate.h"
 #include "scraper.h"
 
 #define CT_TEXT "text/plain; version=0.0.4; charset=utf-8"
@@ -349,8 +350,13 @@ static int h_metrics(struct mg_connection *c, void *cbdata)
         send_simple(c, 500, "text/plain; charset=utf-8", "jmxagent: out of memory\n", NULL, NULL);
         goto out;
     }
-    const char *ae = mg_get_header(c, "Accept-Encoding");
-    bool use_gzip = ae != NULL && strstr(ae, "gzip") != NULL && gzip_buf(&body, &gz) == 0;
+    /* Every Accept-Encoding line: mg_get_header gives only the first. */
+    const char *ae[MG_MAX_HEADERS];
+    size_t nae = 0;
+    for (int i = 0; i < ri->num_headers && i < MG_MAX_HEADERS; i++)
+        if (strcasecmp(ri->http_headers[i].name, "Accept-Encoding") == 0)
+            ae[nae++] = ri->http_headers[i].value;
+    bool use_gzip = jxa_accepts_gzip(ae, nae) && gzip_buf(&body, &gz) == 0;
     const struct jxa_buf *send = use_gzip ? &gz : &body;
     start_response(c, 200, fmt == JXA_FMT_OPENMETRICS ? CT_OPENMETRICS : CT_TEXT, send->len);
     if (use_gzip)
