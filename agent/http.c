@@ -23,6 +23,7 @@
 #include "mset.h"
 #include "negotiate.h"
 #include "scraper.h"
+#include "threadsig.h"
 
 #define CT_TEXT "text/plain; version=0.0.4; charset=utf-8"
 #define CT_OPENMETRICS "application/openmetrics-text; version=1.0.0; charset=utf-8"
@@ -499,15 +500,11 @@ int jxa_http_start(const struct jxa_options *o, const struct jxa_http_config *h,
     if (resolve_host(o->host ? o->host : "0.0.0.0", host, sizeof host, err, errlen) != 0)
         return -1;
     mg_init_library(0);
-    /* civetweb's threads inherit this mask: process-directed signals
-     * (SIGTERM, kill -3 for thread dumps, ...) then go to JVM threads,
-     * which is where HotSpot expects to handle them. */
-    sigset_t block, old;
-    sigemptyset(&block);
-    int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGCHLD};
-    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
-        sigaddset(&block, sigs[i]);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    /* civetweb's threads inherit this mask (threadsig.h): set, not added
+     * to, since the caller may be the descriptor watcher. */
+    sigset_t mask, old;
+    jxa_threadsig_mask(&mask);
+    pthread_sigmask(SIG_SETMASK, &mask, &old);
     sigaction(SIGPIPE, NULL, &jvm_sigpipe);
     for (int port = o->port_lo; port <= o->port_hi; port++) {
         ctx = try_start(host, port, err, errlen);
