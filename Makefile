@@ -19,6 +19,14 @@ CPPFLAGS   := -Iinclude -isystem $(JAVA_HOME)/include -isystem $(JAVA_HOME)/incl
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=c11 -fPIC -fvisibility=hidden -fno-omit-frame-pointer \
               -fstack-protector-strong $(WARN)
+# glibc's checked variants (__memcpy_chk, __snprintf_chk, __read_chk, ...)
+# abort on an overflow of a buffer whose size the compiler knows.  They
+# need optimisation (at -O0 glibc warns, and -Werror makes that an error),
+# so only with an -O level; -U first in case the compiler already defines
+# it.  The sanitizer and fuzz builds have their own flags and checks.
+ifneq ($(filter -O1 -O2 -O3 -Os -Og -Ofast -Oz,$(CFLAGS)),)
+CFLAGS     += -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
+endif
 # Static libyaml and PCRE2 with hidden symbols: no interposition by another
 # copy in the JVM's process, and only Agent_* exported (agent/agent.map).
 # Debian ships no libcivetweb.a, so civetweb is linked dynamically.
