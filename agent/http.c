@@ -7,12 +7,15 @@
 #include <civetweb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -549,14 +552,84 @@ static void *waker(void *arg)
     return NULL;
 }
 
+/* mg_stop returns once every worker has left its handler (civetweb.c
+ * v1.15 master_thread_run closes the listening sockets, then joins the
+ * workers), and a handler can be stuck in a system call that nothing
+ * interrupts: a bearer token file on a hung NFS mount blocks its open()
+ * or read() (the O_NONBLOCK open only helps against FIFOs).  VMDeath must
+ * not wait for that, so mg_stop runs on a thread of its own and is waited
+ * for at most STOP_WAIT_MS, time enough for a response in flight.  Past
+ * that the context is left behind: the process exit ends it, or, when the
+ * watcher paused the server, it is freed whenever the handler returns
+ * (the port is closed already, so the server can be started again). */
+#define STOP_WAIT_MS 500
+
+struct stop_job {
+    struct mg_context *ctx;
+    sem_t done;
+    atomic_int refs;            /* the stopper and the caller: last one frees */
+};
+
+static void stop_job_put(struct stop_job *j)
+{
+    if (atomic_fetch_sub(&j->refs, 1) == 1) {
+        sem_destroy(&j->done);
+        free(j);
+    }
+}
+
+static void *stopper(void *arg)
+{
+    struct stop_job *j = arg;
+    mg_stop(j->ctx);
+    sem_post(&j->done);
+    stop_job_put(j);
+    return NULL;
+}
+
 void jxa_http_stop(void)
 {
     if (ctx == NULL)
         return;
-    pthread_t t;
+    struct stop_job *j = malloc(sizeof *j);
+    if (j != NULL) {
+        j->ctx = ctx;
+        sem_init(&j->done, 0, 0);
+        atomic_init(&j->refs, 2);
+    }
+    /* Our threads, our mask (threadsig.h); the caller may be a JVM thread. */
+    sigset_t mask, old;
+    jxa_threadsig_mask(&mask);
+    pthread_sigmask(SIG_SETMASK, &mask, &old);
+    pthread_t t, s;
     bool woke = pthread_create(&t, NULL, waker, NULL) == 0;
-    mg_stop(ctx);
+    bool own = j != NULL && pthread_create(&s, NULL, stopper, j) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    bool stopped = true;
+    if (own) {
+        pthread_detach(s);
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += STOP_WAIT_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        int rc;
+        while ((rc = sem_clockwait(&j->done, CLOCK_MONOTONIC, &until)) != 0 && errno == EINTR)
+            ;
+        stopped = rc == 0;
+        stop_job_put(j);
+    } else {
+        if (j != NULL) {
+            sem_destroy(&j->done);
+            free(j);
+        }
+        mg_stop(ctx);       /* no thread to spare: wait, as before */
+    }
     if (woke)
         pthread_join(t, NULL);
+    if (!stopped)
+        jxa_warn("HTTP server: a request handler has not returned %d ms after the stop "
+                 "(is httpServer.authentication.bearer.tokenFile on a hung mount?); "
+                 "not waiting for it", STOP_WAIT_MS);
     ctx = NULL;
 }
