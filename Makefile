@@ -81,7 +81,7 @@ $(UNIT_SAN): $(PURE_SRCS) $(UNIT_SRCS) $(wildcard include/*.h test/unit/*.h)
 # libFuzzer targets (clang): `make fuzz` runs each for FUZZ_SECONDS;
 # `make test-fuzz` is the short pass inside `make test`.  Crashes are kept
 # under build/fuzz/<target>/ and become regression inputs in test/fuzz/regress/.
-FUZZ_TARGETS := options javafmt objname config rules
+FUZZ_TARGETS := options javafmt objname config rules negotiate
 FUZZ_SECONDS ?= 120
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_CFLAGS  := -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(CPPFLAGS)
