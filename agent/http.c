@@ -556,12 +556,14 @@ static void *waker(void *arg)
  * v1.15 master_thread_run closes the listening sockets, then joins the
  * workers), and a handler can be stuck in a system call that nothing
  * interrupts: a bearer token file on a hung NFS mount blocks its open()
- * or read() (the O_NONBLOCK open only helps against FIFOs).  VMDeath must
- * not wait for that, so mg_stop runs on a thread of its own and is waited
- * for at most STOP_WAIT_MS, time enough for a response in flight.  Past
- * that the context is left behind: the process exit ends it, or, when the
- * watcher paused the server, it is freed whenever the handler returns
- * (the port is closed already, so the server can be started again). */
+ * or read() for ever (the O_NONBLOCK open only helps against FIFOs); a
+ * client that does not read its response holds one REQUEST_TIMEOUT_MS.
+ * VMDeath must not wait for that, so mg_stop runs on a thread of its own
+ * and is waited for at most STOP_WAIT_MS, time enough for a response in
+ * flight.  Past that the context is left behind: the process exit ends
+ * it, or, when the watcher paused the server, it is freed whenever the
+ * handler returns (the port is closed already, so the server can be
+ * started again). */
 #define STOP_WAIT_MS 500
 
 struct stop_job {
@@ -628,8 +630,8 @@ void jxa_http_stop(void)
     if (woke)
         pthread_join(t, NULL);
     if (!stopped)
-        jxa_warn("HTTP server: a request handler has not returned %d ms after the stop "
-                 "(is httpServer.authentication.bearer.tokenFile on a hung mount?); "
-                 "not waiting for it", STOP_WAIT_MS);
+        jxa_warn("HTTP server: a request is still being served %d ms after the stop (a "
+                 "client that does not read its response, or a bearer tokenFile on a hung "
+                 "mount); not waiting for it", STOP_WAIT_MS);
     ctx = NULL;
 }
