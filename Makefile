@@ -19,6 +19,14 @@ CPPFLAGS   := -Iinclude -isystem $(JAVA_HOME)/include -isystem $(JAVA_HOME)/incl
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=c11 -fPIC -fvisibility=hidden -fno-omit-frame-pointer \
               -fstack-protector-strong $(WARN)
+# glibc's checked variants (__memcpy_chk, __snprintf_chk, __read_chk, ...)
+# abort on an overflow of a buffer whose size the compiler knows.  They
+# need optimisation (at -O0 glibc warns, and -Werror makes that an error),
+# so only with an -O level; -U first in case the compiler already defines
+# it.  The sanitizer and fuzz builds have their own flags and checks.
+ifneq ($(filter -O1 -O2 -O3 -Os -Og -Ofast -Oz,$(CFLAGS)),)
+CFLAGS     += -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
+endif
 # Static libyaml and PCRE2 with hidden symbols: no interposition by another
 # copy in the JVM's process, and only Agent_* exported (agent/agent.map).
 # Debian ships no libcivetweb.a, so civetweb is linked dynamically.
@@ -73,7 +81,7 @@ $(UNIT_SAN): $(PURE_SRCS) $(UNIT_SRCS) $(wildcard include/*.h test/unit/*.h)
 # libFuzzer targets (clang): `make fuzz` runs each for FUZZ_SECONDS;
 # `make test-fuzz` is the short pass inside `make test`.  Crashes are kept
 # under build/fuzz/<target>/ and become regression inputs in test/fuzz/regress/.
-FUZZ_TARGETS := options javafmt objname config rules
+FUZZ_TARGETS := options javafmt objname config rules negotiate
 FUZZ_SECONDS ?= 120
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_CFLAGS  := -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(CPPFLAGS)

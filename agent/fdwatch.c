@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "threadsig.h"
 
 #define HEADROOM 8      /* descriptors that must be free to resume */
 
@@ -127,10 +128,11 @@ int jxa_fdwatch_start(const struct jxa_fdwatch_ops *o, unsigned period_ms)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&cv, &ca);
     pthread_condattr_destroy(&ca);
-    /* Signals belong to the JVM's threads (see http.c). */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+    /* The watcher restarts the server, whose threads inherit this mask:
+     * see threadsig.h for why it must not block everything. */
+    sigset_t mask, old;
+    jxa_threadsig_mask(&mask);
+    pthread_sigmask(SIG_SETMASK, &mask, &old);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 64 * 1024);
@@ -139,7 +141,8 @@ int jxa_fdwatch_start(const struct jxa_fdwatch_ops *o, unsigned period_ms)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0)
         return -1;
-    pthread_setname_np(thread, "jmxagent-fdwatch");
+    /* At most 15 characters, or the name is refused (ERANGE). */
+    pthread_setname_np(thread, "jmxagent-fdwtch");
     running = true;
     return 0;
 }

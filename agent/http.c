@@ -7,12 +7,15 @@
 #include <civetweb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -21,7 +24,9 @@
 #include "javafmt.h"
 #include "log.h"
 #include "mset.h"
+#include "negotiate.h"
 #include "scraper.h"
+#include "threadsig.h"
 
 #define CT_TEXT "text/plain; version=0.0.4; charset=utf-8"
 #define CT_OPENMETRICS "application/openmetrics-text; version=1.0.0; charset=utf-8"
@@ -303,8 +308,13 @@ static int h_metrics(struct mg_connection *c, void *cbdata)
         send_simple(c, 500, "text/plain; charset=utf-8", "jmxagent: out of memory\n", NULL, NULL);
         goto out;
     }
-    const char *ae = mg_get_header(c, "Accept-Encoding");
-    bool use_gzip = ae != NULL && strstr(ae, "gzip") != NULL && gzip_buf(&body, &gz) == 0;
+    /* Every Accept-Encoding line: mg_get_header gives only the first. */
+    const char *ae[MG_MAX_HEADERS];
+    size_t nae = 0;
+    for (int i = 0; i < ri->num_headers && i < MG_MAX_HEADERS; i++)
+        if (strcasecmp(ri->http_headers[i].name, "Accept-Encoding") == 0)
+            ae[nae++] = ri->http_headers[i].value;
+    bool use_gzip = jxa_accepts_gzip(ae, nae) && gzip_buf(&body, &gz) == 0;
     const struct jxa_buf *send = use_gzip ? &gz : &body;
     start_response(c, 200, fmt == JXA_FMT_OPENMETRICS ? CT_OPENMETRICS : CT_TEXT, send->len);
     if (use_gzip)
@@ -448,15 +458,11 @@ int jxa_http_start(const struct jxa_options *o, const struct jxa_http_config *h,
     if (resolve_host(o->host ? o->host : "0.0.0.0", host, sizeof host, err, errlen) != 0)
         return -1;
     mg_init_library(0);
-    /* civetweb's threads inherit this mask: process-directed signals
-     * (SIGTERM, kill -3 for thread dumps, ...) then go to JVM threads,
-     * which is where HotSpot expects to handle them. */
-    sigset_t block, old;
-    sigemptyset(&block);
-    int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGCHLD};
-    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
-        sigaddset(&block, sigs[i]);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    /* civetweb's threads inherit this mask (threadsig.h): set, not added
+     * to, since the caller may be the descriptor watcher. */
+    sigset_t mask, old;
+    jxa_threadsig_mask(&mask);
+    pthread_sigmask(SIG_SETMASK, &mask, &old);
     sigaction(SIGPIPE, NULL, &jvm_sigpipe);
     for (int port = o->port_lo; port <= o->port_hi; port++) {
         ctx = try_start(host, port, err, errlen);
@@ -501,18 +507,92 @@ static void *waker(void *arg)
     return NULL;
 }
 
+/* mg_stop returns once every worker has left its handler (civetweb.c
+ * v1.15 master_thread_run closes the listening sockets, then joins the
+ * workers), and a handler can be stuck in a system call that nothing
+ * interrupts: a bearer token file on a hung NFS mount blocks its open()
+ * or read() for ever (the O_NONBLOCK open only helps against FIFOs); a
+ * client that does not read its response holds one REQUEST_TIMEOUT_MS.
+ * VMDeath must not wait for that, so mg_stop runs on a thread of its own
+ * and is waited for at most STOP_WAIT_MS, time enough for a response in
+ * flight.  Past that the context is left behind: the process exit ends
+ * it, or, when the watcher paused the server, it is freed whenever the
+ * handler returns (the port is closed already, so the server can be
+ * started again). */
+#define STOP_WAIT_MS 500
+
+struct stop_job {
+    struct mg_context *ctx;
+    sem_t done;
+    atomic_int refs;            /* the stopper and the caller: last one frees */
+};
+
+static void stop_job_put(struct stop_job *j)
+{
+    if (atomic_fetch_sub(&j->refs, 1) == 1) {
+        sem_destroy(&j->done);
+        free(j);
+    }
+}
+
+static void *stopper(void *arg)
+{
+    struct stop_job *j = arg;
+    mg_stop(j->ctx);
+    jxa_auth_interrupt(false);
+    sem_post(&j->done);
+    stop_job_put(j);
+    return NULL;
+}
+
 void jxa_http_stop(void)
 {
     if (ctx == NULL)
         return;
-    pthread_t t;
+    struct stop_job *j = malloc(sizeof *j);
+    if (j != NULL) {
+        j->ctx = ctx;
+        sem_init(&j->done, 0, 0);
+        atomic_init(&j->refs, 2);
+    }
+    /* Our threads, our mask (threadsig.h); the caller may be a JVM thread. */
+    sigset_t mask, old;
+    jxa_threadsig_mask(&mask);
+    pthread_sigmask(SIG_SETMASK, &mask, &old);
+    pthread_t t, s;
     bool woke = pthread_create(&t, NULL, waker, NULL) == 0;
     /* mg_stop() joins every worker: one inside a PBKDF2 derivation (seconds
-     * with jmx_exporter's defaults) would hold it, and VMDeath with it. */
+     * with jmx_exporter's defaults) would hold it, and VMDeath with it.  The
+     * interrupt is lifted by whoever returns from mg_stop(). */
     jxa_auth_interrupt(true);
-    mg_stop(ctx);
-    jxa_auth_interrupt(false);
+    bool own = j != NULL && pthread_create(&s, NULL, stopper, j) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    bool stopped = true;
+    if (own) {
+        pthread_detach(s);
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += STOP_WAIT_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        int rc;
+        while ((rc = sem_clockwait(&j->done, CLOCK_MONOTONIC, &until)) != 0 && errno == EINTR)
+            ;
+        stopped = rc == 0;
+        stop_job_put(j);
+    } else {
+        if (j != NULL) {
+            sem_destroy(&j->done);
+            free(j);
+        }
+        mg_stop(ctx);       /* no thread to spare: wait, as before */
+        jxa_auth_interrupt(false);
+    }
     if (woke)
         pthread_join(t, NULL);
+    if (!stopped)
+        jxa_warn("HTTP server: a request is still being served %d ms after the stop (a "
+                 "client that does not read its response, or a bearer tokenFile on a hung "
+                 "mount); not waiting for it", STOP_WAIT_MS);
     ctx = NULL;
 }

@@ -133,26 +133,56 @@ static int read_statm(const char *root, const char *pid, double *vsz,
     return 0;
 }
 
-/* "btime <epoch seconds>" line of /proc/stat. */
+/* 1 and *btime if line (NUL-terminated) is "btime <n>", -EINVAL if it is
+ * a btime line without a number, 0 if it is another line. */
+static int btime_line(const char *line, unsigned long long *btime)
+{
+    if (strncmp(line, "btime ", 6) != 0)
+        return 0;
+    const char *p = line + 6;
+    return next_ull(&p, btime) < 0 ? -EINVAL : 1;
+}
+
+/* "btime <epoch seconds>" line of /proc/stat.  The file has a line per CPU
+ * and an "intr" line with a counter per interrupt before btime, 20 KiB and
+ * more on hosts with hundreds of CPUs, so no fixed buffer holds it: it is
+ * scanned in chunks, keeping only the start of the current line. */
 static int read_btime(const char *root, unsigned long long *btime)
 {
-    char path[4096], buf[16384];
+    char path[4096], chunk[4096], line[64];
     int rc = path_of(path, sizeof path, root, NULL, "stat");
     if (rc < 0)
         return rc;
-    long n = read_small(path, buf, sizeof buf);
-    if (n < 0)
-        return (int)n;
-    for (const char *p = buf; p != NULL && *p; ) {
-        if (strncmp(p, "btime ", 6) == 0) {
-            p += 6;
-            return next_ull(&p, btime) < 0 ? -EINVAL : 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    size_t len = 0;
+    rc = 0;
+    while (rc == 0) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            rc = -errno;
+        if (n <= 0)
+            break;
+        for (ssize_t i = 0; i < n && rc == 0; i++) {
+            if (chunk[i] != '\n') {
+                if (len < sizeof line - 1)
+                    line[len++] = chunk[i];
+                continue;
+            }
+            line[len] = '\0';
+            len = 0;
+            rc = btime_line(line, btime);
         }
-        p = strchr(p, '\n');
-        if (p != NULL)
-            p++;
     }
-    return -EINVAL;
+    close(fd);
+    if (rc == 0 && len > 0) {       /* a last line without '\n' */
+        line[len] = '\0';
+        rc = btime_line(line, btime);
+    }
+    return rc == 1 ? 0 : rc == 0 ? -EINVAL : rc;
 }
 
 /* Soft limit from "Max open files  <soft>  <hard>  files" of limits; this

@@ -15,7 +15,10 @@
 int jxa_http_start(const struct jxa_options *o, const struct jxa_http_config *h,
                    char *err, size_t errlen);
 /* Stops the server within a few ms (wakes civetweb's poll loop with a
- * loopback connect).  Safe to call when not started. */
+ * loopback connect), waiting at most 500 ms for request handlers that have
+ * not returned (one stuck on a hung token file would hold it for ever):
+ * past that, logs one line and leaves them to the process exit.  Safe to
+ * call when not started. */
 void jxa_http_stop(void);
 
 #endif

@@ -193,6 +193,14 @@ DIFFERENCES += [
         scope="http",
     ),
     Difference(
+        name="accept-encoding-weights",
+        reason="client_java 1.3 gzips only when an Accept-Encoding element is exactly "
+               "'gzip' (case-insensitive): 'gzip;q=0.5', '*' and 'x-gzip' get no "
+               "coding.  Ours follows RFC 9110 12.5.3: any weight above 0, '*' and "
+               "x-gzip accept gzip, unless identity is named with a higher weight.",
+        scope="http",
+    ),
+    Difference(
         name="busy-port-keeps-jvm",
         reason="The jar calls System.exit(1) when its port is taken (BindException, "
                "jmx_exporter #213/#242/#392/#647); ours logs one line naming the port "

@@ -151,6 +151,74 @@ def test_gzip(agent, jvm_for):
     assert e.value("fixture_Numbers_FloatValue") == 0.20000000298023224
 
 
+def encoding_of(port: int, *accept_encoding: str):
+    """Content-Encoding of GET /metrics sent raw with these Accept-Encoding
+    field lines (http.client cannot repeat a header), after checking that
+    the body is what that header says."""
+    lines = "".join(f"Accept-Encoding: {v}\r\n" for v in accept_encoding)
+    status, buf, _ = raw_request(port, ("GET /metrics HTTP/1.1\r\nHost: x\r\n"
+                                        f"Connection: close\r\n{lines}\r\n").encode())
+    assert status == 200, buf[:200]
+    head, body = buf.split(b"\r\n\r\n", 1)
+    headers = dict(l.split(": ", 1) for l in head.decode().split("\r\n")[1:])
+    headers = {k.lower(): v for k, v in headers.items()}
+    if headers.get("transfer-encoding", "").lower() == "chunked":     # the jar's JDK server
+        chunks = b""
+        while True:
+            size, body = body.split(b"\r\n", 1)
+            n = int(size.split(b";")[0], 16)
+            if n == 0:
+                break
+            chunks, body = chunks + body[:n], body[n + 2:]
+        body = chunks
+    coding = headers.get("content-encoding")
+    text = gzip.decompress(body) if coding == "gzip" else body
+    assert expo.parse(text.decode("utf-8")).value("fixture_Numbers_IntValue") == 42.0
+    return coding
+
+
+# Where the reference and RFC 9110 12.5.3 agree.
+ACCEPT_ENCODING_BOTH = [
+    (("gzip;q=0",), None),                  # refused: the reason for this test
+    (("gzip",), "gzip"),
+    (("GZIP",), "gzip"),                    # tokens are case-insensitive
+    ((" deflate , gzip ",), "gzip"),
+    (("deflate", "gzip"), "gzip"),          # two field lines are one list
+    (("deflate",), None),
+    (("",), None),
+    (("gzip, identity;q=0",), "gzip"),
+]
+
+
+@pytest.mark.parametrize("agent", BOTH)
+def test_accept_encoding(agent, jvm_for):
+    j = jvm_for(agent)
+    got = {v: encoding_of(j.port, *v) for v, _ in ACCEPT_ENCODING_BOTH}
+    assert got == {v: want for v, want in ACCEPT_ENCODING_BOTH}
+
+
+def test_ours_accept_encoding_weights(jvm_for):
+    """Weights, "*" and x-gzip as RFC 9110 12.5.3 has them; the jar gzips
+    only for an element that is exactly "gzip" (differences.py)."""
+    d = differences.get("accept-encoding-weights")
+    j = jvm_for("ours")
+    cases = [
+        (("gzip;q=0.5",), "gzip"),
+        (("gzip ; Q=1",), "gzip"),
+        (("x-gzip",), "gzip"),
+        (("*",), "gzip"),
+        (("*;q=0",), None),
+        (("GZIP;Q=0",), None),
+        (("gzip;q=0, *",), None),
+        (("gzip;q=0.000",), None),
+        (("gzip;q=0.5, identity",), None),   # identity preferred
+        (("gzip;q=0.5", "identity;q=0.4"), "gzip"),
+        (("gzip;q=2",), None),               # not a weight: the element is ignored
+    ]
+    got = {v: encoding_of(j.port, *v) for v, _ in cases}
+    assert got == {v: want for v, want in cases}, d.reason
+
+
 @pytest.mark.parametrize("agent", BOTH)
 def test_name_filter(agent, jvm_for):
     """name[] keeps a family when a requested name starts with the family's

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import socket
+import subprocess
 import time
 
 import pytest
@@ -176,6 +177,55 @@ def test_sigterm_exits(agent, jvms, config_path):
     code = j.wait_exit(10)
     assert code is not None, "JVM ignored SIGTERM for 10 s"
     assert code == 143, (code, j.output())
+
+
+def test_ours_exits_with_a_handler_stuck_on_the_token_file(jvms, tmp_path, monkeypatch):
+    """A bearer token file on a hung network mount: the request that re-reads
+    it never returns (fixtures/hang_open.c makes open() of the file block),
+    and civetweb's mg_stop waits for every handler.  SIGTERM must still end
+    the JVM in the usual time."""
+    shim = tmp_path / "hang_open.so"
+    subprocess.run(["cc", "-shared", "-fPIC", "-O1", "-o", str(shim),
+                    os.path.join(harness.IT_DIR, "fixtures", "hang_open.c"), "-ldl"],
+                   check=True, capture_output=True, timeout=60)
+    tok = tmp_path / "token"
+    tok.write_text("first\n")
+    cfg = tmp_path / "bearer.yaml"
+    cfg.write_text(f"httpServer:\n  authentication:\n    bearer:\n      tokenFile: {tok}\n"
+                   "includeObjectNames: ['fixture:type=Numbers']\n")
+    monkeypatch.setenv("HANG_OPEN_PATH", str(tok))
+    if os.environ.get("IT_JVM_PRELOAD"):          # the sanitizer runtime stays first
+        monkeypatch.setenv("IT_JVM_PRELOAD", os.environ["IT_JVM_PRELOAD"] + ":" + str(shim))
+    else:
+        monkeypatch.setenv("LD_PRELOAD", str(shim))
+    j = jvms("ours", str(cfg)).start()
+    request = (b"GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer first\r\n"
+               b"Connection: close\r\n\r\n")
+    assert j.get("/metrics", headers={"Authorization": "Bearer first"}).status == 200
+    (tmp_path / "token.hang").write_text("")
+    tok.write_text("second\n")
+    # The file is looked at once a second at most: requests until one is
+    # stuck in open() (the others are answered with the token in memory).
+    stuck = tmp_path / "token.hung"
+    held = []
+    deadline = time.monotonic() + 15
+    while not stuck.exists() and time.monotonic() < deadline:
+        s = socket.create_connection(("127.0.0.1", j.port), timeout=5)
+        s.sendall(request)
+        held.append(s)
+        time.sleep(0.3)
+    assert stuck.exists(), f"no request reached the token file:\n{j.output()}"
+    t0 = time.monotonic()
+    os.killpg(j.proc.pid, 15)
+    code = j.wait_exit(10)
+    for s in held:
+        s.close()
+    assert code is not None, f"JVM still alive 10 s after SIGTERM:\n{j.output()}"
+    took = time.monotonic() - t0
+    print(f"exit took {took:.2f} s with a handler stuck")
+    assert code == 143, (code, j.output())
+    assert took < 5, "JVM took more than 5 s to exit"
+    assert "a request is still being served" in j.output(), j.output()
 
 
 # -- reload ------------------------------------------------------------------------

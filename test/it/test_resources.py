@@ -49,6 +49,26 @@ def _clean(j):
     assert "SIGSEGV" not in j.output() and "fatal error" not in j.output().lower()
 
 
+# Faults the kernel sends to the faulting thread; blocked there, they kill
+# the process without HotSpot's handler (no hs_err file): agent/threadsig.h.
+CRASH_SIGNALS = {"SIGSEGV": 11, "SIGBUS": 7, "SIGFPE": 8, "SIGILL": 4, "SIGTRAP": 5, "SIGSYS": 31}
+
+
+def _blocked_signals(pid: int) -> dict:
+    """{(tid, thread name): set of blocked signal numbers} from SigBlk."""
+    out = {}
+    for task in glob.glob(f"/proc/{pid}/task/*"):
+        try:
+            with open(f"{task}/comm") as f:
+                name = f.read().strip()
+            with open(f"{task}/status") as f:
+                blk = next(int(l.split()[1], 16) for l in f if l.startswith("SigBlk:"))
+        except (FileNotFoundError, ProcessLookupError):
+            continue                                # the thread ended meanwhile
+        out[(os.path.basename(task), name)] = {n + 1 for n in range(64) if blk >> n & 1}
+    return out
+
+
 def _cpu_ticks(pid: int) -> int:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -142,5 +162,15 @@ def test_full_fd_table(tmp_path):
         _wait_line(j, "jmxagent: INFO: file descriptors are free again", timeout=10)
         e = j.scrape()              # the same port again
         assert e.value("jmx_scrape_error") == 0.0
+        # The restarted server's threads come from the watcher thread and
+        # inherit its mask: no thread may block a crash signal; civetweb's
+        # keep process-directed signals for the JVM's threads.
+        threads = _blocked_signals(j.proc.pid)
+        civet = {t: b for t, b in threads.items() if t[1].startswith("civetweb")}
+        assert civet, threads.keys()
+        bad = {t: sorted(b & set(CRASH_SIGNALS.values())) for t, b in threads.items()
+               if b & set(CRASH_SIGNALS.values())}
+        assert not bad, f"threads that block crash signals: {bad}"
+        assert all(15 in b and 3 in b for b in civet.values()), civet
         assert j.alive()
     _clean(j)

@@ -1,6 +1,8 @@
 /* test_fdwatch.c - the descriptor watcher (fdwatch.c), in a child process
  * whose RLIMIT_NOFILE is lowered so the table really fills up. */
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -14,6 +16,25 @@
 
 
 static atomic_int pauses, resumes, resume_fails;
+/* SigBlk of the watcher thread, read by on_resume (which runs on it; in
+ * on_pause no descriptor is free to read it). */
+static unsigned long long resume_sigblk;
+
+/* The kernel's view of the calling thread's blocked signals: bit n-1 is
+ * signal n.  ~0 if unreadable. */
+static unsigned long long own_sigblk(void)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/status", (long)gettid());
+    FILE *f = fopen(path, "r");
+    unsigned long long v = ~0ULL;
+    while (f != NULL && fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "SigBlk: %llx", &v) == 1)
+            break;
+    if (f != NULL)
+        fclose(f);
+    return v;
+}
 
 static void on_pause(void *arg)
 {
@@ -29,6 +50,7 @@ static int on_resume(void *arg, char *err, size_t errlen)
         snprintf(err, errlen, "port taken");
         return -1;
     }
+    resume_sigblk = own_sigblk();
     resumes++;
     return 0;
 }
@@ -85,6 +107,17 @@ static int child(void)
         return 8;
     if (jxa_fdwatch_stop(100) != 1)
         return 9;
+    /* The watcher restarts the server from its own thread, and civetweb's
+     * threads inherit its mask: a fault there must reach HotSpot's
+     * handler (threadsig.h), while SIGTERM stays with the JVM's threads. */
+    unsigned long long sync = 0;
+    int crash[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS};
+    for (size_t i = 0; i < sizeof crash / sizeof *crash; i++)
+        sync |= 1ULL << (crash[i] - 1);
+    if ((resume_sigblk & sync) != 0)
+        return 10;
+    if (!(resume_sigblk & (1ULL << (SIGTERM - 1))))
+        return 11;
     return 0;
 }
 

@@ -56,6 +56,20 @@ static void test_fixture_garbage(void)
     CHECK_DBL(s.open_fds, 1.0);
 }
 
+/* A host with 256 CPUs: a line per CPU and a long "intr" line put btime
+ * 20 KiB into /proc/stat (fixtures/proc-256cpu/stat; its 4242 links to
+ * proc/4242).  It used to be read into 16 KiB, which lost btime and so the
+ * start time.  btime's number straddles offset 20480, a multiple of the
+ * 4 KiB chunks procfs.c reads. */
+static void test_fixture_many_cpus(void)
+{
+    struct jxa_proc_stats s;
+    double hz = (double)sysconf(_SC_CLK_TCK);
+    CHECK_INT(jxa_procfs_read("fixtures/proc-256cpu", "4242", &s), 0);
+    CHECK_DBL(s.start_time_seconds, 1700000000.0 + 1234500.0 / hz);
+    CHECK_DBL(s.threads, 33.0);
+}
+
 static void test_missing_pid(void)
 {
     struct jxa_proc_stats s;
@@ -96,6 +110,7 @@ SUITE(procfs)
     RUN(test_fixture_full);
     RUN(test_fixture_partial);
     RUN(test_fixture_garbage);
+    RUN(test_fixture_many_cpus);
     RUN(test_missing_pid);
     RUN(test_live_self);
 }
