@@ -870,13 +870,15 @@ static const struct jxa_cfg_key top_keys[] = {
 /* ------------------------------------------------------------------ */
 /* Loading                                                             */
 
-/* name: the file in messages; from_file: name is its real path. */
+/* name: the file in messages; from_file: name is its real path; reload:
+ * see jxa_config_reload. */
 static int load(const char *yaml, size_t len, const char *name, bool from_file,
-                struct jxa_config **out, char *err, size_t errlen)
+                bool reload, struct jxa_config **out, char *err, size_t errlen)
 {
     struct jxa_cfg_ctx c = {
         .y = {.file = name ? name : "(config)", .err = err, .errlen = errlen},
         .from_file = from_file && name != NULL,
+        .reload = reload,
     };
     if (err != NULL && errlen > 0)
         err[0] = '\0';
@@ -918,16 +920,16 @@ static int load(const char *yaml, size_t len, const char *name, bool from_file,
 int jxa_config_load_string(const char *yaml, size_t len, const char *name,
                            struct jxa_config **out, char *err, size_t errlen)
 {
-    return load(yaml, len, name, false, out, err, errlen);
+    return load(yaml, len, name, false, false, out, err, errlen);
 }
 
 int jxa_config_default(struct jxa_config **out)
 {
-    return load("", 0, "(default)", false, out, NULL, 0);
+    return load("", 0, "(default)", false, false, out, NULL, 0);
 }
 
-int jxa_config_load(const char *path, struct jxa_config **out, char *err,
-                    size_t errlen)
+static int load_file(const char *path, bool reload, struct jxa_config **out,
+                     char *err, size_t errlen)
 {
     struct jxa_cfg_ctx c = {.y = {.file = path, .err = err, .errlen = errlen},
                             .from_file = true};
@@ -968,7 +970,7 @@ int jxa_config_load(const char *path, struct jxa_config **out, char *err,
         return fail(&c, 0, "(file)", "read failed (file changed while "
                     "reading?); retry");
     }
-    int rc = load(buf, len, path, true, out, err, errlen);
+    int rc = load(buf, len, path, true, reload, out, err, errlen);
     free(buf);
     if (rc < 0)
         return -1;
@@ -981,6 +983,18 @@ int jxa_config_load(const char *path, struct jxa_config **out, char *err,
     (*out)->mtime = st.st_mtim;
     (*out)->size = (long long)st.st_size;
     return 0;
+}
+
+int jxa_config_load(const char *path, struct jxa_config **out, char *err,
+                    size_t errlen)
+{
+    return load_file(path, false, out, err, errlen);
+}
+
+int jxa_config_reload(const char *path, struct jxa_config **out, char *err,
+                      size_t errlen)
+{
+    return load_file(path, true, out, err, errlen);
 }
 
 static void free_objnames(struct jxa_objname *a, size_t n)

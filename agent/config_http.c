@@ -3,8 +3,9 @@
  * config.h and config_table.h.
  *
  * jmx_exporter reads this section in HTTPServerFactory when it builds its
- * HTTP server, once, at start; a config reload never changes it (the
- * scraper carries the running settings over). */
+ * HTTP server, once, at start; a config reload never changes it.  So here:
+ * jxa_config_load() fills jxa_config.http, and jxa_config_reload() checks
+ * the section without reading the files it names and leaves http empty. */
 #include "config.h"
 #include "config_table.h"
 
@@ -337,6 +338,14 @@ static int set_token_file(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
         return fail(c, v ? line_of(v) : c->map_line, path, "is a required "
                     "path; give the file that holds the token");
     }
+    /* Not at a reload: httpServer is not reloaded (the server keeps the
+     * file it was started with and re-reads it itself, http.c), and a
+     * token rotation in progress, the file briefly absent, must not fail
+     * the reload of the rules. */
+    if (c->reload) {
+        free(rel);
+        return 0;
+    }
     char *file = resolve_path(c, rel);
     if (file == NULL) {
         free(rel);
@@ -428,7 +437,13 @@ int jxa_cfg_set_http(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
      * the sub-keys is false); so it does here. */
     if (check_map_or_null(c, path, v) < 0)
         return -1;
-    return JXA_CFG_APPLY(c, v, http_keys, "httpServer.", &cfg->http);
+    int rc = JXA_CFG_APPLY(c, v, http_keys, "httpServer.", &cfg->http);
+    /* A reload checks the section, so that an edit that would not start
+     * is still an error, and keeps nothing of it: the settings are read
+     * once at start, as jmx_exporter builds its HTTP server once. */
+    if (c->reload)
+        jxa_http_config_free(&cfg->http);
+    return rc;
 }
 
 void jxa_http_config_free(struct jxa_http_config *h)

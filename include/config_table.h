@@ -23,6 +23,9 @@ struct jxa_cfg_ctx {
     int key_line;       /* line of the key whose setter runs */
     bool from_file;     /* y.file is a real path: relative paths in the
                            config are resolved against its directory */
+    bool reload;        /* a reload of a running config: httpServer is
+                           checked but not applied, its files not read
+                           (jxa_config_reload) */
 };
 
 /* The one error line, "<file>:<line>: <key>: <what>; <what to do>";
