@@ -87,7 +87,7 @@ static void maybe_reload(void)
                      st.st_mtim.tv_nsec == failed_mtime.tv_nsec;
     char err[512];
     struct jxa_config *n = NULL;
-    if (jxa_config_load(cfg->path, &n, err, sizeof err) != 0) {
+    if (jxa_config_reload(cfg->path, &n, err, sizeof err) != 0) {
         reload_fail++;
         if (!same_edit)
             jxa_error("config reload failed, keeping the previous config: %s", err);
@@ -100,8 +100,9 @@ static void maybe_reload(void)
         jxa_config_free(n);
         return;
     }
-    /* The HTTP settings are read once at start, as jmx_exporter does. */
-    jxa_http_config_free(&n->http);
+    /* The HTTP settings are read once at start, as jmx_exporter does:
+     * the reloaded config has none (jxa_config_reload), the running ones
+     * move over. */
     n->http = cfg->http;
     memset(&cfg->http, 0, sizeof cfg->http);
     jxa_engine_free(engine);

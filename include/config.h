@@ -113,7 +113,8 @@ struct jxa_config {
     size_t nrules;
     bool any_cache;                 /* some rule has cache: true */
 
-    struct jxa_http_config http;    /* read once at start, never reloaded */
+    struct jxa_http_config http;    /* read once at start, never reloaded:
+                                       empty after jxa_config_reload() */
 
     /* username, password or ssl (JMX-client keys of the standalone
      * exporter) were present: accepted and ignored in-process.  The loader
@@ -125,6 +126,14 @@ struct jxa_config {
  * err (errlen >= 256 recommended). */
 int jxa_config_load(const char *path, struct jxa_config **out, char *err,
                     size_t errlen);
+/* The same for the reload of a running config: every key is checked as
+ * at start, but httpServer, which is read once at start (as jmx_exporter
+ * builds its HTTP server once), is not applied: the files it names
+ * (bearer.tokenFile) are not read, so a token rotation in progress cannot
+ * fail a reload, and out->http is left empty for the caller to carry the
+ * running settings over. */
+int jxa_config_reload(const char *path, struct jxa_config **out, char *err,
+                      size_t errlen);
 /* Same for YAML text; `name` stands for the file in messages. */
 int jxa_config_load_string(const char *yaml, size_t len, const char *name,
                            struct jxa_config **out, char *err, size_t errlen);

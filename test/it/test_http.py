@@ -387,6 +387,29 @@ def test_ours_bearer_token_rotation(jvm_for, tmp_path):
     assert len([l for l in j.output().splitlines() if "bearer token re-read" in l]) == 3
 
 
+def test_ours_reload_while_token_file_missing(jvm_for, tmp_path):
+    """httpServer is read once at start, so a config reload does not read the
+    token file: an edit of the rules that lands while the file is briefly
+    gone (a rotation) is reloaded, and the running token stays in force."""
+    cfg, tok = bearer_config(tmp_path, "first")
+    j = jvm_for("ours", cfg)
+    assert j.get("/metrics", headers=bearer("first")).status == 200
+    tok.unlink()
+    with open(cfg, "a") as f:
+        f.write("rules:\n  - pattern: 'fixture<type=Numbers><>IntValue'\n"
+                "    name: rotated_int\n")
+    t = time.time() + 2                     # a clearly newer mtime
+    os.utime(cfg, (t, t))
+    r = j.get("/metrics", headers=bearer("first"))
+    assert r.status == 200
+    assert expo.parse(r.text).value("rotated_int") == 42.0, "the edited rules must apply"
+    e = expo.parse(j.get("/metrics", headers=bearer("first")).text)
+    assert e.value("jmx_config_reload_success_total") == 1.0
+    assert e.value("jmx_config_reload_failure_total") == 0.0
+    assert "config reload failed" not in j.output(), j.output()
+    assert j.get("/metrics", headers=bearer("second")).status == 403
+
+
 # -- request limits and slow clients (ours) -------------------------------------
 
 REQUEST_TIMEOUT = 5.0     # http.c REQUEST_TIMEOUT_MS

@@ -704,7 +704,65 @@ static void test_bad_fixtures(void)
         CHECK(c == NULL);
         CHECK_STR(err, want);
         CHECK(strchr(err, '\n') == NULL);
+        /* A reload refuses them with the same line, except the contents
+         * of the token file, which a reload does not read. */
+        if (strstr(cases[i][1], "bearer.tokenFile: ") != NULL &&
+            strstr(cases[i][1], "is a required path") == NULL)
+            continue;
+        c = (struct jxa_config *)1;
+        err[0] = '\0';
+        CHECK_INT(jxa_config_reload(path, &c, err, sizeof err), -1);
+        CHECK(c == NULL);
+        CHECK_STR(err, want);
     }
+}
+
+/* A reload checks httpServer but applies none of it: the settings are read
+ * once at start, and the token file is not read, so a reload during a
+ * token rotation (the file briefly absent) does not fail. */
+static void test_reload(void)
+{
+    static const char *const token_files[] = {
+        "bad-bearer-missing.yaml", "bad-bearer-empty.yaml",
+        "bad-bearer-space.yaml", "bad-bearer-dir.yaml",
+        "http-bearer.yaml", "http-plain.yaml", "http-sha.yaml",
+    };
+    for (size_t i = 0; i < sizeof token_files / sizeof token_files[0]; i++) {
+        char path[256];
+        snprintf(path, sizeof path, FIX "%s", token_files[i]);
+        struct jxa_config *c = NULL;
+        err[0] = '\0';
+        if (jxa_config_reload(path, &c, err, sizeof err) != 0) {
+            FAILF("reloading %s: %s", path, err);
+            continue;
+        }
+        CHECK_STR(c->path, path);
+        CHECK_INT(c->nrules, 1);            /* the default rule */
+        CHECK_INT(c->http.auth, JXA_AUTH_NONE);
+        CHECK(c->http.token_file == NULL && c->http.token == NULL);
+        CHECK(c->http.username == NULL && c->http.password == NULL);
+        CHECK(c->http.password_hash == NULL && c->http.salt == NULL);
+        CHECK_INT(c->http.threads_max, 0);
+        jxa_config_free(c);
+    }
+    /* The rest of the file is read as at start. */
+    struct jxa_config *c = NULL;
+    CHECK_INT(jxa_config_reload(FIX "full.yaml", &c, err, sizeof err), 0);
+    struct jxa_config *s = load_ok(FIX "full.yaml");
+    if (c != NULL && s != NULL) {
+        CHECK_INT(c->nrules, s->nrules);
+        CHECK_INT(c->start_delay_seconds, s->start_delay_seconds);
+        CHECK_INT(c->ninclude, s->ninclude);
+        CHECK_INT(c->http.threads_max, 0);
+        CHECK(s->http.threads_max != 0);
+    }
+    jxa_config_free(c);
+    jxa_config_free(s);
+    c = (struct jxa_config *)1;
+    CHECK_INT(jxa_config_reload(FIX "nope.yaml", &c, err, sizeof err), -1);
+    CHECK(c == NULL);
+    CHECK_STR(err, FIX "nope.yaml:0: (file): cannot open: No such file or "
+              "directory; check the path given in config=");
 }
 
 static void test_file_errors(void)
@@ -845,6 +903,7 @@ SUITE(config)
     RUN(test_string_only_semantics);
     RUN(test_bad_fixtures);
     RUN(test_file_errors);
+    RUN(test_reload);
     RUN(test_changed);
     RUN(test_truncated_inputs);
 }
