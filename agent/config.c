@@ -841,6 +841,37 @@ static int set_int_pos(struct ctx *c, const struct ckey *k, const char *path,
     return 0;
 }
 
+/* minScrapeIntervalSeconds (ours): a number of seconds, fractions
+ * allowed, 0 to walk on every request.  At most 60: an interval longer
+ * than Prometheus' own scrape interval would serve every scrape the
+ * previous one's values. */
+#define MAX_MIN_INTERVAL_S 60
+
+static int set_interval(struct ctx *c, const struct ckey *k, const char *path,
+                        yaml_node_t *v, void *base)
+{
+    double *dst = FIELD(base, k, double);
+    if (v == NULL) {
+        *dst = k->dflt;
+        return 0;
+    }
+    struct yval y;
+    resolve(v, &y);
+    char d[96];
+    if (y.k != Y_INT && y.k != Y_FLOAT)
+        return fail(c, line_of(v), path, "must be a number of seconds, got %s; "
+                    "write a number such as 1 or 0.5, or 0 to walk JMX on every "
+                    "request", describe(v, d, sizeof d));
+    double sec = y.k == Y_INT ? (y.ibig ? (double)INFINITY : (double)y.i) : y.d;
+    if (!(sec >= 0 && sec <= MAX_MIN_INTERVAL_S))
+        return fail(c, line_of(v), path, "must be between 0 and %d seconds, got "
+                    "%s; use at most your Prometheus scrape interval, or 0 to "
+                    "walk JMX on every request", MAX_MIN_INTERVAL_S,
+                    describe(v, d, sizeof d));
+    *dst = sec;
+    return 0;
+}
+
 /* (String) cast: a string scalar; null leaves the default (NULL) as Java's
  * cast of null does. */
 static int set_string(struct ctx *c, const struct ckey *k, const char *path,
@@ -1879,6 +1910,8 @@ static const struct ckey top_keys[] = {
     {"startDelaySeconds", NULL, set_int_nonneg, CFG(start_delay_seconds), 0, 0},
     {"scrapeTimeoutSeconds", NULL, set_int_pos,
      CFG(scrape_timeout_seconds), 0, 0},
+    {"minScrapeIntervalSeconds", NULL, set_interval,
+     CFG(min_scrape_interval_seconds), 1.0, 0},
     {"lowercaseOutputName", NULL, set_bool, CFG(lowercase_output_name), 0, 0},
     {"lowercaseOutputLabelNames", NULL, set_bool,
      CFG(lowercase_output_label_names), 0, 0},
