@@ -180,13 +180,17 @@ def test_sigterm_exits(agent, jvms, config_path):
 
 # -- reload ------------------------------------------------------------------------
 
+# minScrapeIntervalSeconds: 0 (ours; the jar ignores the key): every scrape
+# a walk, and a reload attempt, of its own.
 RELOAD_A = """\
+minScrapeIntervalSeconds: 0
 includeObjectNames: ["fixture:type=Numbers"]
 rules:
   - pattern: 'fixture<type=Numbers><>IntValue'
     name: reload_a
 """
 RELOAD_B = """\
+minScrapeIntervalSeconds: 0
 includeObjectNames: ["fixture:type=Numbers"]
 rules:
   - pattern: 'fixture<type=Numbers><>IntValue'
