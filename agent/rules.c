@@ -103,15 +103,26 @@ enum { WARNED_NAME = 1, WARNED_LABEL = 2, WARNED_MATCH = 4 };
  * stack.  Measured on "^.*(?:P).*$" (docs/reliability.md): a catastrophic
  * pattern such as (?:a|a)*c costs 25 ms per leaf with the JIT and 135 ms
  * with the interpreter at the default step limit, per rule and per leaf,
- * at every walk; the limits below stop it at a tenth of that.  Rules that
- * match ordinary match strings, 100 KB class paths included, stay far
- * below them.  A JIT stack of up to 1 MiB lets repeated groups run over
- * long strings (one frame per repetition) where 32 KiB gave up; it lives
- * on the heap (mmap), never on the scraper thread's stack. */
+ * at every walk.  A pattern that is linear in its subject needs 1 to 2
+ * steps per byte (the leading ".*" backtracks once over the string): the
+ * step budget is 1,000,000 plus 16 per byte of match string, which stops
+ * exponential patterns at a tenth of the default on ordinary strings and
+ * still lets linear ones through a 1 MiB value.  A JIT stack of up to
+ * 1 MiB lets repeated groups run over long strings (one frame per
+ * repetition) where 32 KiB gave up; it lives on the heap (mmap), never on
+ * the scraper thread's stack. */
 #define MATCH_LIMIT 1000000u
+#define MATCH_LIMIT_PER_BYTE 16u
 #define HEAP_LIMIT_KIB 4096u
 #define JIT_STACK_START (32u << 10)
 #define JIT_STACK_MAX (1u << 20)
+
+static uint32_t match_limit(size_t subject_len)
+{
+    if (subject_len >= (UINT32_MAX - MATCH_LIMIT) / MATCH_LIMIT_PER_BYTE)
+        return UINT32_MAX;
+    return MATCH_LIMIT + (uint32_t)subject_len * MATCH_LIMIT_PER_BYTE;
+}
 
 /* ---- helpers exposed for tests ----------------------------------------- */
 
@@ -218,7 +229,6 @@ struct jxa_engine *jxa_engine_new(const struct jxa_config *cfg)
         jxa_engine_free(e);
         return NULL;
     }
-    pcre2_set_match_limit(e->mctx, MATCH_LIMIT);
     pcre2_set_heap_limit(e->mctx, HEAP_LIMIT_KIB);
     /* No JIT stack (no memory, or no JIT): the JIT keeps its 32 KiB. */
     e->jit_stack = pcre2_jit_stack_create(JIT_STACK_START, JIT_STACK_MAX, NULL);
@@ -907,6 +917,7 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
         if (rule->re) {
             int v = (rule->attr_name_snake_case ? 1 : 0) |
                     (rule->cache ? 2 : 0);
+            pcre2_set_match_limit(e->mctx, match_limit(slen));
             if (!e->subj_utf_ok[v])
                 rc = PCRE2_ERROR_NOMATCH;
             else if (rule->probe != NULL &&
