@@ -20,6 +20,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -205,6 +206,37 @@ static int set_int_pos(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     if (*dst < 1)
         return fail(c, line_of(v), path, "must be at least 1, got %d; "
                     "remove the key for no timeout", *dst);
+    return 0;
+}
+
+/* minScrapeIntervalSeconds (ours): a number of seconds, fractions
+ * allowed, 0 to walk on every request.  At most 60: an interval longer
+ * than Prometheus' own scrape interval would serve every scrape the
+ * previous one's values. */
+#define MAX_MIN_INTERVAL_S 60
+
+static int set_interval(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                        const char *path, yaml_node_t *v, void *base)
+{
+    double *dst = JXA_CFG_FIELD(base, k, double);
+    if (v == NULL) {
+        *dst = k->dflt;
+        return 0;
+    }
+    struct jxa_y11_val y;
+    jxa_y11_resolve(v, &y);
+    char d[96];
+    if (y.k != JXA_Y11_INT && y.k != JXA_Y11_FLOAT)
+        return fail(c, line_of(v), path, "must be a number of seconds, got %s; "
+                    "write a number such as 1 or 0.5, or 0 to walk JMX on every "
+                    "request", jxa_y11_describe(v, d, sizeof d));
+    double sec = y.k == JXA_Y11_INT ? (y.ibig ? (double)INFINITY : (double)y.i) : y.d;
+    if (!(sec >= 0 && sec <= MAX_MIN_INTERVAL_S))
+        return fail(c, line_of(v), path, "must be between 0 and %d seconds, got "
+                    "%s; use at most your Prometheus scrape interval, or 0 to "
+                    "walk JMX on every request", MAX_MIN_INTERVAL_S,
+                    jxa_y11_describe(v, d, sizeof d));
+    *dst = sec;
     return 0;
 }
 
@@ -840,6 +872,8 @@ static const struct jxa_cfg_key top_keys[] = {
     {"startDelaySeconds", NULL, set_int_nonneg, CFG(start_delay_seconds), 0, 0},
     {"scrapeTimeoutSeconds", NULL, set_int_pos,
      CFG(scrape_timeout_seconds), 0, 0},
+    {"minScrapeIntervalSeconds", NULL, set_interval,
+     CFG(min_scrape_interval_seconds), 1.0, 0},
     {"lowercaseOutputName", NULL, set_bool, CFG(lowercase_output_name), 0, 0},
     {"lowercaseOutputLabelNames", NULL, set_bool,
      CFG(lowercase_output_label_names), 0, 0},

@@ -164,15 +164,23 @@ static void table_insert(struct jxa_jmx *j, struct bean *b)
     j->nbeans++;
 }
 
-/* Drops beans that the last walk did not see (unregistered MBeans), as
- * JmxMBeanPropertyCache.onlyKeepMBeans does. */
-static void table_evict(struct jxa_jmx *j, JNIEnv *env)
+/* A walk that could not look at every name of its queryNames result (an
+ * OutOfMemoryError stopped it) keeps the beans it did not reach this many
+ * walks: long enough not to forget MBeanInfo over one bad walk, short
+ * enough that names registered and unregistered under repeated failures
+ * (each bean holds a global reference) do not pile up. */
+#define MAX_UNSEEN_WALKS 3
+
+/* Drops beans that the last `keep` + 1 walks did not see: with keep 0 the
+ * beans the last walk's queryNames did not return (unregistered MBeans),
+ * as JmxMBeanPropertyCache.onlyKeepMBeans does. */
+static void table_evict(struct jxa_jmx *j, JNIEnv *env, unsigned long keep)
 {
     for (size_t i = 0; i < j->nbuckets; i++) {
         struct bean **pp = &j->table[i];
         while (*pp) {
             struct bean *b = *pp;
-            if (b->seen != j->walk_gen) {
+            if (j->walk_gen - b->seen > keep) {
                 *pp = b->next;
                 bean_free(b, env);
                 j->nbeans--;
@@ -1078,17 +1086,24 @@ static void scrape_bean(struct walk *w)
     pop_props(w, 0);
 }
 
+/* on's canonical name into w->text; 0 or -1. */
+static int canonical_of(struct walk *w, jobject on)
+{
+    JNIEnv *env = w->env;
+    jstring jcanon = jxa_jni_obj(env, on, w->j->m_on_canonical);
+    if (jcanon == NULL)
+        return -1;
+    jxa_buf_reset(&w->text);
+    int rc = jxa_jni_str(env, jcanon, &w->text);
+    (*env)->DeleteLocalRef(env, jcanon);
+    return rc;
+}
+
 static struct bean *bean_get(struct walk *w, jobject on)
 {
     JNIEnv *env = w->env;
     struct jxa_jmx *j = w->j;
-    jstring jcanon = jxa_jni_obj(env, on, j->m_on_canonical);
-    if (jcanon == NULL)
-        return NULL;
-    jxa_buf_reset(&w->text);
-    int rc = jxa_jni_str(env, jcanon, &w->text);
-    (*env)->DeleteLocalRef(env, jcanon);
-    if (rc != 0)
+    if (canonical_of(w, on) != 0)
         return NULL;
     const char *canon = jxa_buf_str(&w->text);
     uint64_t h = fnv1a(canon);
@@ -1120,6 +1135,32 @@ static struct bean *bean_get(struct walk *w, jobject on)
     b->fetch_dirty = true;
     table_insert(j, b);
     return b;
+}
+
+/* A rule error stops the walk at one bean, but the queryNames result is
+ * complete: the names after it are marked seen (no getter runs, only
+ * getCanonicalName), so the cache is pruned exactly after every walk and
+ * beans unregistered meanwhile go.  Returns true when every name was
+ * looked at. */
+static bool mark_rest(struct walk *w, jobjectArray names, jsize from, jsize n)
+{
+    JNIEnv *env = w->env;
+    struct jxa_jmx *j = w->j;
+    for (jsize i = from; i < n; i++) {
+        if (jxa_jni_fatal)
+            return false;
+        jobject on = jxa_jni_elem(env, names, i);
+        if (on == NULL)
+            continue;
+        if (canonical_of(w, on) == 0) {
+            const char *canon = jxa_buf_str(&w->text);
+            struct bean *b = bean_find(j, canon, fnv1a(canon));
+            if (b != NULL)
+                b->seen = j->walk_gen;
+        }
+        (*env)->DeleteLocalRef(env, on);
+    }
+    return !jxa_jni_fatal;
 }
 
 int jxa_jmx_scrape(struct jxa_jmx *j, JNIEnv *env, const struct jxa_config *cfg,
@@ -1154,7 +1195,8 @@ int jxa_jmx_scrape(struct jxa_jmx *j, JNIEnv *env, const struct jxa_config *cfg,
     }
     j->walk_gen++;
     jsize n = (*env)->GetArrayLength(env, names);
-    for (jsize i = 0; i < n && !w.failed && !jxa_jni_fatal; i++) {
+    jsize i = 0;
+    for (; i < n && !w.failed && !jxa_jni_fatal; i++) {
         if ((*env)->PushLocalFrame(env, 64) != 0) {
             jxa_jni_clear(env);
             break;
@@ -1170,9 +1212,14 @@ int jxa_jmx_scrape(struct jxa_jmx *j, JNIEnv *env, const struct jxa_config *cfg,
         }
         (*env)->PopLocalFrame(env, NULL);
     }
-    /* An unfinished walk has not seen every bean: keep the cache then. */
-    if (!w.failed && !jxa_jni_fatal)
-        table_evict(j, env);
+    /* Pruned after every walk, failed ones too: a rule that fails on one
+     * bean at every walk must not let churning beans pile up (each holds a
+     * global reference).  Only a walk that could not even list the rest
+     * of its names keeps what it did not reach, for MAX_UNSEEN_WALKS. */
+    bool complete = i >= n && !jxa_jni_fatal;
+    if (!complete && w.failed)
+        complete = mark_rest(&w, names, i, n);
+    table_evict(j, env, complete ? 0 : MAX_UNSEEN_WALKS);
     rc = (w.failed || jxa_jni_fatal) ? -1 : 0;
 out:
     if (jxa_jni_fatal)

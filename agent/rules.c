@@ -11,7 +11,8 @@
  * ends early is treated as no match.  Subjects are validated as UTF-8 once
  * per leaf and then matched with PCRE2_NO_UTF_CHECK; an invalid subject
  * matches nothing (Java strings cannot be invalid, JNI's modified UTF-8
- * can).
+ * can).  Every match runs under limits (MATCH_LIMIT below): a match that
+ * hits one is counted, logged once per rule and never cached.
  *
  * Substitution is ours, not pcre2_substitute(): Java's
  * Matcher.appendReplacement has its own grammar ($12 takes the longest
@@ -70,6 +71,9 @@ struct result {
 struct jxa_engine {
     const struct jxa_config *cfg;
     pcre2_match_data *md;
+    pcre2_match_context *mctx;  /* the limits below, the JIT stack */
+    pcre2_jit_stack *jit_stack;
+    unsigned long *match_errors;    /* [rule]: matches PCRE2 gave up on */
 
     struct jxa_buf prefix;      /* domain<props><keys> */
     struct jxa_buf subj[4];     /* [snake | cache << 1] match strings */
@@ -92,7 +96,33 @@ struct jxa_engine {
     unsigned char *warned;      /* [rule]: WARNED_* already logged */
 };
 
-enum { WARNED_NAME = 1, WARNED_LABEL = 2 };
+enum { WARNED_NAME = 1, WARNED_LABEL = 2, WARNED_MATCH = 4 };
+
+/* PCRE2's defaults let one match run 10,000,000 backtracking steps and use
+ * 20 GB of heap (the interpreter), and give the JIT 32 KiB of machine
+ * stack.  Measured on "^.*(?:P).*$" (docs/reliability.md): a catastrophic
+ * pattern such as (?:a|a)*c costs 25 ms per leaf with the JIT and 135 ms
+ * with the interpreter at the default step limit, per rule and per leaf,
+ * at every walk.  A pattern that is linear in its subject needs 1 to 2
+ * steps per byte (the leading ".*" backtracks once over the string): the
+ * step budget is 1,000,000 plus 16 per byte of match string, which stops
+ * exponential patterns at a tenth of the default on ordinary strings and
+ * still lets linear ones through a 1 MiB value.  A JIT stack of up to
+ * 1 MiB lets repeated groups run over long strings (one frame per
+ * repetition) where 32 KiB gave up; it lives on the heap (mmap), never on
+ * the scraper thread's stack. */
+#define MATCH_LIMIT 1000000u
+#define MATCH_LIMIT_PER_BYTE 16u
+#define HEAP_LIMIT_KIB 4096u
+#define JIT_STACK_START (32u << 10)
+#define JIT_STACK_MAX (1u << 20)
+
+static uint32_t match_limit(size_t subject_len)
+{
+    if (subject_len >= (UINT32_MAX - MATCH_LIMIT) / MATCH_LIMIT_PER_BYTE)
+        return UINT32_MAX;
+    return MATCH_LIMIT + (uint32_t)subject_len * MATCH_LIMIT_PER_BYTE;
+}
 
 /* ---- helpers exposed for tests ----------------------------------------- */
 
@@ -191,15 +221,19 @@ struct jxa_engine *jxa_engine_new(const struct jxa_config *cfg)
             maxcap = c;
     }
     e->md = pcre2_match_data_create(maxcap + 1, NULL);
+    e->mctx = pcre2_match_context_create(NULL);
     e->cached_before = calloc(cfg->nrules + 1, sizeof *e->cached_before);
     e->warned = calloc(cfg->nrules + 1, 1);
-    if (!e->md || !e->cached_before || !e->warned) {
-        pcre2_match_data_free(e->md);
-        free(e->cached_before);
-        free(e->warned);
-        free(e);
+    e->match_errors = calloc(cfg->nrules + 1, sizeof *e->match_errors);
+    if (!e->md || !e->mctx || !e->cached_before || !e->warned || !e->match_errors) {
+        jxa_engine_free(e);
         return NULL;
     }
+    pcre2_set_heap_limit(e->mctx, HEAP_LIMIT_KIB);
+    /* No JIT stack (no memory, or no JIT): the JIT keeps its 32 KiB. */
+    e->jit_stack = pcre2_jit_stack_create(JIT_STACK_START, JIT_STACK_MAX, NULL);
+    if (e->jit_stack != NULL)
+        pcre2_jit_stack_assign(e->mctx, NULL, e->jit_stack);
     for (size_t i = 0; i < cfg->nrules; i++)
         e->cached_before[i + 1] = e->cached_before[i] + (cfg->rules[i].cache ? 1 : 0);
     return e;
@@ -216,6 +250,9 @@ void jxa_engine_free(struct jxa_engine *e)
     if (!e)
         return;
     pcre2_match_data_free(e->md);
+    pcre2_match_context_free(e->mctx);
+    pcre2_jit_stack_free(e->jit_stack);
+    free(e->match_errors);
     jxa_buf_free(&e->prefix);
     for (int i = 0; i < 4; i++)
         jxa_buf_free(&e->subj[i]);
@@ -241,6 +278,11 @@ void jxa_engine_free(struct jxa_engine *e)
     free(e->cached_before);
     free(e->warned);
     free(e);
+}
+
+unsigned long jxa_engine_match_errors(const struct jxa_engine *e, size_t rule)
+{
+    return rule < e->cfg->nrules ? e->match_errors[rule] : 0;
 }
 
 void jxa_engine_begin(struct jxa_engine *e)
@@ -500,6 +542,36 @@ static void warn_empty(struct jxa_engine *e, size_t ri, unsigned what,
              "use another rule", e->cfg->path ? e->cfg->path : "(config)",
              r->line, ri, key, tmpl, subj,
              what == WARNED_NAME ? "the sample" : "the label");
+}
+
+/* A match PCRE2 gave up on: counted every time (the scraper exports the
+ * count as jmxagent_rule_match_errors_total), logged once per rule and
+ * config with the start of the match string, made one printable line. */
+static void match_failed(struct jxa_engine *e, size_t ri, int rc,
+                         const char *subj, size_t slen)
+{
+    e->match_errors[ri]++;
+    if (e->warned[ri] & WARNED_MATCH)
+        return;
+    e->warned[ri] |= WARNED_MATCH;
+    const struct jxa_rule *r = &e->cfg->rules[ri];
+    PCRE2_UCHAR why[120];
+    if (pcre2_get_error_message(rc, why, sizeof why) < 0)
+        snprintf((char *)why, sizeof why, "error %d", rc);
+    char head[81];
+    size_t n = slen < sizeof head - 1 ? slen : sizeof head - 1;
+    while (n > 0 && n < slen && ((unsigned char)subj[n] & 0xC0) == 0x80)
+        n--;                    /* not in the middle of a UTF-8 sequence */
+    for (size_t i = 0; i < n; i++)
+        head[i] = (unsigned char)subj[i] < 0x20 || subj[i] == 0x7f ? '?' : subj[i];
+    head[n] = '\0';
+    jxa_warn("%s:%d: rules[%zu].pattern: PCRE2 gave up (%s) on a %zu-byte match "
+             "string \"%s%s\"; the rule is taken as not matching that attribute, "
+             "tried again at every scrape and counted in "
+             "jmxagent_rule_match_errors_total{rule=\"%zu\"}; rewrite the pattern "
+             "without nested or overlapping repeats such as (a+)+ or (a|a)*",
+             e->cfg->path ? e->cfg->path : "(config)", r->line, ri, (const char *)why,
+             slen, head, n < slen ? "..." : "", ri);
 }
 
 /* Matcher.replaceAll(tmpl) after a whole-input match: the template with
@@ -807,6 +879,7 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
                                            string without snake case */
     size_t mkl = 0;
     uint64_t mh = 0;
+    bool no_store = false;              /* a match gave up: cache nothing */
 
     for (size_t ri = 0; ri < cfg->nrules; ri++) {
         const struct jxa_rule *rule = &cfg->rules[ri];
@@ -844,21 +917,33 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
         if (rule->re) {
             int v = (rule->attr_name_snake_case ? 1 : 0) |
                     (rule->cache ? 2 : 0);
+            pcre2_set_match_limit(e->mctx, match_limit(slen));
             if (!e->subj_utf_ok[v])
                 rc = PCRE2_ERROR_NOMATCH;
             else if (rule->probe != NULL &&
                      pcre2_match(rule->probe, (PCRE2_SPTR)subj, slen, 0,
-                                 PCRE2_NO_UTF_CHECK, e->md, NULL) == PCRE2_ERROR_NOMATCH)
+                                 PCRE2_NO_UTF_CHECK, e->md, e->mctx) == PCRE2_ERROR_NOMATCH)
                 rc = PCRE2_ERROR_NOMATCH;       /* proven miss (config.c) */
             else
                 rc = pcre2_match(rule->re, (PCRE2_SPTR)subj, slen, 0,
-                                 PCRE2_NO_UTF_CHECK, e->md, NULL);
+                                 PCRE2_NO_UTF_CHECK, e->md, e->mctx);
             if (rc >= 0 && pcre2_get_ovector_pointer(e->md)[1] != slen)
                 rc = PCRE2_ERROR_NOMATCH;       /* matches(): whole input */
             if (rc == 0)        /* ovector too small: cannot happen */
                 rc = (int)pcre2_get_ovector_count(e->md);
+            if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
+                /* PCRE2 gave up (a limit above, or no memory): the answer
+                 * is unknown.  Treated as a miss for this leaf and this
+                 * walk, as most such patterns would end in one, but never
+                 * remembered: from here on nothing is cached for the leaf,
+                 * since a later entry would record this rule as a known
+                 * miss. */
+                match_failed(e, ri, rc, subj, slen);
+                no_store = true;
+                continue;
+            }
             if (rc < 0) {
-                if (rule->cache)
+                if (rule->cache && !no_store)
                     memo = memo_store(e, memo, mk, mkl, mh, ri, false, NULL);
                 continue;
             }
@@ -950,7 +1035,7 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
             e->mkey.failed || e->tmp.failed || e->tmp2.failed ||
             e->tmp3.failed)
             goto oom;
-        if (rule->cache)
+        if (rule->cache && !no_store)
             memo = memo_store(e, memo, mk, mkl, mh, ri, true, &r);
         if (emit(e, leaf, &r, jxa_buf_str(&e->name), jxa_buf_str(&e->help),
                  jxa_buf_str(&e->mkey), e->lab.data ? e->lab.data : "",

@@ -19,6 +19,8 @@
 
 /* Prometheus' default scrape_timeout is 10 s: answer before it gives up. */
 #define DEFAULT_TIMEOUT_S 8.0
+/* minScrapeIntervalSeconds when the config does not say (config.c). */
+#define DEFAULT_MIN_INTERVAL_S 1.0
 /* HotSpot needs far more than civetweb's 100 KiB for MXBean getters. */
 #define SCRAPER_STACK (2u << 20)
 
@@ -27,9 +29,11 @@ static pthread_cond_t cond_req;
 static pthread_cond_t cond_done;
 static unsigned long req_gen, done_gen;
 static bool busy, started, stopping, detached;
-static double walk_started;     /* when the walk in progress began */
+static double walk_started;     /* when the newest walk began */
+static unsigned long walk_target;   /* the request generation it serves */
 static struct jxa_result *latest;
 static _Atomic double timeout_s = DEFAULT_TIMEOUT_S;
+static _Atomic double min_interval_s = DEFAULT_MIN_INTERVAL_S;
 
 static JavaVM *jvm;
 static struct jxa_config *cfg;
@@ -64,6 +68,7 @@ static void apply_timeout(const struct jxa_config *c)
 {
     timeout_s = c->scrape_timeout_seconds > 0 ? (double)c->scrape_timeout_seconds
                                               : DEFAULT_TIMEOUT_S;
+    min_interval_s = c->min_scrape_interval_seconds;
 }
 
 void jxa_result_release(struct jxa_result *r)
@@ -122,7 +127,7 @@ static void maybe_reload(void)
  * health signals an operator alerts on must come from the agent.  The
  * stale gauge is added by http.c; reserving its name here is enough. */
 static struct jxa_family *fam_duration, *fam_error, *fam_cached, *fam_reload_ok,
-    *fam_reload_fail, *fam_build, *fam_ready;
+    *fam_reload_fail, *fam_build, *fam_ready, *fam_mbeans, *fam_match_errors;
 
 static void reserve_self(struct jxa_mset *m)
 {
@@ -143,6 +148,14 @@ static void reserve_self(struct jxa_mset *m)
     fam_ready = jxa_mset_family(m, "jmxagent_jmx_ready", JXA_GAUGE,
                                 "1 once the agent walks JMX; 0 while it waits (startDelaySeconds, "
                                 "or a container that initialises JMX itself).", NULL);
+    fam_mbeans = jxa_mset_family(m, "jmxagent_cached_mbeans", JXA_GAUGE,
+                                 "MBeans whose name, MBeanInfo and attribute list the agent "
+                                 "keeps between walks.", NULL);
+    fam_match_errors = jxa_mset_family(m, "jmxagent_rule_match_errors", JXA_COUNTER,
+                                       "Matches of the rule (its index in rules) that PCRE2 "
+                                       "gave up on (match, heap or JIT stack limit), since "
+                                       "the config was loaded; each was taken as a miss.",
+                                       NULL);
     jxa_mset_family(m, JXA_STALE_FAMILY, JXA_GAUGE, NULL, NULL);
 }
 
@@ -156,6 +169,18 @@ static void self_metrics(double duration, bool error, size_t cached, bool ready)
     struct jxa_label bl[2] = {{"name", "libspark_jmxagent"}, {"version", JXA_VERSION}};
     jxa_family_add(fam_build, "", bl, 2, 1, JXA_SAMPLE_INT);
     jxa_family_add(fam_ready, "", NULL, 0, ready ? 1 : 0, 0);
+    jxa_family_add(fam_mbeans, "", NULL, 0, (double)jxa_jmx_nbeans(jmx), 0);
+    /* A series per rule that failed at least once: a rule file has tens
+     * of rules, a zero for each would be noise. */
+    for (size_t i = 0; i < cfg->nrules; i++) {
+        unsigned long n = jxa_engine_match_errors(engine, i);
+        if (n == 0)
+            continue;
+        char idx[24];
+        snprintf(idx, sizeof idx, "%zu", i);
+        struct jxa_label l = {"rule", idx};
+        jxa_family_add(fam_match_errors, "", &l, 1, (double)n, JXA_SAMPLE_INT);
+    }
 }
 
 /* The native families (excludeJvmMetrics turns them all off, as it turns
@@ -243,6 +268,7 @@ static void *scraper_main(void *arg)
         unsigned long target = req_gen;
         busy = true;
         walk_started = jxa_now();
+        walk_target = target;
         pthread_mutex_unlock(&mu);
 
         struct jxa_result *r = scrape(env);
@@ -312,8 +338,19 @@ struct jxa_result *jxa_scraper_get(double *stale_s)
         pthread_mutex_unlock(&mu);
         return NULL;
     }
-    unsigned long want = ++req_gen;
-    pthread_cond_signal(&cond_req);
+    /* Our extension, minScrapeIntervalSeconds: a request this soon after
+     * the newest walk began shares that walk, finished or not, instead of
+     * asking for another.  A flood of requests then costs one walk per
+     * interval (every getter, and findDeadlockedThreads, a safepoint),
+     * not one walk after the other. */
+    unsigned long want;
+    double iv = min_interval_s;
+    if (iv > 0 && walk_target > 0 && jxa_now() - walk_started < iv) {
+        want = walk_target;
+    } else {
+        want = ++req_gen;
+        pthread_cond_signal(&cond_req);
+    }
     int rc = 0;
     /* A walk already overrunning the timeout (a getter that hangs) will not
      * be done in time for this request either: answer at once with the

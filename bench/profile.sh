@@ -15,6 +15,9 @@ port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 P=$(port); C=$(port)
 out=build/bench/profile; mkdir -p $out
 cp build/libspark_jmxagent.so $out/libspark_jmxagent.so    # immune to a rebuild meanwhile
+# Every scrape a walk of its own (minScrapeIntervalSeconds: 0): profile walks.
+{ echo "minScrapeIntervalSeconds: 0"; grep -v -e '^{}$' -e '^---$' "$config"; } >$out/config.yaml
+config=$PWD/$out/config.yaml
 args=(--set "$set_" --ctl-port "$C")
 [ "$set_" = spark ] && args+=(--samples "$samples")
 java -XX:+UseG1GC -Xmx1g -XX:+PreserveFramePointer -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit \

@@ -57,7 +57,7 @@ def one(contender, a, agent, jmx_jar):
     port = bench.free_port()
     marker = f"-Dbench.run={contender}-{port}"
     jopts = [marker]
-    cfg = os.path.join(ROOT, "rules", "driver.yml")
+    cfg = bench.walk_every_scrape(os.path.join(ROOT, "rules", "driver.yml"))
     if contender == "ours":
         jopts.append(f"-agentpath:{agent}=127.0.0.1:{port}:{cfg}")
     elif contender == "jmx":

@@ -89,6 +89,9 @@ struct jxa_config {
 
     int start_delay_seconds;        /* startDelaySeconds */
     int scrape_timeout_seconds;     /* scrapeTimeoutSeconds, 0 = default */
+    double min_scrape_interval_seconds; /* minScrapeIntervalSeconds (ours):
+                                       requests this soon after a walk's
+                                       start share its result; 1, 0 = off */
     bool lowercase_output_name;
     bool lowercase_output_label_names;
     bool infer_counter_type_from_name;

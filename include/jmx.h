@@ -43,7 +43,10 @@ int jxa_jmx_scrape(struct jxa_jmx *j, JNIEnv *env, const struct jxa_config *cfg,
  * attribute exclusions start over (as a jmx_exporter reload does). */
 void jxa_jmx_config_changed(struct jxa_jmx *j);
 
-/* Number of MBeans seen by the last walk. */
+/* Number of MBeans in the cache.  Pruned after every walk, failed ones
+ * included, to the names queryNames returned (a walk that an
+ * OutOfMemoryError stopped before it could list them keeps the others for
+ * 3 walks), so it follows the registered MBeans. */
 size_t jxa_jmx_nbeans(const struct jxa_jmx *j);
 
 #endif

@@ -62,6 +62,14 @@ size_t jxa_engine_end(struct jxa_engine *e);
 int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
                       struct jxa_mset *out, char *err, size_t errlen);
 
+/* How many times PCRE2 gave up matching rule `rule` (index in cfg->rules)
+ * since the engine was made: its match limit (1,000,000 steps plus 16 per
+ * byte of match string), its heap limit (4 MiB, the interpreter) or the
+ * JIT stack (1 MiB) was exceeded.  Each such leaf is taken as a miss of
+ * that rule, never cached, and the first one per rule is logged as a WARN
+ * line.  0 for an unknown index. */
+unsigned long jxa_engine_match_errors(const struct jxa_engine *e, size_t rule);
+
 /* Helpers, exposed for tests: */
 /* toSafeName: runs of [^a-zA-Z0-9:_] and '_' become one '_'; a leading
  * digit gets '_' prepended. */

@@ -4,9 +4,12 @@
  * Debian's civetweb runs its workers on 100 KiB stacks, which HotSpot
  * refuses to attach (docs/design.md §3), so no HTTP thread ever calls JNI: a
  * handler asks for a fresh result and waits, with a timeout, for the
- * scraper to publish one.  Requests that arrive during a walk are served
- * by the next walk (a burst of scrapers costs at most two walks).  A walk
- * that exceeds the timeout leaves the handler with the last good result. */
+ * scraper to publish one.  A request that arrives within
+ * minScrapeIntervalSeconds of the newest walk's start shares that walk
+ * (waits for it if it is still running); later requests are served by the
+ * next walk, so a flood of scrapers costs one walk per interval (or per
+ * walk, when walks take longer).  A walk that exceeds the timeout leaves
+ * the handler with the last good result. */
 #ifndef JXA_SCRAPER_H
 #define JXA_SCRAPER_H
 

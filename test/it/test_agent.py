@@ -385,7 +385,10 @@ def test_hung_getter_serves_the_last_good_result(tmp_path):
     scrapeTimeoutSeconds the last good result is served with its age, later
     scrapes answer at once, and the JVM still exits promptly."""
     block = tmp_path / "block"
-    cfg = _cfg(tmp_path, "scrapeTimeoutSeconds: 1\nincludeObjectNames: ['hang:*']\n")
+    # minScrapeIntervalSeconds: 0: the request right after the first one
+    # must start a walk of its own, the one that meets the blocked getter.
+    cfg = _cfg(tmp_path, "scrapeTimeoutSeconds: 1\nminScrapeIntervalSeconds: 0\n"
+               "includeObjectNames: ['hang:*']\n")
     with Jvm("ours", cfg, main="Hang", fixture_args=[str(block), "--live", "12"]) as j:
         e = j.scrape()
         assert e.value("hang_Slow_Value") == 7.0

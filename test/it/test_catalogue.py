@@ -206,7 +206,8 @@ def test_warning_once(case, env, tmp_path):
 @pytest.mark.parametrize("case", by_kind("reload"))
 def test_bad_reload_keeps_config(case, tmp_path):
     cfg = tmp_path / "live.yaml"
-    cfg.write_text("includeObjectNames: ['fixture:type=Single']\n"
+    # Every scrape a walk, so every scrape a reload attempt.
+    cfg.write_text("minScrapeIntervalSeconds: 0\nincludeObjectNames: ['fixture:type=Single']\n"
                    "rules:\n  - pattern: 'fixture<type=Single><>X'\n    name: single_x\n")
     with harness.Jvm("ours", str(cfg), name="catalogue") as j:
         before = j.scrape()

@@ -27,6 +27,7 @@ import math
 import os
 import re
 import socket
+import threading
 import time
 
 import pytest
@@ -96,10 +97,24 @@ def _cfg(tmp_path, text, name="c.yaml"):
     return str(p)
 
 
-def _hostile(agent, tmp_path, config, args, **kw):
+def _every_request(text: str) -> str:
+    """The config with minScrapeIntervalSeconds: 0 (unless it sets the key):
+    every request a walk of its own, as jmx_exporter does (it ignores the
+    key), so each scrape of a test meets the beans again."""
+    if "minScrapeIntervalSeconds" in text:
+        return text
+    body = text[4:] if text.startswith("---\n") else text
+    if body.strip() == "{}":
+        body = ""
+    return "minScrapeIntervalSeconds: 0\n" + body
+
+
+def _hostile(agent, tmp_path, config, args, every_request=True, **kw):
     kw.setdefault("name", f"hostile-{agent}")
-    return Jvm(agent, _cfg(tmp_path, CONFIGS.get(config, config)), main="Hostile",
-               fixture_args=args, **kw)
+    text = CONFIGS.get(config, config)
+    if every_request and agent == "ours":
+        text = _every_request(text)
+    return Jvm(agent, _cfg(tmp_path, text), main="Hostile", fixture_args=args, **kw)
 
 
 def _healthy(j):
@@ -707,3 +722,149 @@ def test_100k_mbeans(config, tmp_path):
     _many_run("ours", config, tmp_path, validate_format="text" if config == "default" else "om")
     if not os.environ.get("IT_AGENT"):      # a sanitizer build's figures compare with nothing
         _many_run("jar", config, tmp_path, validate_format=None)
+
+
+# -- request floods, failing walks under churn, catastrophic patterns --------------
+
+WALKS_RE = re.compile(rb"^hostile_walks_Counter_Walks (\S+)$", re.M)
+
+
+def _walks(body: bytes) -> int:
+    """hostile.walks:type=Counter's Walks: how many walks read it so far."""
+    m = WALKS_RE.search(body)
+    assert m, body[:300]
+    return int(float(m.group(1)))
+
+
+def test_request_flood_walks_once_per_interval(tmp_path):
+    """50 clients ask for /metrics as fast as they can for 10 s (the
+    default bind is every interface and there is no authentication by
+    default).  Requests that arrive within minScrapeIntervalSeconds (by
+    default 1 s) of the newest walk's start share that walk, so the JVM
+    runs every getter (and findDeadlockedThreads, a safepoint) about once
+    a second, not once per request.  A getter that counts its own calls
+    counts the walks.  After the interval a single scraper gets a walk of
+    its own: fresh values."""
+    duration, interval, clients = 10.0, 1.0, 50
+    with _hostile("ours", tmp_path, "default", ["--walks"], every_request=False) as j:
+        first = _walks(j.get().body)
+        seen, statuses, errors = [], [], []
+        lock = threading.Lock()
+        stop = time.monotonic() + duration
+
+        def client():
+            while time.monotonic() < stop:
+                try:
+                    r = j.get(timeout=30)
+                except OSError as e:
+                    with lock:
+                        errors.append(repr(e))
+                    continue
+                with lock:
+                    statuses.append(r.status)
+                    if r.status == 200:
+                        seen.append(_walks(r.body))
+
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        t0 = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        elapsed = time.monotonic() - t0
+        assert not errors, errors[:5]
+        assert statuses and set(statuses) == {200}, sorted(set(statuses))
+        last = max(seen)
+        walks = last - first
+        assert walks <= elapsed / interval + 3, \
+            f"{walks} walks for {len(statuses)} requests in {elapsed:.1f} s"
+        time.sleep(interval + 0.2)
+        fresh = _walks(j.get().body)
+        assert fresh == last + 1, (fresh, last)
+        _healthy(j)
+    FIGURES["request flood"] = (f"{len(statuses)} answers to {clients} clients in {elapsed:.1f} s; "
+                                f"{walks} walks ({walks / elapsed:.2f}/s)")
+
+
+def test_min_scrape_interval_config(tmp_path):
+    """minScrapeIntervalSeconds: 0 walks on every request; a long interval
+    serves one walk to every request inside it."""
+    with _hostile("ours", tmp_path, "minScrapeIntervalSeconds: 0\n", ["--walks"]) as j:
+        got = [_walks(j.get().body) for _ in range(5)]
+        assert got == list(range(got[0], got[0] + 5)), got
+    with _hostile("ours", tmp_path, "minScrapeIntervalSeconds: 30\n", ["--walks"]) as j:
+        got = [_walks(j.get().body) for _ in range(5)]
+        assert got == [got[0]] * 5, got
+
+
+# A rule that fails the walk at one bean, every time ("No group 9").
+FAILING_WALK = r"""---
+rules:
+  - pattern: 'hostile.walks<type=Counter><>Walks'
+    name: 'walks_$9'
+  - pattern: '.*'
+"""
+
+
+def test_bean_cache_bounded_when_every_walk_fails(tmp_path):
+    """MBeans registered under ever new names (the last 20 kept) while a
+    rule fails every walk at one bean: the agent's bean cache (each bean a
+    global reference) holds the MBeans that exist, not every name it ever
+    met.  Compared with the JVM's own MBean count."""
+    with _hostile("ours", tmp_path, FAILING_WALK, ["--walks", "--fresh", "20"]) as j:
+        j.wait_for_line("FRESH", 10)
+        stop = time.monotonic() + 8
+        sizes = []
+        while time.monotonic() < stop:
+            e = j.scrape()
+            assert e.value("jmx_scrape_error") == 1.0
+            sizes.append(e.value("jmxagent_cached_mbeans"))
+        fresh = [(int(a), int(b)) for a, b in
+                 re.findall(r"^FRESH (\d+) (\d+)$", j.output(), re.M)]
+        registered = max(b for _, b in fresh)
+        assert "JMX scrape failed" in j.output()
+        _healthy(j)
+    assert max(sizes) <= registered + 10, \
+        f"bean cache {max(sizes)} > {registered} MBeans registered; sizes {sizes[-10:]}"
+    FIGURES["bean cache under churn, failing walks"] = (
+        f"{len(sizes)} walks; {fresh[-1][0]} names registered; cache size last "
+        f"{sizes[-1]:.0f}, max {max(sizes):.0f}; MBeans registered at most {registered}")
+
+
+# Rules 0 and 1 backtrack 2^n times before they miss: rule 0 on a long
+# string value, rule 1 (cache: true) on a long ObjectName value.
+CATASTROPHIC = r"""---
+includeObjectNames: ['hostile.regex:*']
+rules:
+  - pattern: 'hostile.regex<type=Text, name=a+><>Value: (?:a|a)*c'
+    name: never_value
+  - pattern: 'hostile.regex<type=Text, name=(?:a|a)*c'
+    name: never_name
+    cache: true
+  - pattern: 'hostile.regex<type=Text, name=(a+)><>Value: (.*)'
+    name: hostile_regex_text
+    value: 1
+"""
+
+
+def test_match_limit_logged_once_counted_not_cached(tmp_path):
+    """Patterns that backtrack without end hit PCRE2's match limit: the
+    attribute falls through to the next rule, each rule's failures are
+    counted at every scrape in jmxagent_rule_match_errors_total (so not
+    cached, even with cache: true), and each rule is logged once."""
+    with _hostile("ours", tmp_path, CATASTROPHIC, ["--regex"]) as j:
+        for n in (1, 2, 3):
+            rep = validate.scrape_valid(j)
+            assert rep.value("hostile_regex_text") == 1.0
+            assert rep.value("jmxagent_rule_match_errors_total", rule="0") == n
+            assert rep.value("jmxagent_rule_match_errors_total", rule="1") == n
+            assert rep.value("jmxagent_rule_match_errors_total", rule="2") is None
+            assert rep.value("jmx_scrape_error") == 0.0
+        out = j.output()
+        _healthy(j)
+    prefix = "hostile.regex<type=Text, name=" + "a" * 300 + "><>Value: "
+    for i, size in ((0, len(prefix) + 5003), (1, len(prefix) + len("<cache>"))):
+        lines = [l for l in out.splitlines() if f"rules[{i}].pattern: PCRE2 gave up" in l]
+        assert len(lines) == 1, out[-3000:]
+        assert lines[0].startswith("jmxagent: WARN: ") and \
+            f"(match limit exceeded) on a {size}-byte match string" in lines[0], lines[0]

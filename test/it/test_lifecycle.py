@@ -230,13 +230,17 @@ def test_ours_exits_with_a_handler_stuck_on_the_token_file(jvms, tmp_path, monke
 
 # -- reload ------------------------------------------------------------------------
 
+# minScrapeIntervalSeconds: 0 (ours; the jar ignores the key): every scrape
+# a walk, and a reload attempt, of its own.
 RELOAD_A = """\
+minScrapeIntervalSeconds: 0
 includeObjectNames: ["fixture:type=Numbers"]
 rules:
   - pattern: 'fixture<type=Numbers><>IntValue'
     name: reload_a
 """
 RELOAD_B = """\
+minScrapeIntervalSeconds: 0
 includeObjectNames: ["fixture:type=Numbers"]
 rules:
   - pattern: 'fixture<type=Numbers><>IntValue'

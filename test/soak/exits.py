@@ -259,7 +259,8 @@ def main() -> int:
     ap.add_argument("--walks", type=int, default=2, help="walks through them before the exit")
     ap.add_argument("--budget-ms", type=float, default=100.0,
                     help="exit delay the agent may add")
-    ap.add_argument("--config", default=None, help="agent config (default: {})")
+    ap.add_argument("--config", default=None,
+                    help="agent config (default: {} with minScrapeIntervalSeconds: 0)")
     args = ap.parse_args()
     if not os.path.exists(AGENT):
         print(f"exits: {AGENT} does not exist (make all)", file=sys.stderr)
@@ -267,8 +268,10 @@ def main() -> int:
     os.makedirs(OUT, exist_ok=True)
     if args.config is None:
         args.config = os.path.join(OUT, "default.yaml")
+        # Every request a walk of its own, so that a walk is in flight at
+        # exit as often as the scraper can make it.
         with open(args.config, "w") as f:
-            f.write("{}\n")
+            f.write("minScrapeIntervalSeconds: 0\n")
     compile_fixture("ExitFixture")
     plan = schedule(args.runs, args.baseline)
     print(f"exits: {args.runs} runs with the agent, {args.baseline} without, modes {MODES} in turn; "

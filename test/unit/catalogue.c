@@ -29,6 +29,15 @@ static char *unescape(char *s)
 size_t cat_rows(const char *kind, const struct cat_row **rows)
 {
     static struct cat_row out[512];
+    static size_t nout;
+    /* The rows of the previous call go: one array for every kind. */
+    for (size_t i = 0; i < nout; i++) {
+        free((char *)out[i].title);
+        if (out[i].input != NULL && out[i].input[0] != '\0')
+            free((char *)out[i].input);
+        free((char *)out[i].error);
+    }
+    nout = 0;
     size_t n = 0;
     FILE *f = fopen(CATALOGUE, "r");
     if (f == NULL) {
@@ -60,6 +69,7 @@ size_t cat_rows(const char *kind, const struct cat_row **rows)
         n++;
     }
     fclose(f);
+    nout = n;
     if (n == 0)
         FAILF("%s: no rows of kind %s", CATALOGUE, kind);
     *rows = out;

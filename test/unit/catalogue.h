@@ -13,7 +13,7 @@ struct cat_row {
 };
 
 /* The rows of one kind ("config", "option", ...), in file order; the
- * array lives until exit.  Returns the count (0 and a failed check if the
+ * array lives until the next call.  Returns the count (0 and a failed check if the
  * file cannot be read or has no such rows). */
 size_t cat_rows(const char *kind, const struct cat_row **rows);
 

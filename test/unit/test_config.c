@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "catalogue.h"
 #include "check.h"
 #include "config.h"
 
@@ -287,6 +288,7 @@ static void check_defaults(const struct jxa_config *c)
 {
     CHECK_INT(c->start_delay_seconds, 0);
     CHECK_INT(c->scrape_timeout_seconds, 0);
+    CHECK_DBL(c->min_scrape_interval_seconds, 1.0);
     CHECK(!c->lowercase_output_name && !c->lowercase_output_label_names);
     CHECK(!c->infer_counter_type_from_name && !c->exclude_jvm_metrics);
     CHECK(c->auto_exclude_attributes);
@@ -765,6 +767,50 @@ static void test_reload(void)
               "directory; check the path given in config=");
 }
 
+/* minScrapeIntervalSeconds (ours): whole or fractional seconds, 0 to 60. */
+static void test_min_scrape_interval(void)
+{
+    static const struct { const char *yaml; double want; } ok[] = {
+        {"minScrapeIntervalSeconds: 0\n", 0.0},
+        {"minScrapeIntervalSeconds: 0.5\n", 0.5},
+        {"minScrapeIntervalSeconds: 60\n", 60.0},
+        {"minScrapeIntervalSeconds: 2.5e0\n", 2.5},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct jxa_config *c = str_ok(ok[i].yaml);
+        if (c != NULL)
+            CHECK_DBL(c->min_scrape_interval_seconds, ok[i].want);
+        jxa_config_free(c);
+    }
+    str_err("minScrapeIntervalSeconds: 60.5\n", "(t):1: minScrapeIntervalSeconds: must be "
+            "between 0 and 60 seconds, got the number 60.5; use at most your Prometheus "
+            "scrape interval, or 0 to walk JMX on every request");
+    str_err("minScrapeIntervalSeconds: null\n", "(t):1: minScrapeIntervalSeconds: must be "
+            "a number of seconds, got null; write a number such as 1 or 0.5, or 0 to walk "
+            "JMX on every request");
+}
+
+/* Every config row of the catalogue (test/bad-input.tsv): the exact line,
+ * one line, no config. */
+static void test_catalogue_config_errors(void)
+{
+    const struct cat_row *rows;
+    size_t n = cat_rows("config", &rows);
+    for (size_t i = 0; i < n; i++) {
+        char path[256], want[1024];
+        snprintf(path, sizeof path, FIX "%s", rows[i].input);
+        snprintf(want, sizeof want, "%s:%s", path, rows[i].error);
+        struct jxa_config *c = (struct jxa_config *)1;
+        err[0] = '\0';
+        int rc = jxa_config_load(path, &c, err, sizeof err);
+        if (rc != -1 || c != NULL || strcmp(err, want) != 0)
+            FAILF("bad-input.tsv:%d (%s): rc %d, error\n    \"%s\"\n  expected\n"
+                  "    \"%s\"", rows[i].line, rows[i].title, rc, err, want);
+        if (rc == 0)
+            jxa_config_free(c);
+    }
+}
+
 static void test_file_errors(void)
 {
     struct jxa_config *c = (struct jxa_config *)1;
@@ -902,6 +948,8 @@ SUITE(config)
     RUN(test_regex_semantics);
     RUN(test_string_only_semantics);
     RUN(test_bad_fixtures);
+    RUN(test_catalogue_config_errors);
+    RUN(test_min_scrape_interval);
     RUN(test_file_errors);
     RUN(test_reload);
     RUN(test_changed);

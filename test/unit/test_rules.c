@@ -1264,6 +1264,177 @@ out:
     free(jar_om);
 }
 
+/* ---- PCRE2 limits --------------------------------------------------------- */
+
+/* Sends the log to a temporary file; log_end() returns what was written
+ * (malloc'ed) and logs to stderr again. */
+static char log_path[64];
+
+static void log_begin(void)
+{
+    strcpy(log_path, "/tmp/jxa_match_XXXXXX");
+    int fd = mkstemp(log_path);
+    CHECK(fd >= 0);
+    if (fd >= 0)
+        close(fd);
+    CHECK_INT(jxa_log_open(log_path, JXA_LOG_INFO), 0);
+}
+
+static char *log_end(void)
+{
+    jxa_log_open(NULL, JXA_LOG_INFO);
+    char *text = calloc(1, 8192);
+    FILE *f = fopen(log_path, "r");
+    if (f != NULL) {
+        size_t n = fread(text, 1, 8191, f);
+        text[n] = '\0';
+        fclose(f);
+    }
+    unlink(log_path);
+    return text;
+}
+
+static size_t count_lines(const char *text, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* (?:a|a)*c backtracks 2^n times over n a's (no optimisation of PCRE2
+ * sees through it): the match limit stops it.  The leaf is a miss of that
+ * rule (the next rule exports it), the failure is counted at every scrape,
+ * logged once, and nothing is cached for the leaf: the next scrape runs
+ * the rule again, where a cached miss would hide the problem for good. */
+static void test_match_limit_counted_logged_once_not_cached(void)
+{
+    char name[64] = "name=";
+    memset(name + 5, 'a', 40);
+    struct fx_leaf l;
+    /* The attribute "c" puts the 'c' the pattern needs into the match
+     * string: without one PCRE2 proves the miss at once. */
+    fx_leaf_init(&l, "d", name, NULL, 0, "c", NULL);
+    fx_leaf_num(&l, 7, "7");
+    for (int cached = 0; cached < 2; cached++) {
+        struct fx_rule rules[] = {
+            {.pattern = "d<name=(?:a|a)*c", .name = "never", .cache = cached},
+            {.pattern = "d<name=(a+)>", .name = "fallback", .help = "h",
+             .cache = cached},
+        };
+        struct jxa_config *c = fx_config(rules, 2);
+        struct jxa_engine *e = jxa_engine_new(c);
+        char err[256] = "";
+        int rc;
+        log_begin();
+        for (int scrape = 1; scrape <= 3; scrape++) {
+            jxa_engine_begin(e);
+            char *s = fx_scrape(e, &l, 1, JXA_FMT_TEXT, err, sizeof err, &rc);
+            CHECK_INT(rc, 0);
+            CHECK_STR(s, "# HELP fallback h\n# TYPE fallback untyped\nfallback 7.0\n");
+            free(s);
+            /* Nothing cached: no (rule, leaf) entry is counted. */
+            CHECK_INT(jxa_engine_end(e), 0);
+            CHECK_INT(jxa_engine_match_errors(e, 0), scrape);
+            CHECK_INT(jxa_engine_match_errors(e, 1), 0);
+        }
+        char *text = log_end();
+        CHECK_INT(count_lines(text, "jmxagent: WARN: "), 1);
+        CHECK(strstr(text, "jmxagent: WARN: (config):1: rules[0].pattern: PCRE2 gave up "
+                           "(match limit exceeded) on a ") != NULL);
+        CHECK(strstr(text, "jmxagent_rule_match_errors_total{rule=\"0\"}") != NULL);
+        if (cached)
+            CHECK(strstr(text, "-byte match string \"d<name=aaaa") != NULL);
+        free(text);
+        jxa_engine_free(e);
+        fx_config_free(c);
+    }
+    fx_leaf_free(&l);
+}
+
+/* A cached miss recorded by a later rule must not stand for a rule that
+ * gave up on the same leaf: with rule 0 failing, rule 1 missing and rule 2
+ * matching, the next scrape still evaluates rule 0. */
+static void test_match_limit_later_cached_rules_store_nothing(void)
+{
+    char name[64] = "name=";
+    memset(name + 5, 'a', 40);
+    struct fx_leaf l;
+    fx_leaf_init(&l, "d", name, NULL, 0, "A", NULL);
+    fx_leaf_num(&l, 7, "7");
+    struct fx_rule rules[] = {
+        {.pattern = "d<name=(?:a|a)*c", .name = "never", .cache = true},
+        {.pattern = "nothing", .name = "nothing", .cache = true},
+        {.pattern = "d<name=(a+)>", .name = "late", .help = "h", .cache = true},
+    };
+    struct jxa_config *c = fx_config(rules, 3);
+    struct jxa_engine *e = jxa_engine_new(c);
+    char err[256];
+    int rc;
+    log_begin();
+    for (int scrape = 1; scrape <= 2; scrape++) {
+        jxa_engine_begin(e);
+        char *s = fx_scrape(e, &l, 1, JXA_FMT_TEXT, err, sizeof err, &rc);
+        CHECK_STR(s, "# HELP late h\n# TYPE late untyped\nlate 7.0\n");
+        free(s);
+        CHECK_INT(jxa_engine_end(e), 0);
+        CHECK_INT(jxa_engine_match_errors(e, 0), scrape);
+    }
+    free(log_end());
+    jxa_engine_free(e);
+    fx_config_free(c);
+    fx_leaf_free(&l);
+}
+
+/* A repeated group over a long string value needs one JIT stack frame per
+ * repetition: PCRE2's default 32 KiB JIT stack gives up after about 3,000
+ * (silently a miss, before), the engine's own stack of up to 1 MiB
+ * matches 10,000 as Java does.  Far beyond it, the failure is counted. */
+static void test_jit_stack_long_value(void)
+{
+    size_t n = 10000;
+    char *v = malloc(200001);
+    for (size_t i = 0; i < 200000; i++)
+        v[i] = (i & 1) ? 'a' : 'b';
+    v[200000] = '\0';
+    v[n] = '\0';
+    struct fx_leaf l;
+    fx_leaf_init(&l, "d", "name=x", NULL, 0, "A", NULL);
+    l.leaf.kind = JXA_V_STRING;
+    l.leaf.text = v;
+    struct fx_rule rules[] = {
+        {.pattern = "A: (?:a|b)*", .name = "long", .value = "1", .help = "h"},
+        {.pattern = "A:", .name = "fallback", .value = "2", .help = "h"},
+    };
+    struct jxa_config *c = fx_config(rules, 2);
+    struct jxa_engine *e = jxa_engine_new(c);
+    char err[256];
+    int rc;
+    log_begin();
+    char *s = fx_scrape(e, &l, 1, JXA_FMT_TEXT, err, sizeof err, &rc);
+    CHECK_STR(s, "# HELP long h\n# TYPE long untyped\nlong 1.0\n");
+    free(s);
+    CHECK_INT(jxa_engine_match_errors(e, 0), 0);
+    uint32_t jit = 0;
+    pcre2_config(PCRE2_CONFIG_JIT, &jit);
+    if (jit) {
+        v[n] = 'a';             /* 200,000 repetitions: beyond 1 MiB */
+        s = fx_scrape(e, &l, 1, JXA_FMT_TEXT, err, sizeof err, &rc);
+        CHECK_STR(s, "# HELP fallback h\n# TYPE fallback untyped\nfallback 2.0\n");
+        free(s);
+        CHECK_INT(jxa_engine_match_errors(e, 0), 1);
+    }
+    char *text = log_end();
+    if (jit)
+        CHECK(strstr(text, "rules[0].pattern: PCRE2 gave up (JIT stack limit reached) on a "
+                           "200014-byte match string \"d<name=x><>A: babababa") != NULL);
+    free(text);
+    jxa_engine_free(e);
+    fx_config_free(c);
+    fx_leaf_free(&l);
+    free(v);
+}
+
 SUITE(rules)
 {
     RUN(test_safe_name_table);
@@ -1305,4 +1476,7 @@ SUITE(rules)
     RUN(test_jar_experiment);
     RUN(test_jar_experiment_via_yaml);
     RUN(test_golden_jvm_default_config);
+    RUN(test_match_limit_counted_logged_once_not_cached);
+    RUN(test_match_limit_later_cached_rules_store_nothing);
+    RUN(test_jit_stack_long_value);
 }
