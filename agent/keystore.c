@@ -98,6 +98,15 @@ struct ks {
     int p12keys;                /* private key bags seen so far */
 };
 
+/* Control characters (a newline in an alias or a type name read from
+ * the file) become '?': a message and an alias stay one line. */
+static void printable(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7F)
+            *s = '?';
+}
+
 __attribute__((format(printf, 3, 4)))
 static int fail(struct ks *k, int rc, const char *fmt, ...)
 {
@@ -113,6 +122,7 @@ static int fail(struct ks *k, int rc, const char *fmt, ...)
         vsnprintf(k->err + m, k->errlen - (size_t)m, fmt, ap);
         va_end(ap);
     }
+    printable(k->err);
     return rc;
 }
 
@@ -796,6 +806,7 @@ static struct entry *add_entry(struct ks *k, char *alias, enum ent_kind kind)
     }
     struct entry *e = &k->e[k->n++];
     memset(e, 0, sizeof *e);
+    printable(alias);
     e->alias = alias;
     e->kind = kind;
     return e;
@@ -921,6 +932,8 @@ static int p12_bag(struct ks *k, struct der *bag, bool first_in_contents)
     char *alias = NULL;
     if (named && (alias = bmp_to_utf8(alias_bmp.p, alias_bmp.n)) == NULL)
         return nomem(k);
+    if (alias)
+        printable(alias);
 
     if (OID_IS(bag_id, OID_KEY_BAG) || OID_IS(bag_id, OID_SHROUDED_KEY_BAG)) {
         struct span key;
@@ -1473,7 +1486,7 @@ static int answer_identity(struct ks *k, const char *alias, struct jxa_ks_identi
             return fail(k, JXA_KS_ENOKEY,
                         "no private key entry%s; give the keystore with the server's key "
                         "(keytool -genkeypair, or openssl pkcs12 -export of the key and "
-                        "certificate)", certs ? ", only trusted certificates: a truststore?" : "");
+                        "certificate)", certs ? " (only trusted certificates, as in a truststore)" : "");
         }
     }
 
