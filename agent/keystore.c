@@ -1437,15 +1437,22 @@ static int add_cert(struct ks *k, mbedtls_x509_crt *crt, struct span der, const 
         return nomem(k);
     char m[128];
     mbedtls_strerror(r, m, sizeof m);
-    return fail(k, r == MBEDTLS_ERR_X509_UNKNOWN_SIG_ALG || r == MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE
-                           || (r & 0xFF80) == (-MBEDTLS_ERR_PK_UNKNOWN_PK_ALG & 0xFF80)
-                       ? JXA_KS_EUNSUPPORTED : JXA_KS_ECORRUPT,
-                "the %s of entry '%s' cannot be used: %s; replace it with keytool", which, alias, m);
+    /* mbedTLS adds a low-level code (below 0x80) to the high-level one */
+    int high = -r & 0xFF80;
+    bool unknown = high == -MBEDTLS_ERR_X509_UNKNOWN_SIG_ALG
+                   || high == -MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE
+                   || high == -MBEDTLS_ERR_PK_UNKNOWN_PK_ALG
+                   || high == -MBEDTLS_ERR_PK_UNKNOWN_NAMED_CURVE
+                   || high == -MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE;
+    return fail(k, unknown ? JXA_KS_EUNSUPPORTED : JXA_KS_ECORRUPT,
+                "the %s of entry '%s' cannot be used: %s; %s", which, alias, m,
+                unknown ? "make an RSA or EC (P-256, P-384) key and certificate" : REMAKE);
 }
 
-static const char *key_alg_text(struct span pki, char *buf, size_t n)
+/* The algorithm OID of a PrivateKeyInfo ::= SEQUENCE { version,
+ * AlgorithmIdentifier, ... }; false when unreadable. */
+static bool key_alg(struct span pki, struct span *oid)
 {
-    /* PrivateKeyInfo ::= SEQUENCE { version, AlgorithmIdentifier, ... } */
     unsigned char *p = (unsigned char *)pki.p;
     const unsigned char *end = pki.p + pki.n;
     size_t len;
@@ -1453,8 +1460,10 @@ static const char *key_alg_text(struct span pki, char *buf, size_t n)
     mbedtls_asn1_buf a, params;
     if (mbedtls_asn1_get_tag(&p, end, &len, SEQ) || mbedtls_asn1_get_int(&p, end, &v)
         || mbedtls_asn1_get_alg(&p, end, &a, &params))
-        return "an unreadable";
-    return oid_text((struct span){a.p, a.len}, buf, n);
+        return false;
+    oid->p = a.p;
+    oid->n = a.len;
+    return true;
 }
 
 static int answer_identity(struct ks *k, const char *alias, struct jxa_ks_identity *id)
@@ -1519,22 +1528,35 @@ static int answer_identity(struct ks *k, const char *alias, struct jxa_ks_identi
         }
     }
     r = PK_PARSE(&id->key, pki.p, pki.n);
-    if (!e->plain)
-        memset((uint8_t *)pki.p, 0, pki.n);    /* our own decrypted copy */
+    struct span oid;
+    bool have_oid = key_alg(pki, &oid);
     if (r != 0) {
+        /* mbedTLS reports an algorithm it lacks (Ed25519, DSA) as a bad
+         * format after trying the other key formats: look at the OID. */
+        static const char rsa[] = PKCS "\x01\x01", ec[] = "\x2a\x86\x48\xce\x3d\x02\x01";
         char t[160], m[128];
         mbedtls_strerror(r, m, sizeof m);
+        /* read the OID before the key bytes are wiped */
+        bool other = have_oid && !OID_IS(oid, rsa) && !OID_IS(oid, ec);
+        if (have_oid)
+            oid_text(oid, t, sizeof t);
         free(own);
+        if (!e->plain)
+            memset((uint8_t *)pki.p, 0, pki.n);
         if (r == MBEDTLS_ERR_PK_ALLOC_FAILED)
             return nomem(k);
         if (r == MBEDTLS_ERR_PK_UNKNOWN_PK_ALG || r == MBEDTLS_ERR_PK_UNKNOWN_NAMED_CURVE
-            || r == MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE)
+            || r == MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE
+            || other)
             return fail(k, JXA_KS_EUNSUPPORTED,
                         "the key of entry '%s' is %s, which this agent does not use (%s); make an "
-                        "RSA or EC (P-256, P-384) key", e->alias, key_alg_text(pki, t, sizeof t), m);
+                        "RSA or EC (P-256, P-384) key", e->alias,
+                        have_oid ? t : "of an unreadable kind", m);
         return fail(k, JXA_KS_ECORRUPT, "the key of entry '%s' cannot be read: %s; " REMAKE,
                     e->alias, m);
     }
+    if (!e->plain)
+        memset((uint8_t *)pki.p, 0, pki.n);    /* our own decrypted copy */
     for (size_t i = 0; i < nchain; i++) {
         char which[48];
         snprintf(which, sizeof which, i ? "certificate %zu of the chain" : "certificate", i + 1);

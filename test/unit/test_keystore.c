@@ -256,6 +256,11 @@ static void test_alias_and_kind_errors(void)
     expect_error("trust.jks", PW, NULL, JXA_KS_ENOKEY, "no private key entry");
     expect_error("openssl-cacert.p12", PW, NULL, JXA_KS_ENOKEY, "no private key entry");
     expect_error("store.jceks", PW, NULL, JXA_KS_EUNSUPPORTED, "JCEKS");
+    expect_error("p12-ed25519.p12", PW, NULL, JXA_KS_EUNSUPPORTED,
+                 "the key of entry 'ed' is Ed25519 (1.3.101.112), which this agent does not use");
+    char err[512];
+    trust("p12-ed25519.p12", PW, JXA_KS_EUNSUPPORTED, err, sizeof err, NULL, 0);
+    CHECK(strstr(err, "the certificate of entry 'ed' cannot be used") != NULL);
     expect_error("no-such.p12", PW, NULL, JXA_KS_EFILE, "No such file");
     expect_error(".", PW, NULL, JXA_KS_EFILE, "not a regular file");
 }
