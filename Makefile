@@ -38,7 +38,13 @@ LIBS_SO    := $(LIBDIR)/libyaml.a $(LIBDIR)/libpcre2-8.a -lcivetweb -lz -lpthrea
 # and goes into the unit-test binary too.
 JVM_SRCS   := $(filter $(wildcard agent/*.c), agent/agent.c agent/jmx.c agent/jvm.c agent/jni_util.c agent/jvmti_util.c \
               agent/scraper.c agent/http.c)
-PURE_SRCS  := $(filter-out $(JVM_SRCS), $(wildcard agent/*.c))
+# The keystore reader (TLS groundwork, issue 11) is pure C on mbedTLS and
+# is built into the unit tests and the fuzzer only, against Debian's shared
+# mbedTLS.  It joins the agent when TLS lands with a static mbedTLS built
+# -fPIC: Debian's libmbedcrypto.a is not PIC, so it cannot go into the .so.
+TLS_SRCS   := $(filter $(wildcard agent/*.c), agent/keystore.c agent/rc2.c)
+TLS_LIBS   := -lmbedtls -lmbedx509 -lmbedcrypto
+PURE_SRCS  := $(filter-out $(JVM_SRCS) $(TLS_SRCS), $(wildcard agent/*.c))
 ALL_SRCS   := $(PURE_SRCS) $(JVM_SRCS)
 UNIT_SRCS  := $(wildcard test/unit/*.c)
 
@@ -66,29 +72,35 @@ $(AGENT): $(patsubst agent/%.c,$(OBJ)/%.o,$(ALL_SRCS)) agent/agent.map
 	$(CC) $(CFLAGS) $(LDFLAGS_SO) -o $@.$$$$.tmp $(filter %.o,$^) $(LIBS_SO) && mv -f $@.$$$$.tmp $@
 
 # Unit tests: the pure modules and the test files, no JVM.
-$(UNIT): $(PURE_SRCS) $(UNIT_SRCS) $(wildcard include/*.h test/unit/*.h)
+$(UNIT): $(PURE_SRCS) $(TLS_SRCS) $(UNIT_SRCS) $(wildcard include/*.h test/unit/*.h)
 	@mkdir -p $(BUILD)
-	$(CC) $(CPPFLAGS) -Itest/unit $(CFLAGS) -o $@ $(PURE_SRCS) $(UNIT_SRCS) \
-	    -lyaml -lpcre2-8 -lz -lpthread -lm
+	$(CC) $(CPPFLAGS) -Itest/unit $(CFLAGS) -o $@ $(PURE_SRCS) $(TLS_SRCS) $(UNIT_SRCS) \
+	    $(TLS_LIBS) -lyaml -lpcre2-8 -lz -lpthread -lm
 
 # The same under ASan+UBSan(+LSan): sanitizer builds are first-class.
-$(UNIT_SAN): $(PURE_SRCS) $(UNIT_SRCS) $(wildcard include/*.h test/unit/*.h)
+$(UNIT_SAN): $(PURE_SRCS) $(TLS_SRCS) $(UNIT_SRCS) $(wildcard include/*.h test/unit/*.h)
 	@mkdir -p $(BUILD)
 	$(CC) $(CPPFLAGS) -Itest/unit -std=c11 -O1 -g $(WARN) \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    -o $@ $(PURE_SRCS) $(UNIT_SRCS) -lyaml -lpcre2-8 -lz -lpthread -lm
+	    -o $@ $(PURE_SRCS) $(TLS_SRCS) $(UNIT_SRCS) $(TLS_LIBS) -lyaml -lpcre2-8 -lz -lpthread -lm
 
 # libFuzzer targets (clang): `make fuzz` runs each for FUZZ_SECONDS;
 # `make test-fuzz` is the short pass inside `make test`.  Crashes are kept
 # under build/fuzz/<target>/ and become regression inputs in test/fuzz/regress/.
-FUZZ_TARGETS := options javafmt objname config rules negotiate
+# FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION (libFuzzer's convention): the
+# keystore reader computes but ignores its integrity checks and caps key
+# derivation at 64 iterations, so mutated inputs reach the parsers behind
+# the MAC and one input stays fast.
+FUZZ_TARGETS := options javafmt objname config rules negotiate keystore
 FUZZ_SECONDS ?= 120
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
-FUZZ_CFLAGS  := -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(CPPFLAGS)
+FUZZ_CFLAGS  := -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+                -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION $(CPPFLAGS)
 
-$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(PURE_SRCS) $(wildcard include/*.h)
+$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(PURE_SRCS) $(TLS_SRCS) $(wildcard include/*.h)
 	@mkdir -p $(BUILD)/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(filter-out agent/log.c,$(PURE_SRCS)) agent/log.c -lyaml -lpcre2-8 -lz -lpthread -lm
+	clang $(FUZZ_CFLAGS) -o $@ $< $(filter-out agent/log.c,$(PURE_SRCS)) agent/log.c $(TLS_SRCS) \
+	    $(TLS_LIBS) -lyaml -lpcre2-8 -lz -lpthread -lm
 
 define run_fuzz
 	@for t in $(FUZZ_TARGETS); do if [ -d test/fuzz/regress/$$t ]; then \
