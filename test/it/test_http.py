@@ -400,6 +400,7 @@ def test_ours_reload_while_token_file_missing(jvm_for, tmp_path):
                 "    name: rotated_int\n")
     t = time.time() + 2                     # a clearly newer mtime
     os.utime(cfg, (t, t))
+    j.after_interval()                      # a walk of its own, which reloads
     r = j.get("/metrics", headers=bearer("first"))
     assert r.status == 200
     assert expo.parse(r.text).value("rotated_int") == 42.0, "the edited rules must apply"
