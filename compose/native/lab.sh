@@ -152,7 +152,8 @@ start_stack() {
   start pushgateway prometheus-pushgateway --web.listen-address="$H:$LAB_PUSHGATEWAY_PORT"
   start prometheus prometheus --config.file="$ETC/prometheus.yml" \
     --storage.tsdb.path="$LAB_STATE/prometheus-data" --web.listen-address="$H:$LAB_PROMETHEUS_PORT" \
-    --web.enable-lifecycle
+    --web.enable-lifecycle \
+    --web.console.templates="$ETC/consoles" --web.console.libraries="$ETC/console_libraries"
   wait_http 20 "http://$H:$LAB_WEBHOOK_PORT/-/healthy" || die "webhook did not start ($LOGS/webhook.log)"
   wait_http 20 "http://$H:$LAB_ALERTMANAGER_PORT/-/ready" || die "alertmanager did not start ($LOGS/alertmanager.log)"
   wait_http 20 "http://$H:$LAB_NODE_EXPORTER_PORT/metrics" || die "node-exporter did not start ($LOGS/node-exporter.log)"
@@ -189,6 +190,10 @@ banner() {
 
 The native Spark observability lab runs (127.0.0.1; state in $LAB_STATE):
 
+  Dashboards     http://$H:$LAB_PROMETHEUS_PORT/consoles/index.html   (start here: links to everything)
+                 http://$H:$LAB_PROMETHEUS_PORT/consoles/spark-cluster.html
+                 http://$H:$LAB_PROMETHEUS_PORT/consoles/spark-jobs.html
+                 http://$H:$LAB_PROMETHEUS_PORT/consoles/system-metrics.html
   Prometheus     http://$H:$LAB_PROMETHEUS_PORT/classic/graph   (Debian ships the classic UI)
                  http://$H:$LAB_PROMETHEUS_PORT/classic/targets
                  http://$H:$LAB_PROMETHEUS_PORT/classic/alerts
@@ -210,9 +215,9 @@ EOF
   done
   cat <<EOF
 
-  Grafana is in no Debian archive, so the native lab has none: the dashboards
-  (compose/grafana/dashboards) run in the Compose lab (docs/lab.md); here, try
-  their queries in Prometheus' graph page.
+  The dashboards are Prometheus console templates generated from the same
+  panels as the Compose lab's Grafana dashboards (docs/lab.md); choose the
+  application and instance on the page (URL parameters ?application=&instance=).
 
   More jobs:
     compose/native/lab.sh etl
