@@ -259,7 +259,9 @@ def spark_cluster():
 
 def spark_jobs():
     a = "%s,%s" % (APP, INST)
-    ex = 'job="spark-executor",%s' % a
+    # An executor's own JVM families carry its target's labels (the agent's
+    # file_sd target file): spark_app_id and spark_executor_id.
+    ex = 'job="spark-executor",spark_app_id=~"$application",%s' % INST
     panels = [
         row("Scheduler (driver)"),
         size(stat("Active jobs", [target("sum(spark_dag_scheduler_active_jobs{%s})" % a)], graph="none"), 4, 4),
@@ -292,14 +294,15 @@ def spark_jobs():
                    % a, "{{app_id}} exec {{executor_id}}")], unit="short",
             desc="Seconds of task run time per second = cores kept busy by tasks."), 12, 8),
         size(timeseries("GC pause time per executor (stop-the-world)", [
-            target("sum by (app_id, executor_id) (rate(jvm_gc_pause_seconds_sum{%s}[$__rate_interval]))" % ex,
-                   "{{app_id}} exec {{executor_id}}")], unit="percentunit",
+            target("sum by (spark_app_id, spark_executor_id) (rate(jvm_gc_pause_seconds_sum{%s}[$__rate_interval]))"
+                   % ex, "{{spark_app_id}} exec {{spark_executor_id}}")], unit="percentunit",
             desc="Seconds per second the executor's JVM stood still for GC (the agent's JVMTI histogram); "
                  "compare with the task run time beside it."), 12, 8),
         size(timeseries("GC pause p99 per executor", [
-            target(pause_quantile(0.99, "app_id, executor_id", ex), "p99 {{app_id}} exec {{executor_id}}", "A"),
-            target(pause_quantile(1, "app_id, executor_id", ex, fn="increase"),
-                   "longest {{app_id}} exec {{executor_id}}", "B")], unit="s",
+            target(pause_quantile(0.99, "spark_app_id, spark_executor_id", ex),
+                   "p99 {{spark_app_id}} exec {{spark_executor_id}}", "A"),
+            target(pause_quantile(1, "spark_app_id, spark_executor_id", ex, fn="increase"),
+                   "longest {{spark_app_id}} exec {{spark_executor_id}}", "B")], unit="s",
             desc="p99 and the longest pause (bucket bound) of the interval."), 12, 8),
         size(timeseries("Shuffle bytes per second", [
             target("sum by (app_id) (rate(spark_executor_shuffle_written_bytes_total{%s}[$__rate_interval]))" % a,

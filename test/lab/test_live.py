@@ -27,7 +27,7 @@ LAB = os.path.join(ROOT, "compose", "native", "lab.sh")
 STATE = os.path.join(ROOT, "build", "lab-test")
 PORTS = dict(
     LAB_PROMETHEUS_PORT=29090, LAB_ALERTMANAGER_PORT=29093, LAB_NODE_EXPORTER_PORT=29100,
-    LAB_PUSHGATEWAY_PORT=29091, LAB_WEBHOOK_PORT=29095, LAB_MASTER_PORT=29077,
+    LAB_PUSHGATEWAY_PORT=29091, LAB_WEBHOOK_PORT=29095, LAB_VICTORIA_METRICS_PORT=29428, LAB_MASTER_PORT=29077,
     LAB_MASTER_UI_PORT=29080, LAB_WORKER_PORT=29078, LAB_WORKER_UI_PORT=29081,
     LAB_DRIVER_UI_PORT=29040, LAB_AGENT_MASTER_PORT=29404, LAB_AGENT_WORKER_PORT=29405,
     LAB_AGENT_DRIVER_PORTS="29410-29419")
@@ -36,6 +36,7 @@ ENV.pop("SPARK_ENV_LOADED", None)
 PROM = "http://127.0.0.1:%d" % PORTS["LAB_PROMETHEUS_PORT"]
 AM = "http://127.0.0.1:%d" % PORTS["LAB_ALERTMANAGER_PORT"]
 HOOK = "http://127.0.0.1:%d" % PORTS["LAB_WEBHOOK_PORT"]
+VM = "http://127.0.0.1:%d" % PORTS["LAB_VICTORIA_METRICS_PORT"]
 JOB_TIMEOUT = 240
 
 
@@ -169,6 +170,16 @@ def test_every_variable_has_values(jobs_ran):
             assert r["data"], "%s: variable %s (%s) has no values" % (name, v["name"], q)
 
 
+def test_long_term_storage_receives_samples(jobs_ran):
+    """Prometheus remote-writes into VictoriaMetrics: the Spark targets and
+    the agent's GC pause histogram are there, queried with the same API."""
+    for expr in ['count by (job) (up{job=~"spark-.*"})', "count(jvm_gc_pause_seconds_count)"]:
+        got = poll("%s in VictoriaMetrics" % expr,
+                   lambda: get(VM + "/api/v1/query_range", query=expr, start=jobs_ran, end=time.time(),
+                               step=10)["data"]["result"], 60)
+        assert got, expr
+
+
 def test_task_failure_alert_reaches_webhook(jobs_ran):
     release = os.path.join(STATE, "release-failing")
     if os.path.exists(release):
@@ -262,7 +273,7 @@ def test_consoles_draw_every_panel(jobs_ran):
                 bad.append("%s / %s (%s): %s%s" % (name, title, kind, state,
                                                    "" if svg or kind != "timeseries" else ", no graph"))
         shot = os.path.join(SHOTS, name + ".png")
-        chromium(url, "--screenshot=" + shot, "--window-size=1400,%d" % (600 + 150 * len(states)))
+        chromium(url, "--screenshot=" + shot, "--window-size=1400,%d" % (600 + 240 * len(states)))
         assert os.path.getsize(shot) > 10000, shot
     assert not bad, "%d of %d panels drew nothing:\n" % (len(bad), n) + "\n".join(bad)
 

@@ -169,6 +169,23 @@ def test_amtool_check_config(rendered, which):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def test_amtool_example_receivers(tmp_path):
+    """The commented Slack and PagerDuty receivers are valid once uncommented."""
+    need("amtool")
+    text = open(AM).read()
+    assert "#~ " in text
+    f = tmp_path / "alertmanager.yml"
+    f.write_text(re.sub(r"^(\s*)#~ ", r"\1", text, flags=re.M))
+    r = run(["amtool", "check-config", str(f)])
+    assert r.returncode == 0, r.stdout + r.stderr
+    cfg = yaml.safe_load(f.read_text())
+    kinds = {k for rcv in cfg["receivers"] for k in rcv if k.endswith("_configs")}
+    assert kinds == {"webhook_configs", "slack_configs", "pagerduty_configs"}, kinds
+    r = run(["amtool", "config", "routes", "test", "--config.file", str(f), "--verify.receivers",
+             "pagerduty-oncall,slack-spark,lab-webhook", "severity=critical", "alertname=SparkDaemonDown"])
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
 def test_alertmanager_sends_to_webhook_not_itself(rendered):
     for path, want in [(AM, "http://webhook:19095/"), (rendered["fast"] / "alertmanager.yml",
                                                         "http://127.0.0.1:19095/")]:
