@@ -281,7 +281,7 @@ def test_consoles_draw_every_panel(jobs_ran):
 def test_console_index_links_everything(jobs_ran):
     dom = chromium(PROM + "/consoles/index.html", "--dump-dom", "--window-size=1400,1000")
     for link in ["spark-cluster.html", "spark-jobs.html", "system-metrics.html", "/classic/targets",
-                 "/classic/alerts", HOOK + "/alerts", AM + "/api/v2/alerts"]:
+                 "/classic/alerts", HOOK + "/alerts", AM + "/api/v2/alerts", VM + "/"]:
         assert 'href="%s' % link in dom, link
     agents = re.findall(r'href="(http://127\.0\.0\.1:\d+/metrics)"', dom)
     for port in (PORTS["LAB_AGENT_MASTER_PORT"], PORTS["LAB_AGENT_WORKER_PORT"]):
