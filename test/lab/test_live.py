@@ -278,6 +278,19 @@ def test_consoles_draw_every_panel(jobs_ran):
     assert not bad, "%d of %d panels drew nothing:\n" % (len(bad), n) + "\n".join(bad)
 
 
+def test_console_application_parameter(jobs_ran):
+    """?application= narrows every query to that application (the failing
+    job's): its failed tasks are drawn, the queries carry its id."""
+    apps = [r["metric"]["app_id"] for r in series_over_run(
+        'max by (app_id) (spark_app_status_tasks_total{state="failed"}) > 0', jobs_ran)]
+    assert apps, "no application with failed tasks"
+    url = "%s/consoles/spark-jobs.html?%s%s" % (PROM, urllib.parse.urlencode({"application": apps[0]}), RANGE)
+    dom = chromium(url, "--dump-dom", "--window-size=1400,1000")
+    states = {t: st for t, _, st, _ in panel_states(dom)}
+    assert states["Failed tasks"] == "ok" and states["Tasks per second"] == "ok", states
+    assert 'app_id=~&quot;%s&quot;' % apps[0] in dom, "application not substituted into the queries"
+
+
 def test_console_index_links_everything(jobs_ran):
     dom = chromium(PROM + "/consoles/index.html", "--dump-dom", "--window-size=1400,1000")
     for link in ["spark-cluster.html", "spark-jobs.html", "system-metrics.html", "/classic/targets",
