@@ -36,6 +36,6 @@ test-lab: test-lab-offline
 	@$(MAKE) --no-print-directory test-lab-live
 
 # Passes reliably here: offline ~10 s; live 3-4 min (three runs in a row,
-# before the console checks). With headless Chromium on every console: 8.5 min
+# before the console checks). With headless Chromium on every console: 6.5-8.5 min
 # measured on the shared 2-core box at load ~20.
 TEST_TARGETS += test-lab
