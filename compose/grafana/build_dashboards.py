@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""Writes compose/grafana/dashboards/*.json (the lab's three dashboards).
+"""Writes the lab's three dashboards: Grafana JSON and Prometheus consoles.
 
     python3 compose/grafana/build_dashboards.py [--check]
 
-The JSON files are what Grafana provisions and what the tests validate; this
-script is their single source so that panels stay uniform (datasource uid,
-variables, options every panel type requires). Edit here, run, commit both.
---check exits 1 if a file differs from what the script would write.
+One set of panel definitions (below) becomes
+  compose/grafana/dashboards/*.json   what Grafana provisions (Compose lab)
+  compose/prometheus/consoles/*.html  console templates Prometheus serves
+                                      (native lab; drawn by
+                                      compose/prometheus/console_libraries/lab.lib)
+so the two never drift: same panels, PromQL, units, legends, variables.
+Edit here, run, commit all. --check exits 1 if a file differs from what the
+script would write.
 
 Metric names: JVM/process families are the agent's defaults (those of
 jmx_prometheus_javaagent 1.0.1); spark_* are the ones rules/*.yml produce
@@ -15,9 +19,11 @@ jmx_prometheus_javaagent 1.0.1); spark_* are the ones rules/*.yml produce
 import argparse
 import json
 import os
+import re
 import sys
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dashboards")
+CONSOLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "prometheus", "consoles")
 DS = {"type": "prometheus", "uid": "lab-prometheus"}  # provisioning/datasources/prometheus.yml
 APP = 'app_id=~"$application"'
 INST = 'instance=~"$instance"'
@@ -164,7 +170,13 @@ V_INST_NODE = variable("instance", "Instance", "label_values(node_uname_info, in
 
 
 # ------------------------------------------------------------------ dashboards
+def pause_quantile(q, by, sel, fn="rate"):
+    return ("histogram_quantile(%g, sum by (%s, le) (%s(jvm_gc_pause_seconds_bucket{%s}[$__rate_interval])))"
+            % (q, by, fn, sel))
+
+
 def spark_cluster():
+    sel = "%s,%s" % (SPARK_JOBS, INST)
     heap_ratio = ('jvm_memory_used_bytes{area="heap",%s,%s} / (jvm_memory_max_bytes{area="heap",%s,%s} > 0)'
                   % (SPARK_JOBS, INST, SPARK_JOBS, INST))
     panels = [
@@ -208,6 +220,37 @@ def spark_cluster():
             target('up{%s,%s}' % (SPARK_JOBS, INST), "", instant=True, fmt="table")],
             desc="1 = the agent answered the last scrape. Drivers and executors come and go through file_sd."),
             12, 8),
+        row("GC pauses (stop-the-world, measured by the agent through JVMTI)"),
+        size(timeseries("GC pause p50 / p99 per JVM", [
+            target(pause_quantile(0.5, "job, instance", sel), "p50 {{job}} {{instance}}", "A"),
+            target(pause_quantile(0.99, "job, instance", sel), "p99 {{job}} {{instance}}", "B")], unit="s",
+            desc="From the jvm_gc_pause_seconds histogram, which only libspark_jmxagent has: every "
+                 "GarbageCollectionStart/Finish pair JVMTI reports. SparkJvmGcPauseLong fires when p99 "
+                 "stays above 0.5 s."), 8, 8),
+        size(timeseries("GC pauses per second", [
+            target("sum by (job, instance) (rate(jvm_gc_pause_seconds_count{%s}[$__rate_interval]))" % sel,
+                   "{{job}} {{instance}}")], unit="short"), 8, 8),
+        size(timeseries("Longest pause (bucket bound)", [
+            target(pause_quantile(1, "job, instance", sel, fn="increase"), "{{job}} {{instance}}")], unit="s",
+            desc="Upper bound of the histogram bucket that holds the longest pause of the interval."), 8, 8),
+        row("Agents (libspark_jmxagent's own health)"),
+        size(timeseries("Scrape duration per JVM", [
+            target("jmx_scrape_duration_seconds{%s}" % sel, "JMX walk {{job}} {{instance}}", "A"),
+            target("scrape_duration_seconds{%s}" % sel, "HTTP scrape {{job}} {{instance}}", "B")], unit="s",
+            desc="The agent's MBean walk (jmx_scrape_duration_seconds) and the whole scrape as Prometheus "
+                 "timed it."), 12, 8),
+        size(timeseries("Scrape errors", [
+            target("jmx_scrape_error{%s}" % sel, "{{job}} {{instance}}")], unit="short",
+            desc="1 = the last JMX walk failed (the agent answers with what it has)."), 12, 8),
+        size(timeseries("Stale results (age)", [
+            target("max by (job, instance) (jmxagent_scrape_stale_seconds{%s})"
+                   " or 0 * max by (job, instance) (up{%s})" % (sel, sel), "{{job}} {{instance}}")], unit="s",
+            desc="jmxagent_scrape_stale_seconds: the walk overran scrapeTimeoutSeconds and the answer is "
+                 "the last good result, this old; 0 = fresh."), 12, 8),
+        size(timeseries("Config reload failures", [
+            target("increase(jmx_config_reload_failure_total{%s}[$__rate_interval])" % sel,
+                   "{{job}} {{instance}}")], unit="short",
+            desc="A config edited while the JVM runs that did not load; the previous config stays."), 12, 8),
     ]
     return dashboard("spark-cluster", "Spark cluster",
                      "Standalone master and worker, and the JVM of every Spark process the agents export.",
@@ -216,6 +259,9 @@ def spark_cluster():
 
 def spark_jobs():
     a = "%s,%s" % (APP, INST)
+    # An executor's own JVM families carry its target's labels (the agent's
+    # file_sd target file): spark_app_id and spark_executor_id.
+    ex = 'job="spark-executor",spark_app_id=~"$application",%s' % INST
     panels = [
         row("Scheduler (driver)"),
         size(stat("Active jobs", [target("sum(spark_dag_scheduler_active_jobs{%s})" % a)], graph="none"), 4, 4),
@@ -247,6 +293,17 @@ def spark_jobs():
             target("sum by (app_id, executor_id) (rate(spark_executor_run_time_seconds_total{%s}[$__rate_interval]))"
                    % a, "{{app_id}} exec {{executor_id}}")], unit="short",
             desc="Seconds of task run time per second = cores kept busy by tasks."), 12, 8),
+        size(timeseries("GC pause time per executor (stop-the-world)", [
+            target("sum by (spark_app_id, spark_executor_id) (rate(jvm_gc_pause_seconds_sum{%s}[$__rate_interval]))"
+                   % ex, "{{spark_app_id}} exec {{spark_executor_id}}")], unit="percentunit",
+            desc="Seconds per second the executor's JVM stood still for GC (the agent's JVMTI histogram); "
+                 "compare with the task run time beside it."), 12, 8),
+        size(timeseries("GC pause p99 per executor", [
+            target(pause_quantile(0.99, "spark_app_id, spark_executor_id", ex),
+                   "p99 {{spark_app_id}} exec {{spark_executor_id}}", "A"),
+            target(pause_quantile(1, "spark_app_id, spark_executor_id", ex, fn="increase"),
+                   "longest {{spark_app_id}} exec {{spark_executor_id}}", "B")], unit="s",
+            desc="p99 and the longest pause (bucket bound) of the interval."), 12, 8),
         size(timeseries("Shuffle bytes per second", [
             target("sum by (app_id) (rate(spark_executor_shuffle_written_bytes_total{%s}[$__rate_interval]))" % a,
                    "written {{app_id}}", "A"),
@@ -328,14 +385,89 @@ DASHBOARDS = {"spark-cluster.json": spark_cluster, "spark-jobs.json": spark_jobs
               "system-metrics.json": system_metrics}
 
 
+# ------------------------------------------------------------------ consoles
+# The same dashboards as Prometheus console templates (the native lab has no
+# Grafana): each page carries its panels as data, compose/prometheus/
+# console_libraries/lab.lib draws them with the console graph library that
+# Debian's prometheus package serves (prom_console.js, Rickshaw, d3).
+LEGEND_RE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+LABEL_VALUES_RE = re.compile(r"label_values\((.*),\s*(\w+)\)$")
+
+
+def console_spec(d):
+    """The part of a Grafana dashboard a console needs, in the same order."""
+    rows, cur = [], None
+    for p in d["panels"]:
+        if p["type"] == "row":
+            cur = {"title": p["title"], "panels": []}
+            rows.append(cur)
+            continue
+        fd = p["fieldConfig"]["defaults"]
+        hide = set()
+        for t in p.get("transformations", []):
+            if t["id"] == "organize":
+                hide |= {k for k, v in t["options"]["excludeByName"].items() if v}
+        stack = fd.get("custom", {}).get("stacking", {}).get("mode") == "normal"
+        cur["panels"].append({
+            "type": p["type"], "title": p["title"], "desc": p.get("description", ""),
+            "unit": fd.get("unit", "short"), "min": fd.get("min"), "max": fd.get("max"),
+            "decimals": fd.get("decimals"), "stack": stack, "w": p["gridPos"]["w"], "h": p["gridPos"]["h"],
+            "thresholds": [[s["value"], s["color"]] for s in fd["thresholds"]["steps"]],
+            "hide": sorted(hide),
+            # Grafana's {{label}} legends are the console library's [[ label ]]
+            # (and {{ would be a Go template action in a console page).
+            "targets": [{"expr": t["expr"],
+                         "legend": "" if t["legendFormat"] == "__auto" else
+                         LEGEND_RE.sub(r"[[ \1 ]]", t["legendFormat"])} for t in p["targets"]]})
+    variables = []
+    for v in d["templating"]["list"]:
+        m = LABEL_VALUES_RE.match(v["query"])
+        variables.append({"name": v["name"], "label": v["label"], "match": m.group(1).strip(),
+                          "labelName": m.group(2)})
+    return {"uid": d["uid"], "title": d["title"], "description": d["description"],
+            "variables": variables, "rows": rows}
+
+
+def console_page(spec):
+    data = json.dumps(spec, indent=1, sort_keys=True).replace("</", "<\\/")
+    if "{{" in data or "}}" in data:
+        raise SystemExit("%s: '{{' or '}}' would be a template action in a console page" % spec["uid"])
+    return ("{{/* GENERATED by compose/grafana/build_dashboards.py from the panels of "
+            "compose/grafana/dashboards/%s.json; edit the script. */}}\n"
+            "{{ template \"lab_head\" \"%s\" }}\n"
+            "<script>\nLab.dashboard(%s);\n</script>\n"
+            "{{ template \"lab_tail\" }}\n" % (spec["uid"], spec["title"], data))
+
+
+def console_index(specs):
+    items = "".join('<li><a href="%s.html">%s</a> &mdash; %s</li>\n' % (s["uid"], s["title"], s["description"])
+                    for s in specs)
+    return ("{{/* GENERATED by compose/grafana/build_dashboards.py; edit the script. */}}\n"
+            "{{ template \"lab_head\" \"Spark lab\" }}\n"
+            "<h2>Dashboards</h2>\n<ul id=\"lab-dashboards\">\n%s</ul>\n"
+            "{{ template \"lab_index\" }}\n"
+            "{{ template \"lab_tail\" }}\n" % items)
+
+
+def outputs():
+    """{path: text} of every generated file."""
+    out, specs = {}, []
+    for name, fn in DASHBOARDS.items():
+        d = fn()
+        out[os.path.join(OUT, name)] = json.dumps(d, indent=2) + "\n"
+        spec = console_spec(d)
+        specs.append(spec)
+        out[os.path.join(CONSOLES, spec["uid"] + ".html")] = console_page(spec)
+    out[os.path.join(CONSOLES, "index.html")] = console_index(specs)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="compare, do not write")
     a = ap.parse_args()
     bad = 0
-    for name, fn in DASHBOARDS.items():
-        text = json.dumps(fn(), indent=2) + "\n"
-        path = os.path.join(OUT, name)
+    for path, text in outputs().items():
         if a.check:
             try:
                 same = open(path).read() == text

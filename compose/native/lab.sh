@@ -24,6 +24,11 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${LAB_NODE_EXPORTER_PORT:=19100}"
 : "${LAB_PUSHGATEWAY_PORT:=19091}"
 : "${LAB_WEBHOOK_PORT:=19095}"
+: "${LAB_VICTORIA_METRICS_PORT:=19428}"
+# Long-term storage: VictoriaMetrics keeps what Prometheus remote-writes for
+# this long (its -retentionPeriod), across lab runs; Prometheus' own TSDB
+# starts empty every run.
+: "${LAB_RETENTION:=90d}"
 # The Spark cluster (test/spark/lab.sh settings), on ports of its own so that
 # it never meets the Spark tests' cluster (test/spark, 17xxx ports).
 export LAB_DIR=${LAB_SPARK_DIR:-$LAB_STATE/spark}
@@ -84,7 +89,7 @@ stop_pid() {
   rm -f "$PIDS/$name.pid"
 }
 
-DAEMONS=(prometheus alertmanager webhook pushgateway node-exporter)
+DAEMONS=(prometheus alertmanager webhook pushgateway node-exporter victoria-metrics)
 
 # Drivers of this lab that still run (`lab.sh submit` runs them in the
 # foreground, without a pid file): their agents' target files in $SD name
@@ -124,7 +129,7 @@ render() {
   "$PYTHON" "$ROOT/compose/native/render.py" --out "$ETC" --sd-dir "$SD" "${fast[@]}" \
     --port "prometheus:9090=$LAB_PROMETHEUS_PORT" --port "alertmanager:9093=$LAB_ALERTMANAGER_PORT" \
     --port "node-exporter:9100=$LAB_NODE_EXPORTER_PORT" --port "pushgateway:9091=$LAB_PUSHGATEWAY_PORT" \
-    --port "webhook:19095=$LAB_WEBHOOK_PORT" \
+    --port "webhook:19095=$LAB_WEBHOOK_PORT" --port "victoria-metrics:8428=$LAB_VICTORIA_METRICS_PORT" \
     --port "spark-master:19404=$LAB_AGENT_MASTER_PORT" --port "spark-worker:19405=$LAB_AGENT_WORKER_PORT"
   promtool check config "$ETC/prometheus.yml" > "$LOGS/promtool.log" 2>&1 \
     || { cat "$LOGS/promtool.log" >&2; die "rendered prometheus.yml is invalid"; }
@@ -133,7 +138,7 @@ render() {
 start_stack() {
   local p
   for p in "$LAB_PROMETHEUS_PORT" "$LAB_ALERTMANAGER_PORT" "$LAB_NODE_EXPORTER_PORT" \
-           "$LAB_PUSHGATEWAY_PORT" "$LAB_WEBHOOK_PORT" "$LAB_MASTER_PORT" "$LAB_MASTER_UI_PORT" \
+           "$LAB_PUSHGATEWAY_PORT" "$LAB_WEBHOOK_PORT" "$LAB_VICTORIA_METRICS_PORT" "$LAB_MASTER_PORT" "$LAB_MASTER_UI_PORT" \
            "$LAB_WORKER_PORT" "$LAB_WORKER_UI_PORT" "$LAB_AGENT_MASTER_PORT" "$LAB_AGENT_WORKER_PORT"; do
     port_free "$p" || die "127.0.0.1:$p is in use (another lab? run: make lab-stop)"
   done
@@ -142,6 +147,10 @@ start_stack() {
   # The webhook's record starts empty too; the previous run's is kept once.
   [ -f "$LAB_STATE/alerts.jsonl" ] && mv -f "$LAB_STATE/alerts.jsonl" "$LAB_STATE/alerts.jsonl.previous"
   mkdir -p "$LAB_STATE/prometheus-data" "$LAB_STATE/alertmanager-data"
+  command -v victoria-metrics >/dev/null || die "victoria-metrics is not installed: make deps"
+  mkdir -p "$LAB_STATE/victoria-metrics-data"
+  start victoria-metrics victoria-metrics -storageDataPath="$LAB_STATE/victoria-metrics-data" \
+    -retentionPeriod="$LAB_RETENTION" -httpListenAddr="$H:$LAB_VICTORIA_METRICS_PORT"
   start webhook "$PYTHON" "$ROOT/compose/webhook/receiver.py" --listen "$H:$LAB_WEBHOOK_PORT" \
     --out "$LAB_STATE/alerts.jsonl"
   start alertmanager prometheus-alertmanager --config.file="$ETC/alertmanager.yml" \
@@ -152,13 +161,15 @@ start_stack() {
   start pushgateway prometheus-pushgateway --web.listen-address="$H:$LAB_PUSHGATEWAY_PORT"
   start prometheus prometheus --config.file="$ETC/prometheus.yml" \
     --storage.tsdb.path="$LAB_STATE/prometheus-data" --web.listen-address="$H:$LAB_PROMETHEUS_PORT" \
-    --web.enable-lifecycle
+    --web.enable-lifecycle \
+    --web.console.templates="$ETC/consoles" --web.console.libraries="$ETC/console_libraries"
   wait_http 20 "http://$H:$LAB_WEBHOOK_PORT/-/healthy" || die "webhook did not start ($LOGS/webhook.log)"
   wait_http 20 "http://$H:$LAB_ALERTMANAGER_PORT/-/ready" || die "alertmanager did not start ($LOGS/alertmanager.log)"
   wait_http 20 "http://$H:$LAB_NODE_EXPORTER_PORT/metrics" || die "node-exporter did not start ($LOGS/node-exporter.log)"
   wait_http 20 "http://$H:$LAB_PUSHGATEWAY_PORT/-/ready" || die "pushgateway did not start ($LOGS/pushgateway.log)"
+  wait_http 20 "http://$H:$LAB_VICTORIA_METRICS_PORT/health" || die "victoria-metrics did not start ($LOGS/victoria-metrics.log)"
   wait_http 20 "http://$H:$LAB_PROMETHEUS_PORT/-/ready" || die "prometheus did not start ($LOGS/prometheus.log)"
-  say "stack up: prometheus, alertmanager, node-exporter, pushgateway, webhook"
+  say "stack up: prometheus, alertmanager, node-exporter, pushgateway, webhook, victoria-metrics"
 }
 
 submit() {
@@ -189,6 +200,10 @@ banner() {
 
 The native Spark observability lab runs (127.0.0.1; state in $LAB_STATE):
 
+  Dashboards     http://$H:$LAB_PROMETHEUS_PORT/consoles/index.html   (start here: links to everything)
+                 http://$H:$LAB_PROMETHEUS_PORT/consoles/spark-cluster.html
+                 http://$H:$LAB_PROMETHEUS_PORT/consoles/spark-jobs.html
+                 http://$H:$LAB_PROMETHEUS_PORT/consoles/system-metrics.html
   Prometheus     http://$H:$LAB_PROMETHEUS_PORT/classic/graph   (Debian ships the classic UI)
                  http://$H:$LAB_PROMETHEUS_PORT/classic/targets
                  http://$H:$LAB_PROMETHEUS_PORT/classic/alerts
@@ -196,6 +211,8 @@ The native Spark observability lab runs (127.0.0.1; state in $LAB_STATE):
   Webhook        http://$H:$LAB_WEBHOOK_PORT/alerts   (recorded to $LAB_STATE/alerts.jsonl)
   node-exporter  http://$H:$LAB_NODE_EXPORTER_PORT/metrics
   Pushgateway    http://$H:$LAB_PUSHGATEWAY_PORT/metrics
+  Long-term      http://$H:$LAB_VICTORIA_METRICS_PORT/   (VictoriaMetrics: Prometheus remote-writes here,
+                 kept $LAB_RETENTION in $LAB_STATE/victoria-metrics-data; query API /api/v1/query)
   Spark master   http://$H:$LAB_MASTER_UI_PORT   (spark://$H:$LAB_MASTER_PORT)   worker http://$H:$LAB_WORKER_UI_PORT
 
   Agent endpoints (/metrics):
@@ -210,9 +227,9 @@ EOF
   done
   cat <<EOF
 
-  Grafana is in no Debian archive, so the native lab has none: the dashboards
-  (compose/grafana/dashboards) run in the Compose lab (docs/lab.md); here, try
-  their queries in Prometheus' graph page.
+  The dashboards are Prometheus console templates generated from the same
+  panels as the Compose lab's Grafana dashboards (docs/lab.md); choose the
+  application and instance on the page (URL parameters ?application=&instance=).
 
   More jobs:
     compose/native/lab.sh etl

@@ -107,7 +107,7 @@ def test_required_alerts_present():
     names = {a["alert"] for a in alerts()}
     for n in ["SparkJvmHeapHigh", "SparkJvmGcTimeHigh", "SparkTaskFailures", "HostHighCpuUsage",
               "HostDiskUsageHigh", "SparkAppTargetDown", "SparkFailedStages",
-              "SparkStreamingQueryFallingBehind", "SparkDriverHeapPressure"]:
+              "SparkStreamingQueryFallingBehind", "SparkDriverHeapPressure", "SparkJvmGcPauseLong"]:
         assert n in names
 
 
@@ -166,6 +166,23 @@ def test_amtool_check_config(rendered, which):
     need("amtool")
     path = AM if which == "compose" else str(rendered["fast"] / "alertmanager.yml")
     r = run(["amtool", "check-config", path])
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_amtool_example_receivers(tmp_path):
+    """The commented Slack and PagerDuty receivers are valid once uncommented."""
+    need("amtool")
+    text = open(AM).read()
+    assert "#~ " in text
+    f = tmp_path / "alertmanager.yml"
+    f.write_text(re.sub(r"^(\s*)#~ ", r"\1", text, flags=re.M))
+    r = run(["amtool", "check-config", str(f)])
+    assert r.returncode == 0, r.stdout + r.stderr
+    cfg = yaml.safe_load(f.read_text())
+    kinds = {k for rcv in cfg["receivers"] for k in rcv if k.endswith("_configs")}
+    assert kinds == {"webhook_configs", "slack_configs", "pagerduty_configs"}, kinds
+    r = run(["amtool", "config", "routes", "test", "--config.file", str(f), "--verify.receivers",
+             "pagerduty-oncall,slack-spark,lab-webhook", "severity=critical", "alertname=SparkDaemonDown"])
     assert r.returncode == 0, r.stdout + r.stderr
 
 
@@ -364,6 +381,74 @@ def test_dashboards_up_to_date():
     assert r.returncode == 0, r.stderr
 
 
+# ---------------------------------------------------------------- consoles
+CONSOLES = os.path.join(PROM, "consoles")
+CONSOLE_LIBS = os.path.join(PROM, "console_libraries")
+STATIC = "/usr/share/prometheus/web/static"  # Debian's prometheus serves /classic/static from here
+
+
+def console_data(name):
+    """The panels a console page carries (the argument of Lab.dashboard)."""
+    text = open(os.path.join(CONSOLES, name + ".html")).read()
+    m = re.search(r"Lab\.dashboard\((\{.*\})\);\n</script>", text, re.S)
+    assert m, name
+    return json.loads(m.group(1).replace("<\\/", "</"))
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_console_matches_grafana_dashboard(name):
+    """Same panels, order, PromQL, units and legends as the Grafana JSON;
+    variables from the same label_values() queries."""
+    d, c = dashboard(name), console_data(name)
+    assert c["uid"] == d["uid"] and c["title"] == d["title"]
+    grafana = [(p["title"], p["type"], p["fieldConfig"]["defaults"]["unit"],
+                [(t["expr"], re.sub(r"\{\{\s*(\w+)\s*\}\}", r"[[ \1 ]]", t["legendFormat"]).replace("__auto", ""))
+                 for t in p["targets"]])
+               for p in panels(d) if p["type"] != "row"]
+    console = [(p["title"], p["type"], p["unit"], [(t["expr"], t["legend"]) for t in p["targets"]])
+               for row in c["rows"] for p in row["panels"]]
+    assert console == grafana
+    assert [r["title"] for r in c["rows"]] == [p["title"] for p in panels(d) if p["type"] == "row"]
+    assert ["label_values(%s, %s)" % (v["match"], v["labelName"]) for v in c["variables"]] == \
+        [v["query"] for v in d["templating"]["list"]]
+
+
+def test_console_templates_use_defined_templates():
+    """Every {{ template "x" }} of the pages and the library is defined
+    (lab-site.lib is written by render.py for each lab); data carries no
+    {{ }} that Prometheus' template engine would take for an action."""
+    texts = {f: open(os.path.join(d, f)).read() for d in (CONSOLES, CONSOLE_LIBS) for f in os.listdir(d)}
+    defined = {"lab_site"}
+    for t in texts.values():
+        defined |= set(re.findall(r'\{\{-?\s*define\s+"(\w+)"', t))
+    used = set()
+    for f, t in texts.items():
+        used |= set(re.findall(r'\{\{-?\s*template\s+"(\w+)"', t))
+        outside = re.sub(r"\{\{.*?\}\}", "", t, flags=re.S)
+        assert "{{" not in outside and "}}" not in outside, f
+    assert used and not used - defined, sorted(used - defined)
+    assert set(DASHBOARDS) | {"index"} == {f[:-5] for f in texts if f.endswith(".html")}
+
+
+def test_console_assets_exist():
+    """lab.lib loads only what Debian's prometheus package serves."""
+    if not os.path.isdir(STATIC):
+        pytest.skip("prometheus (Debian package) not installed: make deps")
+    lib = open(os.path.join(CONSOLE_LIBS, "lab.lib")).read()
+    assets = re.findall(r'\{\{ pathPrefix \}\}/classic/static/([^"]+)"', lib)
+    assert len(assets) >= 8
+    missing = [a for a in assets if not os.path.isfile(os.path.join(STATIC, a))]
+    assert not missing, missing
+
+
+def test_render_writes_consoles(rendered):
+    for mode in ("normal", "fast"):
+        out = rendered[mode]
+        assert sorted(os.listdir(out / "consoles")) == sorted(os.listdir(CONSOLES))
+        site = (out / "console_libraries" / "lab-site.lib").read_text()
+        assert 'define "lab_site"' in site and "127.0.0.1:" in site and "/alerts" in site
+
+
 @pytest.mark.parametrize("name", DASHBOARDS)
 def test_dashboard_schema(name):
     schema = load_json(SCHEMAS, "grafana-dashboard.jsonschema.json")
@@ -495,5 +580,47 @@ def test_jvm_metric_names_exist():
             used |= metric_names(expr)
     jvm = sorted(n for n in used if n.startswith(("jvm_", "process_")))
     assert jvm
-    missing = [n for n in jvm if n not in known and not re.search(r"\b%s\b" % re.escape(n), text)]
+    # A histogram's series (jvm_gc_pause_seconds_bucket/_count/_sum) by its family's name.
+    missing = [n for n in jvm if n not in known and not re.search(
+        r"\b%s\b" % re.escape(re.sub(r"_(bucket|count|sum)$", "", n)), text)]
     assert not missing, "not produced by the agent: %s" % missing
+
+
+def agent_family_names():
+    """Every string literal of the agent's sources: its own families' names."""
+    text = ""
+    for d in ("agent", "include"):
+        for f in sorted(os.listdir(os.path.join(ROOT, d))):
+            if f.endswith((".c", ".h")):
+                text += open(os.path.join(ROOT, d, f)).read()
+    return set(re.findall(r'"(\w+)"', text))
+
+
+def test_agent_health_names_exist():
+    """jmx_*/jmxagent_* names on the dashboards and in the alerts are
+    families the agent registers (counters with _total on the wire)."""
+    own = agent_family_names()
+    used = set()
+    for a in alerts():
+        used |= set(re.findall(r"\b(jmx(?:agent)?_\w+)", a["expr"]))
+    for name in DASHBOARDS:
+        for _, _, expr in queries(dashboard(name)):
+            used |= set(re.findall(r"\b(jmx(?:agent)?_\w+)", expr))
+    assert used
+    missing = [n for n in sorted(used) if n not in own and re.sub(r"_total$", "", n) not in own]
+    assert not missing, "not registered by the agent (agent/*.c): %s" % missing
+
+
+def test_what_only_this_agent_sees_is_shown():
+    """GC pauses (JVMTI) on the cluster and jobs dashboards and in an alert;
+    the agent's own health on the cluster dashboard."""
+    def exprs(name):
+        return " ".join(e for _, _, e in queries(dashboard(name)))
+    cluster, jobs = exprs("spark-cluster"), exprs("spark-jobs")
+    for fam in ["jvm_gc_pause_seconds_bucket", "jvm_gc_pause_seconds_count"]:
+        assert fam in cluster, fam
+    assert "jvm_gc_pause_seconds_sum" in jobs and "jvm_gc_pause_seconds_bucket" in jobs
+    assert any("jvm_gc_pause_seconds_bucket" in a["expr"] for a in alerts())
+    for fam in ["jmx_scrape_duration_seconds", "jmx_scrape_error", "jmxagent_scrape_stale_seconds",
+                "jmx_config_reload_failure_total"]:
+        assert fam in cluster, fam
