@@ -19,12 +19,32 @@ CPPFLAGS   := -Iinclude -isystem $(JAVA_HOME)/include -isystem $(JAVA_HOME)/incl
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=c11 -fPIC -fvisibility=hidden -fno-omit-frame-pointer \
               -fstack-protector-strong $(WARN)
-# Static libyaml and PCRE2 with hidden symbols: no interposition by another
-# copy in the JVM's process, and only Agent_* exported (agent/agent.map).
-# Debian ships no libcivetweb.a, so civetweb is linked dynamically.
-LDFLAGS_SO := -shared -Wl,--version-script=agent/agent.map -Wl,--exclude-libs,ALL \
-              -Wl,-z,defs -Wl,-z,now -Wl,-z,relro -Wl,--as-needed -static-libgcc
-LIBS_SO    := $(LIBDIR)/libyaml.a $(LIBDIR)/libpcre2-8.a -lcivetweb -lz -lpthread -lm
+
+# The agent: one self-contained .so per arch (README, Build).  Zig's clang
+# (tools/toolchain.sh) compiles it against glibc 2.17's symbol versions;
+# civetweb, mbedTLS, libyaml, PCRE2 and zlib are built from Debian's source
+# packages into build/3p/ARCH (tools/thirdparty.sh, once) and linked in
+# statically with hidden symbols: no interposition by another copy in the
+# JVM's process, and only Agent_* exported (agent/agent.map).  The build
+# machine's arch goes to build/, another one to build/ARCH/.
+HOST_ARCH  := $(shell uname -m)
+ARCH       ?= $(HOST_ARCH)
+ARCHES     := x86_64 aarch64
+ifeq ($(filter $(ARCH),$(ARCHES)),)
+$(error ARCH=$(ARCH): one of $(ARCHES))
+endif
+ABUILD     := $(if $(filter $(ARCH),$(HOST_ARCH)),$(BUILD),$(BUILD)/$(ARCH))
+TP         := $(BUILD)/3p/$(ARCH)
+TP_STAMP   := $(TP)/.stamp
+XCC        := $(BUILD)/toolchain/bin/$(ARCH)-cc
+AGENT_CPPFLAGS := $(CPPFLAGS) -isystem $(TP)/include
+LDFLAGS_SO := -shared -Wl,--version-script=agent/agent.map -Wl,--gc-sections \
+              -Wl,-z,defs -Wl,-z,now -Wl,-z,relro
+LIBS_SO    := $(addprefix $(TP)/lib/,libcivetweb.a libmbedtls.a libmbedx509.a libmbedcrypto.a \
+              libyaml.a libpcre2-8.a libz.a) -lpthread -ldl -lm
+# The sanitizer build links the system's -dev packages instead (ASan's
+# runtime comes with the system compiler).
+SYS_LIBS_SO := $(LIBDIR)/libyaml.a $(LIBDIR)/libpcre2-8.a -lcivetweb -lz -lpthread -lm
 
 # Modules that need a JVM (JNI/JVMTI) or civetweb; everything else is pure C
 # and goes into the unit-test binary too.
@@ -34,8 +54,8 @@ PURE_SRCS  := $(filter-out $(JVM_SRCS), $(wildcard agent/*.c))
 ALL_SRCS   := $(PURE_SRCS) $(JVM_SRCS)
 UNIT_SRCS  := $(wildcard test/unit/*.c)
 
-OBJ        := $(BUILD)/obj
-AGENT      := $(BUILD)/libspark_jmxagent.so
+OBJ        := $(ABUILD)/obj
+AGENT      := $(ABUILD)/libspark_jmxagent.so
 UNIT       := $(BUILD)/unit_tests
 UNIT_SAN   := $(BUILD)/unit_tests_san
 
@@ -48,14 +68,26 @@ all: $(AGENT)
 # a JVM that has the old .so mapped keeps its inode (rewriting it in place
 # crashes that JVM with SIGBUS), and a concurrent make never links a
 # half-written object.
-$(OBJ)/%.o: agent/%.c $(wildcard include/*.h agent/*.h) | $(OBJ)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
+$(OBJ)/%.o: agent/%.c $(wildcard include/*.h agent/*.h) $(TP_STAMP) | $(OBJ)
+	$(XCC) $(AGENT_CPPFLAGS) $(CFLAGS) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
+
+# agent/compat: libc functions newer than glibc 2.17, for this build only.
+$(OBJ)/compat/%.o: agent/compat/%.c $(TP_STAMP) | $(OBJ)
+	@mkdir -p $(@D)
+	$(XCC) $(AGENT_CPPFLAGS) $(CFLAGS) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
 
 $(OBJ):
 	mkdir -p $@
 
-$(AGENT): $(patsubst agent/%.c,$(OBJ)/%.o,$(ALL_SRCS)) agent/agent.map
-	$(CC) $(CFLAGS) $(LDFLAGS_SO) -o $@.$$$$.tmp $(filter %.o,$^) $(LIBS_SO) && mv -f $@.$$$$.tmp $@
+COMPAT_SRCS := $(wildcard agent/compat/*.c)
+$(AGENT): $(patsubst agent/%.c,$(OBJ)/%.o,$(ALL_SRCS) $(COMPAT_SRCS)) agent/agent.map $(TP_STAMP)
+	$(XCC) $(CFLAGS) $(LDFLAGS_SO) -o $@.$$$$.tmp $(filter %.o,$^) $(LIBS_SO) && mv -f $@.$$$$.tmp $@
+
+# The toolchain and the libraries, built once and kept under build/; the
+# script is a no-op while it and the toolchain are unchanged (the touch
+# keeps make from asking again).
+$(TP_STAMP): tools/thirdparty.sh tools/toolchain.sh
+	bash tools/thirdparty.sh $(ARCH) && touch $@
 
 # Unit tests: the pure modules and the test files, no JVM.
 $(UNIT): $(PURE_SRCS) $(UNIT_SRCS) $(wildcard include/*.h test/unit/*.h)
@@ -119,7 +151,7 @@ $(ASAN_OBJ):
 
 $(ASAN_AGENT): $(patsubst agent/%.c,$(ASAN_OBJ)/%.o,$(ALL_SRCS)) agent/agent.map
 	$(CC) -shared -fsanitize=address,undefined -Wl,--version-script=agent/agent.map \
-	    -o $@.$$$$.tmp $(filter %.o,$^) $(LIBS_SO) && mv -f $@.$$$$.tmp $@
+	    -o $@.$$$$.tmp $(filter %.o,$^) $(SYS_LIBS_SO) && mv -f $@.$$$$.tmp $@
 
 .PHONY: test-asan
 test-asan: $(ASAN_AGENT)
