@@ -1,7 +1,9 @@
 # libspark_jmxagent - a native JVM agent that exports JMX to Prometheus,
 # and the Spark observability lab around it.
 #
-#   make            build build/libspark_jmxagent.so
+#   make            build build/libspark_jmxagent.so (self-contained, glibc >= 2.17)
+#   make ARCH=aarch64   the same for arm64: build/aarch64/libspark_jmxagent.so
+#   make dist       release tarballs for x86_64 and aarch64 under build/dist
 #   make test       install what is missing, then run every test
 #   make lab        the native observability lab (see README)
 #   make bench      side-by-side benchmark against jmx_prometheus_javaagent
@@ -59,7 +61,7 @@ AGENT      := $(ABUILD)/libspark_jmxagent.so
 UNIT       := $(BUILD)/unit_tests
 UNIT_SAN   := $(BUILD)/unit_tests_san
 
-.PHONY: all deps test test-unit test-unit-san fuzz test-fuzz clean
+.PHONY: all deps test test-unit test-unit-san fuzz test-fuzz clean distclean
 .DEFAULT_GOAL := all
 
 all: $(AGENT)
@@ -82,6 +84,23 @@ $(OBJ):
 COMPAT_SRCS := $(wildcard agent/compat/*.c)
 $(AGENT): $(patsubst agent/%.c,$(OBJ)/%.o,$(ALL_SRCS) $(COMPAT_SRCS)) agent/agent.map $(TP_STAMP)
 	$(XCC) $(CFLAGS) $(LDFLAGS_SO) -o $@.$$$$.tmp $(filter %.o,$^) $(LIBS_SO) && mv -f $@.$$$$.tmp $@
+
+# The .so of the release tarballs: the same link without debug info
+# (about 1.4 MB instead of 8; build/libspark_jmxagent.so keeps it).
+DIST_SO := $(ABUILD)/dist/libspark_jmxagent.so
+$(DIST_SO): $(AGENT)
+	@mkdir -p $(@D)
+	$(XCC) $(CFLAGS) $(LDFLAGS_SO) -Wl,--strip-debug -o $@.$$$$.tmp \
+	    $(patsubst agent/%.c,$(OBJ)/%.o,$(ALL_SRCS) $(COMPAT_SRCS)) $(LIBS_SO) && mv -f $@.$$$$.tmp $@
+
+.PHONY: dist dist-so
+dist-so: $(DIST_SO)
+
+# build/dist/libspark_jmxagent-VERSION-linux-ARCH.tar.gz for every arch, and
+# build/dist/SHA256SUMS.
+dist:
+	@set -e; for a in $(ARCHES); do $(MAKE) --no-print-directory ARCH=$$a dist-so; done
+	bash tools/dist.sh $(VERSION) $(ARCHES)
 
 # The toolchain and the libraries, built once and kept under build/; the
 # script is a no-op while it and the toolchain are unchanged (the touch
@@ -188,7 +207,7 @@ test-generated:
 
 # Each part of the project adds its own targets and appends to TEST_TARGETS.
 TEST_TARGETS := test-generated test-unit test-unit-san test-fuzz
--include test/it/it.mk test/spark/spark.mk compose/lab.mk bench/bench.mk test/soak/soak.mk
+-include test/portable/portable.mk test/it/it.mk test/spark/spark.mk compose/lab.mk bench/bench.mk test/soak/soak.mk
 TEST_TARGETS += test-asan
 
 test: deps
@@ -198,3 +217,8 @@ test: deps
 
 clean:
 	rm -rf $(OBJ) $(AGENT) $(UNIT) $(UNIT_SAN)
+
+# Also the toolchain, the third-party builds and their sources, the dist
+# tarballs and the other arch's build (build/rootfs: make rootfs-clean).
+distclean: clean
+	rm -rf $(BUILD)/toolchain $(BUILD)/3p $(BUILD)/dist $(addprefix $(BUILD)/,$(filter-out $(HOST_ARCH),$(ARCHES)))

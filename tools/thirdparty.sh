@@ -116,9 +116,17 @@ fetch() {
   done
   local dsc
   for dsc in "$src.tmp"/*.dsc; do
-    # Unpacks and applies Debian's patches; a checksum that does not match
-    # the .dsc is an error here (set -e), not a warning.
-    (cd "$src.tmp" && dpkg-source --require-strong-checksums -x "$(basename "$dsc")" >/dev/null)
+    # Unpacks and applies Debian's patches; a file whose checksum does not
+    # match the .dsc is an error that stops the build.  (dpkg-source cannot
+    # check the maintainer's signature of the .dsc without the debian-keyring
+    # package; the .dsc itself is checked by apt against the Sources index
+    # of the signed Release file.)
+    if ! (cd "$src.tmp" && dpkg-source --require-strong-checksums -x "$(basename "$dsc")") \
+         > "$src.tmp/dpkg-source.log" 2>&1; then
+      cat "$src.tmp/dpkg-source.log" >&2
+      echo "thirdparty: $(basename "$dsc"): unpacking failed; nothing was built" >&2
+      exit 1
+    fi
   done
   rm -rf "$src" && mv "$src.tmp" "$src"
   touch "$src/.complete"
