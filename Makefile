@@ -87,7 +87,7 @@ $(AGENT): $(patsubst agent/%.c,$(OBJ)/%.o,$(ALL_SRCS) $(COMPAT_SRCS)) agent/agen
 
 # The .so of the release tarballs: the same link without debug info
 # (about 1.4 MB instead of 8; build/libspark_jmxagent.so keeps it).
-DIST_SO := $(ABUILD)/dist/libspark_jmxagent.so
+DIST_SO := $(ABUILD)/release/libspark_jmxagent.so
 $(DIST_SO): $(AGENT)
 	@mkdir -p $(@D)
 	$(XCC) $(CFLAGS) $(LDFLAGS_SO) -Wl,--strip-debug -o $@.$$$$.tmp \

@@ -16,7 +16,7 @@ mtime=@$(git log -1 --format=%ct 2>/dev/null || date +%s)
 [ -f LICENSE ] || echo "dist: warning: no LICENSE file in the repository; the tarballs have none" >&2
 for arch in "$@"; do
   dir=build; [ "$arch" = "$host" ] || dir=build/$arch
-  so=$dir/dist/libspark_jmxagent.so
+  so=$dir/release/libspark_jmxagent.so
   [ -f "$so" ] || { echo "dist: $so missing (make ARCH=$arch dist-so)" >&2; exit 1; }
   name=libspark_jmxagent-$version-linux-$arch
   stage=$dist/stage/$name

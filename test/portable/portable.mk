@@ -1,5 +1,5 @@
 # The self-contained agent (README, Build): for every arch, the ELF checks
-# (test/portable/check_elf.sh) and a smoke test in a Debian bullseye root
+# of the agent and of its stripped release copy (test/portable/check_elf.sh) and a smoke test in a Debian bullseye root
 # with bullseye's own JDK (tools/rootfs.sh, test/portable/smoke.sh; the
 # aarch64 one under qemu-aarch64-static).  Included by the top-level
 # Makefile.  The roots are made once and kept under build/rootfs.
@@ -18,9 +18,10 @@ TEST_TARGETS += test-portable
 
 test-portable:
 	@set -e; for a in $(ARCHES); do \
-	  t=$$(date +%s); $(MAKE) --no-print-directory ARCH=$$a all >/dev/null; \
+	  t=$$(date +%s); $(MAKE) --no-print-directory ARCH=$$a all dist-so >/dev/null; \
 	  echo "test-portable: $$a agent built in $(portable_took) s"; \
-	  test/portable/check_elf.sh $$a $(call portable_so,$$a); done
+	  so=$(call portable_so,$$a); test/portable/check_elf.sh $$a $$so; \
+	  test/portable/check_elf.sh $$a $$(dirname $$so)/release/libspark_jmxagent.so; done
 	@set -e; for a in $(PORTABLE_SMOKE); do \
 	  t=$$(date +%s); bash tools/rootfs.sh $$a; \
 	  echo "test-portable: $$a bullseye root ready in $(portable_took) s"; \
