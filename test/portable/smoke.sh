@@ -48,6 +48,7 @@ cleanup() {
   [ $mounted = 0 ] || umount -l "$root/proc"
 }
 trap cleanup EXIT
+trap "exit 1" TERM INT
 # The JVM needs /proc.  Never through a symlink: that would mount over the host's.
 [ -d "$root/proc" ] && [ ! -L "$root/proc" ] || { echo "smoke: $root/proc is not a directory" >&2; exit 1; }
 if ! mountpoint -q "$root/proc"; then mount -t proc proc "$root/proc"; mounted=1; fi
