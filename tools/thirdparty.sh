@@ -35,11 +35,12 @@ PKGS=(zlib libyaml pcre2 mbedtls civetweb)
 declare -A dir
 
 # --- sources -----------------------------------------------------------
-apt_opts() {
+# apt-get with a configuration of its own under build/3p/apt.
+aptb() {
   local a=$top/build/3p/apt
-  echo "-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=$a/sources.list.d" \
-       "-o Dir::State=$a/state -o Dir::Cache=$a/cache -o Debug::NoLocking=1" \
-       "-o APT::Sandbox::User=root -qq"
+  apt-get -o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$a/sources.list.d" \
+          -o Dir::State="$a/state" -o Dir::Cache="$a/cache" -o Debug::NoLocking=1 \
+          -o APT::Sandbox::User=root -qq "$@"
 }
 
 # deb-src twins of the machine's own deb entries for its release (suites
@@ -98,20 +99,17 @@ fetch() {
   local codename
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:?}")
   write_deb_src "$codename"
-  # shellcheck disable=SC2046
-  apt-get $(apt_opts) update
+  aptb update
   rm -rf "$src.tmp" && mkdir -p "$src.tmp"
   local p
   for p in "${PKGS[@]}"; do
     # The newest version first; where a mirror serves the binaries of an
     # update but not its source (seen with bookworm-security), the
     # release's own version, said on one line.
-    # shellcheck disable=SC2046
-    if ! (cd "$src.tmp" && apt-get $(apt_opts) source --download-only "$p" >/dev/null 2>&1); then
+    if ! (cd "$src.tmp" && aptb source --download-only "$p" >/dev/null 2>&1); then
       echo "thirdparty: $p: the newest source is not served; using $p/$codename" >&2
       rm -f "$src.tmp/${p}_"*
-      # shellcheck disable=SC2046
-      (cd "$src.tmp" && apt-get $(apt_opts) source --download-only "$p/$codename" >/dev/null)
+      (cd "$src.tmp" && aptb source --download-only "$p/$codename" >/dev/null)
     fi
   done
   local dsc
