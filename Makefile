@@ -1,7 +1,9 @@
 # libspark_jmxagent - a native JVM agent that exports JMX to Prometheus,
 # and the Spark observability lab around it.
 #
-#   make            build build/libspark_jmxagent.so
+#   make            build build/libspark_jmxagent.so (self-contained, glibc >= 2.17)
+#   make ARCH=aarch64   the same for arm64: build/aarch64/libspark_jmxagent.so
+#   make dist       release tarballs for x86_64 and aarch64 under build/dist
 #   make test       install what is missing, then run every test
 #   make lab        the native observability lab (see README)
 #   make bench      side-by-side benchmark against jmx_prometheus_javaagent
@@ -27,33 +29,53 @@ CFLAGS     += -std=c11 -fPIC -fvisibility=hidden -fno-omit-frame-pointer \
 ifneq ($(filter -O1 -O2 -O3 -Os -Og -Ofast -Oz,$(CFLAGS)),)
 CFLAGS     += -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
 endif
-# Static libyaml and PCRE2 with hidden symbols: no interposition by another
-# copy in the JVM's process, and only Agent_* exported (agent/agent.map).
-# Debian ships no libcivetweb.a, so civetweb is linked dynamically.
-LDFLAGS_SO := -shared -Wl,--version-script=agent/agent.map -Wl,--exclude-libs,ALL \
-              -Wl,-z,defs -Wl,-z,now -Wl,-z,relro -Wl,--as-needed -static-libgcc
-LIBS_SO    := $(LIBDIR)/libyaml.a $(LIBDIR)/libpcre2-8.a -lcivetweb -lz -lpthread -lm
+
+# The agent: one self-contained .so per arch (README, Build).  Zig's clang
+# (tools/toolchain.sh) compiles it against glibc 2.17's symbol versions;
+# civetweb, mbedTLS, libyaml, PCRE2 and zlib are built from Debian's source
+# packages into build/3p/ARCH (tools/thirdparty.sh, once) and linked in
+# statically with hidden symbols: no interposition by another copy in the
+# JVM's process, and only Agent_* exported (agent/agent.map).  The build
+# machine's arch goes to build/, another one to build/ARCH/.
+HOST_ARCH  := $(shell uname -m)
+ARCH       ?= $(HOST_ARCH)
+ARCHES     := x86_64 aarch64
+ifeq ($(filter $(ARCH),$(ARCHES)),)
+$(error ARCH=$(ARCH): one of $(ARCHES))
+endif
+ABUILD     := $(if $(filter $(ARCH),$(HOST_ARCH)),$(BUILD),$(BUILD)/$(ARCH))
+TP         := $(BUILD)/3p/$(ARCH)
+TP_STAMP   := $(TP)/.stamp
+XCC        := $(BUILD)/toolchain/bin/$(ARCH)-cc
+AGENT_CPPFLAGS := $(CPPFLAGS) -isystem $(TP)/include
+LDFLAGS_SO := -shared -Wl,--version-script=agent/agent.map -Wl,--gc-sections \
+              -Wl,-z,defs -Wl,-z,now -Wl,-z,relro
+LIBS_SO    := $(addprefix $(TP)/lib/,libcivetweb.a libmbedtls.a libmbedx509.a libmbedcrypto.a \
+              libyaml.a libpcre2-8.a libz.a) -lpthread -ldl -lm
+# The sanitizer build links the system's -dev packages instead (ASan's
+# runtime comes with the system compiler).
+SYS_LIBS_SO := $(LIBDIR)/libyaml.a $(LIBDIR)/libpcre2-8.a -lcivetweb -lz -lpthread -lm
 
 # Modules that need a JVM (JNI/JVMTI) or civetweb; everything else is pure C
 # and goes into the unit-test binary too.
 JVM_SRCS   := $(filter $(wildcard agent/*.c), agent/agent.c agent/jmx.c agent/jvm.c agent/jni_util.c agent/jvmti_util.c \
               agent/scraper.c agent/http.c)
-# The keystore reader (TLS groundwork, issue 11) is pure C on mbedTLS and
-# is built into the unit tests and the fuzzer only, against Debian's shared
-# mbedTLS.  It joins the agent when TLS lands with a static mbedTLS built
-# -fPIC: Debian's libmbedcrypto.a is not PIC, so it cannot go into the .so.
+# The keystore reader (TLS groundwork) is pure C on mbedTLS and is built
+# into the unit tests and the fuzzer only, against Debian's shared mbedTLS
+# (the -dev package; Debian's libmbedcrypto.a is not PIC).  It joins the
+# agent, on the PIC mbedTLS of build/3p, when httpServer.ssl is wired.
 TLS_SRCS   := $(filter $(wildcard agent/*.c), agent/keystore.c agent/rc2.c)
 TLS_LIBS   := -lmbedtls -lmbedx509 -lmbedcrypto
 PURE_SRCS  := $(filter-out $(JVM_SRCS) $(TLS_SRCS), $(wildcard agent/*.c))
 ALL_SRCS   := $(PURE_SRCS) $(JVM_SRCS)
 UNIT_SRCS  := $(wildcard test/unit/*.c)
 
-OBJ        := $(BUILD)/obj
-AGENT      := $(BUILD)/libspark_jmxagent.so
+OBJ        := $(ABUILD)/obj
+AGENT      := $(ABUILD)/libspark_jmxagent.so
 UNIT       := $(BUILD)/unit_tests
 UNIT_SAN   := $(BUILD)/unit_tests_san
 
-.PHONY: all deps test test-unit test-unit-san fuzz test-fuzz clean
+.PHONY: all deps test test-unit test-unit-san fuzz test-fuzz clean distclean
 .DEFAULT_GOAL := all
 
 all: $(AGENT)
@@ -62,14 +84,43 @@ all: $(AGENT)
 # a JVM that has the old .so mapped keeps its inode (rewriting it in place
 # crashes that JVM with SIGBUS), and a concurrent make never links a
 # half-written object.
-$(OBJ)/%.o: agent/%.c $(wildcard include/*.h agent/*.h) | $(OBJ)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
+$(OBJ)/%.o: agent/%.c $(wildcard include/*.h agent/*.h) $(TP_STAMP) | $(OBJ)
+	$(XCC) $(AGENT_CPPFLAGS) $(CFLAGS) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
+
+# agent/compat: libc functions newer than glibc 2.17, for this build only.
+$(OBJ)/compat/%.o: agent/compat/%.c $(TP_STAMP) | $(OBJ)
+	@mkdir -p $(@D)
+	$(XCC) $(AGENT_CPPFLAGS) $(CFLAGS) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
 
 $(OBJ):
 	mkdir -p $@
 
-$(AGENT): $(patsubst agent/%.c,$(OBJ)/%.o,$(ALL_SRCS)) agent/agent.map
-	$(CC) $(CFLAGS) $(LDFLAGS_SO) -o $@.$$$$.tmp $(filter %.o,$^) $(LIBS_SO) && mv -f $@.$$$$.tmp $@
+COMPAT_SRCS := $(wildcard agent/compat/*.c)
+$(AGENT): $(patsubst agent/%.c,$(OBJ)/%.o,$(ALL_SRCS) $(COMPAT_SRCS)) agent/agent.map $(TP_STAMP)
+	$(XCC) $(CFLAGS) $(LDFLAGS_SO) -o $@.$$$$.tmp $(filter %.o,$^) $(LIBS_SO) && mv -f $@.$$$$.tmp $@
+
+# The .so of the release tarballs: the same link without debug info
+# (about 1.4 MB instead of 8; build/libspark_jmxagent.so keeps it).
+DIST_SO := $(ABUILD)/release/libspark_jmxagent.so
+$(DIST_SO): $(AGENT)
+	@mkdir -p $(@D)
+	$(XCC) $(CFLAGS) $(LDFLAGS_SO) -Wl,--strip-debug -o $@.$$$$.tmp \
+	    $(patsubst agent/%.c,$(OBJ)/%.o,$(ALL_SRCS) $(COMPAT_SRCS)) $(LIBS_SO) && mv -f $@.$$$$.tmp $@
+
+.PHONY: dist dist-so
+dist-so: $(DIST_SO)
+
+# build/dist/libspark_jmxagent-VERSION-linux-ARCH.tar.gz for every arch, and
+# build/dist/SHA256SUMS.
+dist:
+	@set -e; for a in $(ARCHES); do $(MAKE) --no-print-directory ARCH=$$a dist-so; done
+	bash tools/dist.sh $(VERSION) $(ARCHES)
+
+# The toolchain and the libraries, built once and kept under build/; the
+# script is a no-op while it and the toolchain are unchanged (the touch
+# keeps make from asking again).
+$(TP_STAMP): tools/thirdparty.sh tools/toolchain.sh
+	bash tools/thirdparty.sh $(ARCH) && touch $@
 
 # Unit tests: the pure modules and the test files, no JVM.
 $(UNIT): $(PURE_SRCS) $(TLS_SRCS) $(UNIT_SRCS) $(wildcard include/*.h test/unit/*.h)
@@ -139,7 +190,7 @@ $(ASAN_OBJ):
 
 $(ASAN_AGENT): $(patsubst agent/%.c,$(ASAN_OBJ)/%.o,$(ALL_SRCS)) agent/agent.map
 	$(CC) -shared -fsanitize=address,undefined -Wl,--version-script=agent/agent.map \
-	    -o $@.$$$$.tmp $(filter %.o,$^) $(LIBS_SO) && mv -f $@.$$$$.tmp $@
+	    -o $@.$$$$.tmp $(filter %.o,$^) $(SYS_LIBS_SO) && mv -f $@.$$$$.tmp $@
 
 .PHONY: test-asan
 test-asan: $(ASAN_AGENT)
@@ -176,7 +227,7 @@ test-generated:
 
 # Each part of the project adds its own targets and appends to TEST_TARGETS.
 TEST_TARGETS := test-generated test-unit test-unit-san test-fuzz
--include test/it/it.mk test/spark/spark.mk compose/lab.mk bench/bench.mk test/soak/soak.mk
+-include test/portable/portable.mk test/it/it.mk test/spark/spark.mk compose/lab.mk bench/bench.mk test/soak/soak.mk
 TEST_TARGETS += test-asan
 
 test: deps
@@ -186,3 +237,8 @@ test: deps
 
 clean:
 	rm -rf $(OBJ) $(AGENT) $(UNIT) $(UNIT_SAN)
+
+# Also the toolchain, the third-party builds and their sources, the dist
+# tarballs and the other arch's build (build/rootfs: make rootfs-clean).
+distclean: clean
+	rm -rf $(BUILD)/toolchain $(BUILD)/3p $(BUILD)/dist $(addprefix $(BUILD)/,$(filter-out $(HOST_ARCH),$(ARCHES)))
