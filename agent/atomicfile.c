@@ -7,10 +7,11 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "randbytes.h"
 
 static uint64_t (*_Atomic random_hook)(void);
 
@@ -20,7 +21,7 @@ static uint64_t random64(void)
     if (hook != NULL)
         return hook();
     uint64_t r;
-    if (getrandom(&r, sizeof r, GRND_NONBLOCK) == (ssize_t)sizeof r)
+    if (jxa_random_bytes(&r, sizeof r, true))
         return r;
     /* No getrandom (a kernel before 3.17, a seccomp filter) or no entropy
      * yet: the name only has to differ from other writers'; O_EXCL is what

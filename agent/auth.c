@@ -9,9 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "randbytes.h"
 
 #define ROL32(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
 #define ROR32(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
@@ -366,15 +367,8 @@ static struct jxa_auth_stats stats; /* under cache_mu, but .running */
 
 static void make_secret(void)
 {
-    size_t got = 0;
-    while (got < sizeof secret) {
-        ssize_t n = getrandom(secret + got, sizeof secret - got, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;                 /* no cache: every request derives */
-        got += (size_t)n;
-    }
+    if (!jxa_random_bytes(secret, sizeof secret, false))
+        return;                     /* no cache: every request derives */
     have_secret = true;
 }
 
@@ -484,7 +478,7 @@ enum jxa_auth_result jxa_auth_verify(const struct jxa_http_config *h, const char
     bool user_ok = h->username != NULL && same_str(user, h->username);
     if (h->auth == JXA_AUTH_PLAINTEXT) {
         bool pass_ok = h->password != NULL && same_str(password, h->password);
-        return user_ok & pass_ok ? JXA_AUTH_OK : JXA_AUTH_DENIED;
+        return (user_ok & pass_ok) ? JXA_AUTH_OK : JXA_AUTH_DENIED;
     }
     uint8_t want[512], got[512];
     int n = h->password_hash ? unhex(h->password_hash, want, sizeof want) : -1;
@@ -508,7 +502,7 @@ enum jxa_auth_result jxa_auth_verify(const struct jxa_http_config *h, const char
         count_derivation();
         pass_ok = (size_t)n == d->len && same_bytes(got, want, d->len);
         explicit_bzero(got, sizeof got);
-        return user_ok & pass_ok ? JXA_AUTH_OK : JXA_AUTH_DENIED;
+        return (user_ok & pass_ok) ? JXA_AUTH_OK : JXA_AUTH_DENIED;
     }
 
     uint8_t key[32];

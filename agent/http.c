@@ -570,13 +570,17 @@ void jxa_http_stop(void)
     bool stopped = true;
     if (own) {
         pthread_detach(s);
+        /* sem_timedwait, on CLOCK_REALTIME: sem_clockwait (a monotonic
+         * deadline) is glibc 2.30, newer than the 2.17 the agent targets; a
+         * clock step during these 500 ms only lengthens or shortens one
+         * wait at exit. */
         struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
+        clock_gettime(CLOCK_REALTIME, &until);
         until.tv_nsec += STOP_WAIT_MS * 1000000L;
         until.tv_sec += until.tv_nsec / 1000000000L;
         until.tv_nsec %= 1000000000L;
         int rc;
-        while ((rc = sem_clockwait(&j->done, CLOCK_MONOTONIC, &until)) != 0 && errno == EINTR)
+        while ((rc = sem_timedwait(&j->done, &until)) != 0 && errno == EINTR)
             ;
         stopped = rc == 0;
         stop_job_put(j);

@@ -14,3 +14,14 @@ void explicit_bzero(void *p, size_t n)
     memset(p, 0, n);
     __asm__ __volatile__("" : : "r"(p) : "memory");
 }
+
+/* glibc 2.25: what -D_FORTIFY_SOURCE turns explicit_bzero into when the
+ * buffer's size is known.  The size check is the point of fortification,
+ * so it stays: an overflow aborts as glibc's own __chk functions do. */
+void __explicit_bzero_chk(void *p, size_t n, size_t destlen);
+void __explicit_bzero_chk(void *p, size_t n, size_t destlen)
+{
+    if (n > destlen)
+        __builtin_trap();
+    explicit_bzero(p, n);
+}
