@@ -37,7 +37,7 @@ LIBS_SO    := $(LIBDIR)/libyaml.a $(LIBDIR)/libpcre2-8.a -lcivetweb -lz -lpthrea
 # Modules that need a JVM (JNI/JVMTI) or civetweb; everything else is pure C
 # and goes into the unit-test binary too.
 JVM_SRCS   := $(filter $(wildcard agent/*.c), agent/agent.c agent/jmx.c agent/jvm.c agent/jni_util.c agent/jvmti_util.c \
-              agent/scraper.c agent/http.c)
+              agent/scraper.c agent/http.c agent/oneflag.c)
 PURE_SRCS  := $(filter-out $(JVM_SRCS), $(wildcard agent/*.c))
 ALL_SRCS   := $(PURE_SRCS) $(JVM_SRCS)
 UNIT_SRCS  := $(wildcard test/unit/*.c)
@@ -138,6 +138,12 @@ test-asan: $(ASAN_AGENT)
 	ASAN_OPTIONS=handle_segv=0:detect_leaks=0:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  timeout -k 10 1200 $(BUILD)/venv/bin/pytest -p no:cacheprovider test/it -q -k 'not jar' $(IT_ARGS)
+
+# --- One flag (issue 14) ----------------------------------------------------
+# agent/rules_embed.c embeds rules/*.yml with the assembler's .incbin: every
+# object and binary compiled from it is rebuilt when a rule file changes.
+RULES_YML := $(wildcard rules/*.yml)
+$(OBJ)/rules_embed.o $(ASAN_OBJ)/rules_embed.o $(UNIT) $(UNIT_SAN) $(FUZZ_BINS): $(RULES_YML)
 
 deps:
 	@bash .ci/deps.sh

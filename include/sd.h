@@ -84,6 +84,8 @@ int jxa_sd_sweep_at(const char *dir, const char *proc_root);
  * (the caller logs it; upkeep tries again). */
 int jxa_sd_register(const char *dir, const char *job, const char *host, int port,
                     const char *java_command, char *err, size_t errlen);
+/* The path of the file jxa_sd_register named ("" if none), for the log. */
+const char *jxa_sd_registered_path(void);
 /* Removes the file written by jxa_sd_register, if any (VMDeath). */
 void jxa_sd_unregister(void);
 /* Upkeep of the registration: the check every JXA_SD_CHECK_SECONDS, the
