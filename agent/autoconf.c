@@ -115,14 +115,15 @@ static char *spark_setting(const char *key, const char *cmd, jxa_getprop_fn getp
             return strdup(p + strlen(pat));     /* to the end: values may hold spaces */
         }
     }
+    /* spark-submit reads --properties-file INSTEAD of spark-defaults.conf
+     * (SparkSubmitArguments: the default file only when none is given). */
     char *pf = properties_file(cmd);
     if (pf != NULL) {
         v = jxa_autoconf_file_prop(pf, key);
         if (v != NULL)
             snprintf(where, wn, "%s in %s", key, pf);
         free(pf);
-        if (v != NULL)
-            return v;
+        return v;
     }
     char path[4096];
     if (defaults_path(path, sizeof path)) {

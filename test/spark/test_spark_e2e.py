@@ -192,7 +192,7 @@ def test_etl_job(cluster, submits):
         # ports, the driver and the executors through file_sd.
         assert (MASTER, WORKER) == ("%s:9405" % HOST, "%s:9406" % HOST)
         assert 9410 <= int(drv.rsplit(":", 1)[1]) <= 9419, drv
-        log = s.tail(400)
+        log = s.tail(10 ** 6)
         assert re.search(r"spark role driver; file_sd /tmp/jmxagent-sd/\S+\.json; sets "
                          r"spark\.metrics\.conf\.\*\.sink\.jmx\.class=org\.apache\.spark\.metrics\.sink\.JmxSink, "
                          r"spark\.metrics\.conf\.driver\.source\.jvm\.class=", log), log
@@ -392,7 +392,7 @@ def test_driver_flag_alone_and_user_files(cluster, submits):
     for p in pids:
         agents = [a for a in cmdline(p) if a.startswith(b"-agentpath:")]
         assert agents and set(agents) == {("-agentpath:" + os.path.realpath(so)).encode()}, cmdline(p)
-    log = s.tail(400)
+    log = s.tail(10 ** 6)
     assert "sets spark.executor.defaultJavaOptions=-agentpath:%s" % os.path.realpath(so) in log, log
     # The driver: the user's rule file and metrics config, untouched.
     assert "(config %s); spark role driver" % rules in log, log

@@ -312,6 +312,11 @@ static void test_user_wins(void)
     CHECK_INT(a.nprops, 0);    /* metrics file, and executors have an agent */
     CHECK(strstr(a.executor_note, "spark.executor.extraJavaOptions in ") != NULL);
     jxa_autoconf_free(&a);
+    /* --properties-file replaces spark-defaults.conf: neither counts then */
+    CHECK_INT(plan(NULL, DRIVER_CMD " --properties-file /nonexistent.conf", &a, err), 0);
+    CHECK(prop_of(&a, "spark.metrics.conf.*.sink.jmx.class") != NULL);
+    CHECK_STR(prop_of(&a, "spark.executor.defaultJavaOptions"), "-agentpath:" SO);
+    jxa_autoconf_free(&a);
     char *v = jxa_autoconf_file_prop(f, "spark.metrics.conf");
     CHECK_STR(v, "/m.properties");
     free(v);
