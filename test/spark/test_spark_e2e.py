@@ -151,7 +151,7 @@ def submits():
 def test_etl_job(cluster, submits):
     out = os.path.join(RUNS, "etl", "out")
     s = Submit("etl", RUNS, "etl_job.py",
-               ["--records", "200000", "--rounds", "2", "--output", out, "--linger", "240"])
+               ["--records", "50000" if BARE else "200000", "--rounds", "2", "--output", out, "--linger", "240"])
     submits.append(s)
     drv, execs = wait_until("driver and 2 executors exporting", lambda: s.is_done() is not None and cluster.app_targets(s), 150)
 
