@@ -42,8 +42,9 @@
 
 /* The Spark role of this JVM from its main class and arguments
  * (sun.java.command): "driver", "executor", "master", "worker",
- * "shuffle", "history", "submit" or "other" (role.h).  For executors, *executor_id and
- * *app_id are set from --executor-id/--app-id (malloc'ed, or NULL). */
+ * "shuffle", "history", "submit" or "other" (role.h).  For executors,
+ * *executor_id and *app_id are set from --executor-id/--app-id
+ * (malloc'ed, or NULL). */
 const char *jxa_sd_role(const char *java_command, char **executor_id, char **app_id);
 
 /* -- one registration (the agent has one; tests make several) ------------ */
