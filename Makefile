@@ -59,7 +59,7 @@ SYS_LIBS_SO := $(LIBDIR)/libyaml.a $(LIBDIR)/libpcre2-8.a -lcivetweb -lz -lpthre
 # Modules that need a JVM (JNI/JVMTI) or civetweb; everything else is pure C
 # and goes into the unit-test binary too.
 JVM_SRCS   := $(filter $(wildcard agent/*.c), agent/agent.c agent/jmx.c agent/jvm.c agent/jni_util.c agent/jvmti_util.c \
-              agent/scraper.c agent/http.c)
+              agent/scraper.c agent/http.c agent/oneflag.c)
 # The keystore reader (TLS groundwork) is pure C on mbedTLS and is built
 # into the unit tests and the fuzzer only, against Debian's shared mbedTLS
 # (the -dev package; Debian's libmbedcrypto.a is not PIC).  It joins the
@@ -201,6 +201,12 @@ test-asan: $(ASAN_AGENT)
 	ASAN_OPTIONS=handle_segv=0:detect_leaks=0:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  timeout -k 10 1200 $(BUILD)/venv/bin/pytest -p no:cacheprovider test/it -q -k 'not jar' $(IT_ARGS)
+
+# --- One flag (issue 14) ----------------------------------------------------
+# agent/rules_embed.c embeds rules/*.yml with the assembler's .incbin: every
+# object and binary compiled from it is rebuilt when a rule file changes.
+RULES_YML := $(wildcard rules/*.yml)
+$(OBJ)/rules_embed.o $(ASAN_OBJ)/rules_embed.o $(UNIT) $(UNIT_SAN) $(FUZZ_BINS): $(RULES_YML)
 
 deps:
 	@bash .ci/deps.sh

@@ -8,7 +8,8 @@
  *                  user error is found before the application starts, and
  *                  reported as one line; the JVM runs on without the
  *                  exporter unless strict=true.  No JNI, no JMX here.
- *   VMInit         start the scraper thread.  JMX itself starts lazily on
+ *   VMInit         set the Spark properties of a bare -agentpath (oneflag.c),
+ *                  start the scraper thread.  JMX itself starts lazily on
  *                  the first scrape (docs/design.md §4).
  *   Agent_OnAttach the same at run time (jcmd <pid> JVMTI.agent_load).
  *   VMDeath        stop within a few ms; never hold the JVM's exit. */
@@ -29,6 +30,7 @@
 #include "javafmt.h"
 #include "jvmti_util.h"
 #include "log.h"
+#include "oneflag.h"
 #include "options.h"
 #include "scraper.h"
 #include "sd.h"
@@ -76,6 +78,7 @@ static void JNICALL on_vm_init(jvmtiEnv *jv, JNIEnv *env, jthread thread)
     (void)jv;
     (void)env;
     (void)thread;
+    jxa_oneflag_vm_init(env);    /* Spark properties, before main */
     JavaVM *vm = NULL;
     if ((*env)->GetJavaVM(env, &vm) == 0)
         start_scraper(vm);
@@ -163,10 +166,10 @@ static jint start(JavaVM *vm, const char *options, bool live)
     jxa_javafmt_set_release(jxa_java_feature(spec));
     free(spec);
 
-    int rc = opts.config ? jxa_config_load(opts.config, &startup_cfg, err, sizeof err)
-                         : jxa_config_default(&startup_cfg);
-    if (rc != 0)
-        return fail(opts.strict, opts.config ? err : "cannot build the default config");
+    /* Role, rule file, port and sd_dir where the options leave them open
+     * (a bare -agentpath): docs/spark.md, "One flag". */
+    if (jxa_oneflag_load(&opts, &startup_cfg, err, sizeof err) != 0)
+        return fail(opts.strict, err);
 
     int port = jxa_http_start(&opts, &startup_cfg->http, err, sizeof err);
     if (port < 0) {
@@ -178,8 +181,6 @@ static jint start(JavaVM *vm, const char *options, bool live)
     }
     serving = true;
     bound_port = port;
-    jxa_info("serving /metrics on %s:%d (config %s)", opts.host ? opts.host : "0.0.0.0", port,
-             opts.config ? opts.config : "built-in default");
     static const struct jxa_fdwatch_ops fdw = {http_pause, http_resume, NULL};
     if (jxa_fdwatch_start(&fdw, 1000) != 0)
         jxa_warn("cannot start the descriptor watcher; a full fd table will make the "
@@ -192,6 +193,7 @@ static jint start(JavaVM *vm, const char *options, bool live)
             jxa_warn("%s", err);
         free(cmd);
     }
+    jxa_oneflag_report(&opts, port, live);
 
     jvmtiEventCallbacks cb;
     memset(&cb, 0, sizeof cb);

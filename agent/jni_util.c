@@ -266,6 +266,51 @@ char *jxa_jni_sysprop(JNIEnv *env, const char *key)
     return r;
 }
 
+int jxa_jni_set_sysprop_absent(JNIEnv *env, const char *key, const char *value)
+{
+    /* Local references only: this runs once, on the VMInit thread, and
+     * must not share jxa_jni_sysprop's cache with the scraper thread. */
+    int rc = -1;
+    jstring k = NULL, v = NULL, old = NULL;
+    jclass system = (*env)->FindClass(env, "java/lang/System");
+    if (system == NULL || jxa_jni_clear(env))
+        goto out;
+    jmethodID get = (*env)->GetStaticMethodID(env, system, "getProperty",
+                                              "(Ljava/lang/String;)Ljava/lang/String;");
+    jmethodID set = get ? (*env)->GetStaticMethodID(env, system, "setProperty",
+                                                    "(Ljava/lang/String;Ljava/lang/String;)"
+                                                    "Ljava/lang/String;") : NULL;
+    if (set == NULL || jxa_jni_clear(env))
+        goto out;
+    k = (*env)->NewStringUTF(env, key);
+    v = k ? (*env)->NewStringUTF(env, value) : NULL;
+    if (v == NULL || jxa_jni_clear(env))
+        goto out;
+    old = (*env)->CallStaticObjectMethod(env, system, get, k);
+    if (jxa_jni_clear(env))
+        goto out;
+    if (old != NULL) {
+        rc = 0;
+        goto out;
+    }
+    jobject prev = (*env)->CallStaticObjectMethod(env, system, set, k, v);
+    if (jxa_jni_clear(env))
+        goto out;
+    if (prev != NULL)
+        (*env)->DeleteLocalRef(env, prev);
+    rc = 1;
+out:
+    if (old != NULL)
+        (*env)->DeleteLocalRef(env, old);
+    if (v != NULL)
+        (*env)->DeleteLocalRef(env, v);
+    if (k != NULL)
+        (*env)->DeleteLocalRef(env, k);
+    if (system != NULL)
+        (*env)->DeleteLocalRef(env, system);
+    return rc;
+}
+
 jobject jxa_jni_elem(JNIEnv *env, jobjectArray a, jsize i)
 {
     jobject o = (*env)->GetObjectArrayElement(env, a, i);

@@ -20,6 +20,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rules_embed.h"
+
 #define TODO_FORMS "use port=9404,config=/path/config.yaml or " \
                    "9404:/path/config.yaml"
 
@@ -155,6 +157,7 @@ static int parse_colon_form(const char *s, struct jxa_options *o, char *err,
         oom = false;
         goto out;
     }
+    o->port_set = true;
     if (ov[2] != PCRE2_UNSET) {
         const char *h = s + ov[2];
         size_t hn = ov[3] - ov[2];
@@ -181,15 +184,15 @@ out:
 }
 
 enum okey { K_PORT, K_HOST, K_CONFIG, K_LOG, K_LOG_LEVEL, K_STRICT,
-            K_PORT_FILE, K_SD_DIR, K_SD_JOB, K_NKEYS };
+            K_PORT_FILE, K_SD_DIR, K_SD_JOB, K_RULES, K_EXECUTOR_AGENT, K_NKEYS };
 
 static const char *const key_names[K_NKEYS] = {
     "port", "host", "config", "log", "log_level", "strict", "port_file",
-    "sd_dir", "sd_job",
+    "sd_dir", "sd_job", "rules", "executor_agent",
 };
 
 #define KNOWN_KEYS "port, host, config, log, log_level, strict, port_file, " \
-                   "sd_dir, sd_job"
+                   "sd_dir, sd_job, rules, executor_agent"
 
 static int find_key(const char *k, size_t n)
 {
@@ -240,6 +243,7 @@ static int parse_item(char *item, struct jxa_options *o, bool seen[K_NKEYS],
     int rc = 0;
     switch (k) {
     case K_PORT:
+        o->port_set = true;
         return parse_port(v, item, &o->port_lo, &o->port_hi, err, errlen);
     case K_HOST: {
         size_t n = strlen(v);
@@ -255,6 +259,28 @@ static int parse_item(char *item, struct jxa_options *o, bool seen[K_NKEYS],
     case K_PORT_FILE: rc = set_string(&o->port_file, v); break;
     case K_SD_DIR:    rc = set_string(&o->sd_dir, v); break;
     case K_SD_JOB:    rc = set_string(&o->sd_job, v); break;
+    case K_RULES: {
+        size_t len;
+        if (jxa_rules_embedded(v, &len) == NULL) {
+            set_err(err, errlen, item, "no such embedded rule file; use one of "
+                    JXA_RULES_EMBEDDED_NAMES ", or config=/path/rules.yml");
+            return -1;
+        }
+        rc = set_string(&o->rules, v);
+        break;
+    }
+    case K_EXECUTOR_AGENT:
+        if (strcasecmp(v, "true") == 0)
+            o->no_executor_agent = false;
+        else if (strcasecmp(v, "false") == 0)
+            o->no_executor_agent = true;
+        else {
+            set_err(err, errlen, item, "executor_agent must be true or false; "
+                    "use executor_agent=false to keep a driver from adding the "
+                    "agent to its executors");
+            return -1;
+        }
+        return 0;
     case K_LOG_LEVEL: {
         static const char *const lv[] = {"error", "warn", "info", "debug"};
         for (int i = 0; i < 4; i++)
@@ -304,11 +330,6 @@ static int parse_kv_form(const char *s, struct jxa_options *o, char *err,
         p = comma + 1;
     }
     free(copy);
-    if (rc == 0 && !seen[K_PORT]) {
-        set_err(err, errlen, s, "no port given; add port=9404 (or port=0 "
-                "for an ephemeral port, or a range like port=9404-9420)");
-        rc = -1;
-    }
     return rc;
 }
 
@@ -326,13 +347,9 @@ int jxa_options_parse(const char *s, struct jxa_options *o, char *err,
     o->log_level = JXA_LOG_INFO;
     if (err != NULL && errlen > 0)
         err[0] = '\0';
-    if (s == NULL || s[0] == '\0') {
-        set_err(err, errlen, "(none)", "no options given, a port is "
-                "required; " TODO_FORMS);
-        memset(o, 0, sizeof *o);
-        return -1;
-    }
-    int rc = is_kv_form(s) ? parse_kv_form(s, o, err, errlen)
+    /* Nothing given (a bare -agentpath): autoconf.h chooses. */
+    int rc = s == NULL || s[0] == '\0' ? 0
+           : is_kv_form(s) ? parse_kv_form(s, o, err, errlen)
                            : parse_colon_form(s, o, err, errlen);
     if (rc == 0 && o->config == NULL) {
         /* Fallback for launchers that can set the environment but not the
@@ -360,5 +377,6 @@ void jxa_options_free(struct jxa_options *o)
     free(o->port_file);
     free(o->sd_dir);
     free(o->sd_job);
+    free(o->rules);
     memset(o, 0, sizeof *o);
 }

@@ -19,6 +19,7 @@
 #include "atomicfile.h"
 #include "buf.h"
 #include "log.h"
+#include "role.h"
 
 #define BOOT_LEN 32     /* hex digits of a boot id */
 
@@ -299,50 +300,16 @@ void jxa_sd_free(struct jxa_sd *sd)
     free(sd);
 }
 
-static const struct {
-    const char *main_class;
-    const char *role;
-} roles[] = {
-    /* CoarseGrainedExecutorBackend (standalone), YarnCoarseGrained...,
-     * KubernetesExecutorBackend all end in ExecutorBackend. */
-    {"ExecutorBackend", "executor"},
-    {"org.apache.spark.deploy.SparkSubmit", "driver"},
-    {"org.apache.spark.deploy.master.Master", "master"},
-    {"org.apache.spark.deploy.worker.Worker", "worker"},
-    {"org.apache.spark.deploy.ExternalShuffleService", "shuffle"},
-    {"org.apache.spark.deploy.history.HistoryServer", "history"},
-};
-
-/* The word after `flag` in a space-separated command line, malloc'ed. */
-static char *arg_after(const char *cmd, const char *flag)
-{
-    const char *p = strstr(cmd, flag);
-    if (p == NULL)
-        return NULL;
-    p += strlen(flag);
-    while (*p == ' ')
-        p++;
-    size_t n = strcspn(p, " ");
-    return n ? strndup(p, n) : NULL;
-}
-
+/* The role comes from role.c: one table of Spark main classes. */
 const char *jxa_sd_role(const char *cmd, char **executor_id, char **app_id)
 {
+    struct jxa_role_info r;
     *executor_id = *app_id = NULL;
-    if (cmd == NULL)
+    if (jxa_role_detect(cmd, &r) != 0)
         return "other";
-    size_t main_len = strcspn(cmd, " ");
-    for (size_t i = 0; i < sizeof roles / sizeof *roles; i++) {
-        const char *hit = strstr(cmd, roles[i].main_class);
-        if (hit == NULL || (size_t)(hit - cmd) >= main_len)
-            continue;
-        if (strcmp(roles[i].role, "executor") == 0) {
-            *executor_id = arg_after(cmd, " --executor-id");
-            *app_id = arg_after(cmd, " --app-id");
-        }
-        return roles[i].role;
-    }
-    return "other";
+    *executor_id = r.executor_id;
+    *app_id = r.app_id;
+    return jxa_role_name(r.role);
 }
 
 static void json_str(struct jxa_buf *b, const char *s)
@@ -414,6 +381,11 @@ int jxa_sd_register(const char *dir, const char *job, const char *host, int port
     last_check = last_sweep = now_s();
     snprintf(logged, sizeof logged, "%s", err);
     return err[0] != '\0' ? -1 : 0;
+}
+
+const char *jxa_sd_registered_path(void)
+{
+    return self_sd != NULL && atomic_load(&self_sd->named) ? self_sd->path : "";
 }
 
 void jxa_sd_unregister(void)

@@ -59,6 +59,12 @@ char *jxa_jni_call_str(JNIEnv *env, jobject o, jmethodID m);
  * properties, not those a launcher sets later. */
 char *jxa_jni_sysprop(JNIEnv *env, const char *key);
 
+/* System.setProperty(key, value) unless System.getProperty(key) is set
+ * already (a user's -D wins).  For the VMInit thread too (java.lang.System
+ * is initialised by then; no class of JMX is touched).  Returns 1 if set,
+ * 0 if kept, -1 on a JNI failure (nothing pending). */
+int jxa_jni_set_sysprop_absent(JNIEnv *env, const char *key, const char *value);
+
 /* Array element with exception check; NULL on failure or null element. */
 jobject jxa_jni_elem(JNIEnv *env, jobjectArray a, jsize i);
 

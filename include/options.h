@@ -8,7 +8,11 @@
  * bound), host, config, log (file, default stderr), log_level
  * (error|warn|info|debug), strict (true|false), port_file (write the bound
  * port there), sd_dir (write a Prometheus file_sd target file there, removed
- * at exit), sd_job (value of the `job` label in it).
+ * at exit), sd_job (value of the `job` label in it), rules (an embedded
+ * rule file by name: driver, executor, master, worker), executor_agent
+ * (true|false: may a driver add the agent to its executors' options).
+ * Every key may be left out, and so may the whole string: a bare
+ * -agentpath chooses port, rules and sd_dir by itself (autoconf.h).
  * When no config is given, the environment variable JMXAGENT_CONFIG is used.
  * Pure C. */
 #ifndef JXA_OPTIONS_H
@@ -22,6 +26,7 @@ enum jxa_log_level { JXA_LOG_ERROR = 0, JXA_LOG_WARN, JXA_LOG_INFO, JXA_LOG_DEBU
 struct jxa_options {
     char *host;             /* NULL: 0.0.0.0, as the Java agent */
     int port_lo, port_hi;   /* port_lo == port_hi for one port; 0 = ephemeral */
+    bool port_set;          /* false: no port given, autoconf.h chooses */
     char *config;           /* NULL: no file, default rules */
     char *log;              /* NULL: stderr */
     enum jxa_log_level log_level;
@@ -29,9 +34,11 @@ struct jxa_options {
     char *port_file;
     char *sd_dir;
     char *sd_job;
+    char *rules;            /* rules=NAME, NULL if not given */
+    bool no_executor_agent; /* executor_agent=false */
 };
 
-/* Parses s (NULL or empty is an error: a port is required).  Returns 0, or
+/* Parses s (NULL or empty: nothing given, all defaults).  Returns 0, or
  * -1 with one line in err naming the option and what to do.  On error *o is
  * left zeroed. */
 int jxa_options_parse(const char *s, struct jxa_options *o, char *err,

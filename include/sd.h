@@ -42,8 +42,9 @@
 
 /* The Spark role of this JVM from its main class and arguments
  * (sun.java.command): "driver", "executor", "master", "worker",
- * "shuffle", "history" or "other".  For executors, *executor_id and
- * *app_id are set from --executor-id/--app-id (malloc'ed, or NULL). */
+ * "shuffle", "history", "submit" or "other" (role.h).  For executors,
+ * *executor_id and *app_id are set from --executor-id/--app-id
+ * (malloc'ed, or NULL). */
 const char *jxa_sd_role(const char *java_command, char **executor_id, char **app_id);
 
 /* -- one registration (the agent has one; tests make several) ------------ */
@@ -84,6 +85,8 @@ int jxa_sd_sweep_at(const char *dir, const char *proc_root);
  * (the caller logs it; upkeep tries again). */
 int jxa_sd_register(const char *dir, const char *job, const char *host, int port,
                     const char *java_command, char *err, size_t errlen);
+/* The path of the file jxa_sd_register named ("" if none), for the log. */
+const char *jxa_sd_registered_path(void);
 /* Removes the file written by jxa_sd_register, if any (VMDeath). */
 void jxa_sd_unregister(void);
 /* Upkeep of the registration: the check every JXA_SD_CHECK_SECONDS, the

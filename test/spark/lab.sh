@@ -16,6 +16,10 @@
 #   LAB_DRIVER_UI_PORT, LAB_AGENT_MASTER_PORT, LAB_AGENT_WORKER_PORT,
 #   LAB_AGENT_DRIVER_PORTS (A-B, native; the jar takes A), LAB_AGENT_EXECUTOR_BASE
 #   (jar only: executor N listens on BASE+N), LAB_WORKER_CORES, LAB_WORKER_MEMORY
+#   LAB_WIRING=explicit|bare    explicit: each JVM gets port, rule file, sd_dir,
+#   and metrics.properties switches JmxSink on; bare (native only): every JVM
+#   gets a bare -agentpath:<so> and nothing else - no metrics.properties, no
+#   rule path, no port (the agent's own port scheme: docs/spark.md, "One flag")
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -38,12 +42,18 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${LAB_WORKER_CORES:=2}"
 : "${LAB_WORKER_MEMORY:=2g}"
 : "${LAB_TIMEOUT:=90}"
+: "${LAB_WIRING:=explicit}"
+if [ "$LAB_WIRING" = bare ]; then
+  # The agent's port scheme and discovery directory (include/autoconf.h).
+  LAB_AGENT_MASTER_PORT=9405 LAB_AGENT_WORKER_PORT=9406 LAB_AGENT_DRIVER_PORTS=9410-9419
+  LAB_SD_DIR_BARE=/tmp/jmxagent-sd
+fi
 : "${JAVA_HOME:=/usr/lib/jvm/java-17-openjdk-amd64}"
 export JAVA_HOME
 
 SPARK_HOME=$(ls -d "$LAB_VENV"/lib/python3*/site-packages/pyspark 2>/dev/null | head -1 || true)
 CONF=$LAB_DIR/conf
-SD=$LAB_DIR/sd
+SD=${LAB_SD_DIR_BARE:-$LAB_DIR/sd}
 RUN=$LAB_DIR/run
 LOGS=$LAB_DIR/logs
 MASTER_URL=spark://$LAB_HOST:$LAB_MASTER_PORT
@@ -54,6 +64,10 @@ die() { echo "lab.sh: $*" >&2; exit 1; }
 # (driver|executor|master|worker) on PORT (native: N, A-B or 0).
 agent_opts() {
   local role=$1 port=$2 cfg=$LAB_RULES/$1.yml
+  if [ "$LAB_WIRING" = bare ]; then
+    [ "$LAB_AGENT_KIND" = native ] || die "LAB_WIRING=bare needs LAB_AGENT_KIND=native"
+    echo "-agentpath:$LAB_AGENT"; return
+  fi
   case $LAB_AGENT_KIND in
     native)
       echo "-agentpath:$LAB_AGENT=port=$port,host=$LAB_HOST,config=$cfg,sd_dir=$SD,sd_job=spark-$role" ;;
@@ -92,6 +106,12 @@ render() {
         "$ROOT/examples/conf/$f" > "$CONF/$f.tmp"
     mv "$CONF/$f.tmp" "$CONF/$f"
   done
+  if [ "$LAB_WIRING" = bare ]; then
+    # Nothing switches Spark's metrics on but the agent itself.
+    rm -f "$CONF/metrics.properties"
+    grep -v -E '^spark\.metrics\.conf ' "$CONF/spark-defaults.conf" > "$CONF/spark-defaults.conf.tmp"
+    mv "$CONF/spark-defaults.conf.tmp" "$CONF/spark-defaults.conf"
+  fi
   # The same defaults without the agent lines, for runs that add the agent
   # through SPARK_DRIVER_JAVA_OPTIONS/SPARK_EXECUTOR_JAVA_OPTIONS instead.
   grep -v -E '^spark\.(driver|executor)\.extraJavaOptions' "$CONF/spark-defaults.conf" \
@@ -103,7 +123,7 @@ print_env() {
 export SPARK_HOME='$SPARK_HOME'
 export SPARK_CONF_DIR='$CONF'
 export JAVA_HOME='$JAVA_HOME'
-export LAB_DIR='$LAB_DIR' LAB_SD_DIR='$SD' LAB_AGENT_KIND='$LAB_AGENT_KIND'
+export LAB_DIR='$LAB_DIR' LAB_SD_DIR='$SD' LAB_AGENT_KIND='$LAB_AGENT_KIND' LAB_WIRING='$LAB_WIRING' LAB_AGENT='$LAB_AGENT'
 export LAB_MASTER_URL='$MASTER_URL' LAB_HOST='$LAB_HOST'
 export LAB_MASTER_UI_PORT='$LAB_MASTER_UI_PORT' LAB_WORKER_UI_PORT='$LAB_WORKER_UI_PORT'
 export LAB_DRIVER_UI_PORT='$LAB_DRIVER_UI_PORT'

@@ -4,7 +4,10 @@ the example jobs submitted with spark-submit.
 
 Run through `make test-spark` (it passes the cluster's ports and the agent
 kind as LAB_* variables; SPARK_AGENT_KIND=jar runs the same test against
-jmx_prometheus_javaagent)."""
+jmx_prometheus_javaagent).  LAB_WIRING=bare (`make test-spark-bare`, part of
+`make test-spark`) runs the same checks on a cluster whose every JVM gets a
+bare -agentpath:<so> and nothing else: no metrics.properties, no rule file,
+no port (docs/spark.md, "One flag")."""
 import json
 import os
 import re
@@ -26,6 +29,9 @@ HOST = ENV["LAB_HOST"]
 MASTER = "%s:%s" % (HOST, ENV["LAB_AGENT_MASTER_PORT"])
 WORKER = "%s:%s" % (HOST, ENV["LAB_AGENT_WORKER_PORT"])
 APP_ID_RE = re.compile(r"app-\d{14}-\d{4}")
+WIRING = ENV.get("LAB_WIRING", "explicit")
+BARE = WIRING == "bare"
+PFX = "bare_" if BARE else ""  # figure keys of the bare wiring
 FIGURES = {}  # printed by conftest.py at the end of the session
 
 
@@ -66,19 +72,19 @@ class Cluster:
 @pytest.fixture(scope="module")
 def cluster():
     lab("down")
-    if os.path.isdir(SD):  # leftovers of killed runs; the agent removes its own on exit
+    if os.path.isdir(SD) and not BARE:  # leftovers of killed runs; the agent removes its own on exit
         for f in os.listdir(SD):
             os.unlink(os.path.join(SD, f))
     shutil.rmtree(RUNS, ignore_errors=True)
     t0 = time.monotonic()
     lab("up", timeout=300)
-    FIGURES["cluster_up_seconds"] = round(time.monotonic() - t0, 1)
+    FIGURES[PFX + "cluster_up_seconds"] = round(time.monotonic() - t0, 1)
     c = Cluster()
     try:
         yield c
     finally:
         lab("down", timeout=120)
-        with open(os.path.join(LAB_DIR, "figures.json"), "w") as f:
+        with open(os.path.join(LAB_DIR, "figures-bare.json" if BARE else "figures.json"), "w") as f:
             json.dump(FIGURES, f, indent=1, sort_keys=True)
 
 
@@ -118,7 +124,7 @@ def check_scrape(sc, role, app_id=None, executor_id=None):
 
 
 def figure(key, sc):
-    FIGURES[key] = {"bytes": len(sc.text.encode()), "samples": len(sc.samples),
+    FIGURES[PFX + key] = {"bytes": len(sc.text.encode()), "samples": len(sc.samples),
                     "spark_samples": sum(1 for n, _, _ in sc.samples if n.startswith("spark_")),
                     "families": len(sc.families()), "scrape_ms": round(sc.seconds * 1000, 1)}
 
@@ -145,7 +151,7 @@ def submits():
 def test_etl_job(cluster, submits):
     out = os.path.join(RUNS, "etl", "out")
     s = Submit("etl", RUNS, "etl_job.py",
-               ["--records", "200000", "--rounds", "2", "--output", out, "--linger", "240"])
+               ["--records", "50000" if BARE else "200000", "--rounds", "2", "--output", out, "--linger", "240"])
     submits.append(s)
     drv, execs = wait_until("driver and 2 executors exporting", lambda: s.is_done() is not None and cluster.app_targets(s), 150)
 
@@ -160,7 +166,7 @@ def test_etl_job(cluster, submits):
             except OSError:
                 pass
         time.sleep(1)
-    FIGURES["etl_work_seconds"] = round(time.monotonic() - s.t0, 1)
+    FIGURES[PFX + "etl_work_seconds"] = round(time.monotonic() - s.t0, 1)
     for t in [drv] + execs + [MASTER, WORKER]:
         assert during.get(t), "no scrape of %s while the job ran" % t
         for sc in during[t]:
@@ -181,6 +187,18 @@ def test_etl_job(cluster, submits):
         check_scrape(e, "executor", app_id, eid)
         figure("executor_%d" % i, e)
     assert len(ids) == 2, "both executors must be scraped, got executor ids %s" % ids
+    if BARE:
+        # Found without any port given: the daemons on the agent's fixed
+        # ports, the driver and the executors through file_sd.
+        assert (MASTER, WORKER) == ("%s:9405" % HOST, "%s:9406" % HOST)
+        assert 9410 <= int(drv.rsplit(":", 1)[1]) <= 9419, drv
+        log = s.tail(10 ** 6)
+        assert re.search(r"spark role driver; file_sd /tmp/jmxagent-sd/\S+\.json; sets "
+                         r"spark\.metrics\.conf\.\*\.sink\.jmx\.class=org\.apache\.spark\.metrics\.sink\.JmxSink, "
+                         r"spark\.metrics\.conf\.driver\.source\.jvm\.class=", log), log
+        # spark-defaults.conf gives the executors the agent: none added
+        assert "no agent added for executors: executors get an agent from " \
+            "spark.executor.extraJavaOptions in " in log, log
     if KIND == "native":
         # file_sd target labels that share a name with metric labels make
         # Prometheus (honor_labels: false) rename the metric's label to
@@ -240,9 +258,9 @@ def test_etl_job(cluster, submits):
     t0 = time.monotonic()
     s.release()
     assert s.wait(120) == 0, s.tail()
-    FIGURES["etl_driver_exit_seconds"] = round(time.monotonic() - t0, 1)
+    FIGURES[PFX + "etl_driver_exit_seconds"] = round(time.monotonic() - t0, 1)
     wait_until("executors to exit", lambda: not any(alive(p) for p in pids), 60)
-    FIGURES["etl_executors_exit_seconds"] = round(time.monotonic() - t0, 1)
+    FIGURES[PFX + "etl_executors_exit_seconds"] = round(time.monotonic() - t0, 1)
     if KIND == "native":
         wait_until("the driver's and executors' file_sd files to go",
                    lambda: not [x for x in sd_targets(SD) if x[0] in ("driver", "executor")], 30)
@@ -251,6 +269,7 @@ def test_etl_job(cluster, submits):
     assert os.path.isdir(out) and any(f.endswith(".csv") for f in os.listdir(out)), "no CSV output in " + out
 
 
+@pytest.mark.skipif(BARE, reason="the explicit wiring's environment variables")
 def test_env_vars_and_failing_job(cluster, submits):
     """SPARK_DRIVER_JAVA_OPTIONS / SPARK_EXECUTOR_JAVA_OPTIONS bring the agent
     (spark-defaults without it), on top of the user's own extraJavaOptions;
@@ -321,6 +340,77 @@ def test_env_vars_and_failing_job(cluster, submits):
     # whose stage was already aborted, so it can count fewer.
     assert unsuccessful >= failed, (failed, killed, unsuccessful)
     FIGURES["failing_job"] = {"failed_tasks": failed, "killed_tasks": killed, "executor_unsuccessful": unsuccessful}
+    s.release()
+    assert s.wait(120) == 0, s.tail()
+    wait_until("executors to exit", lambda: not any(alive(p) for p in pids), 60)
+
+
+USER_RULES = """\
+# A user's own rule file: the agent must use it, not the embedded one.
+rules:
+  - pattern: 'java.lang<type=Runtime><>Uptime'
+    name: user_runtime_uptime_ms
+  - pattern: 'metrics<name=(.+)><>(Value|Count)'
+    name: user_spark_metric
+"""
+
+
+@pytest.mark.skipif(not BARE, reason="one flag: the bare wiring only")
+def test_driver_flag_alone_and_user_files(cluster, submits):
+    """spark-submit --driver-java-options -agentpath:<so>=config=<user's
+    file> and nothing else for the application (spark-defaults without the
+    agent lines), with the user's own metrics.properties (a CsvSink) given as
+    spark.metrics.conf: the driver adds the bare agent to its executors
+    (spark.executor.defaultJavaOptions), leaves the user's metrics config and
+    rule file alone, and the executors are found through file_sd."""
+    d = os.path.join(RUNS, "alone")
+    csv_dir = os.path.join(d, "csv")
+    os.makedirs(csv_dir, exist_ok=True)
+    rules = os.path.join(d, "user-rules.yml")
+    with open(rules, "w") as f:
+        f.write(USER_RULES)
+    mprops = os.path.join(d, "metrics.properties")
+    with open(mprops, "w") as f:
+        f.write("*.sink.csv.class=org.apache.spark.metrics.sink.CsvSink\n"
+                "*.sink.csv.period=1\n*.sink.csv.unit=seconds\n"
+                "*.sink.csv.directory=%s\n" % csv_dir)
+    so = ENV["LAB_AGENT"]
+    opts = ["--properties-file", os.path.join(ENV["SPARK_CONF_DIR"], "spark-defaults-noagent.conf"),
+            "--driver-java-options", "-agentpath:%s=config=%s" % (so, rules),
+            "--conf", "spark.metrics.conf=%s" % mprops]
+    s = Submit("alone", RUNS, "etl_job.py", ["--records", "20000", "--rounds", "1",
+                                             "--output", os.path.join(d, "out"), "--linger", "180"],
+               submit_opts=opts)
+    submits.append(s)
+    drv, execs = wait_until("driver and 2 executors exporting (the driver's flag alone)",
+                            lambda: s.is_done() is not None and cluster.app_targets(s), 150)
+    wait_until("the job", s.is_done, 180)
+
+    # The executors got the bare agent from the driver, nothing else.
+    pids = cluster.executor_pids()
+    assert len(pids) == 2, pids
+    for p in pids:
+        agents = [a for a in cmdline(p) if a.startswith(b"-agentpath:")]
+        assert agents and set(agents) == {("-agentpath:" + os.path.realpath(so)).encode()}, cmdline(p)
+    log = s.tail(10 ** 6)
+    assert "sets spark.executor.defaultJavaOptions=-agentpath:%s" % os.path.realpath(so) in log, log
+    # The driver: the user's rule file and metrics config, untouched.
+    assert "(config %s); spark role driver" % rules in log, log
+    assert "the user's metrics config (--conf spark.metrics.conf) left alone" in log, log
+    assert "spark.metrics.conf.*.sink.jmx.class=" not in log, log
+    dr = scrape(drv)
+    assert dr.get("user_runtime_uptime_ms"), sorted(dr.families())[:20]
+    assert not dr.get("user_spark_metric"), "JmxSink was switched on in the driver"
+    assert not [n for n in dr.families() if n.startswith("spark_")], sorted(dr.families())
+    wait_until("the user's CsvSink to write the driver's metrics",
+               lambda: [f for f in os.listdir(csv_dir) if ".driver." in f], 30)
+    # The executors: their own bare agent, embedded rules, every family.
+    app_id = None
+    for t in execs:
+        e = scrape(t)
+        eid = [l for n, l, v in e.samples if n == "spark_executor_succeeded_tasks_total"][0]
+        app_id = app_id or eid["app_id"]
+        check_scrape(e, "executor", app_id, eid["executor_id"])
     s.release()
     assert s.wait(120) == 0, s.tail()
     wait_until("executors to exit", lambda: not any(alive(p) for p in pids), 60)
