@@ -1,6 +1,8 @@
 # The observability lab (docs/lab.md). Included by the top-level Makefile.
 #
 #   make lab               agent + Spark cluster + Prometheus stack on 127.0.0.1, runs the ETL job
+#   make lab SPARK_VERSION=4.3.0 [SPARK_JAVA=25]   the same on another Spark release / Java
+#                          (one of SPARK_VERSIONS in test/spark/spark.mk)
 #   make lab-stop          stops exactly what `make lab` started (pid files under build/lab)
 #   make test-lab          test-lab-offline, then test-lab-live (part of `make test`)
 #   make test-lab-offline  every lab config checked without daemons (seconds)
@@ -12,9 +14,8 @@ LAB_PYTEST := $(LAB_PYTHON) -m pytest -q -p no:cacheprovider
 
 .PHONY: lab lab-stop test-lab test-lab-offline test-lab-live lab-dashboards
 
-lab: all
-	@bash .ci/venv.sh
-	@bash compose/native/lab.sh up $(LAB_ARGS)
+lab: all spark-venv
+	@LAB_VENV=$(SPARK_LAB_VENV) JAVA_HOME=$(SPARK_JAVA_HOME_$(SPARK_JAVA)) bash compose/native/lab.sh up $(LAB_ARGS)
 
 lab-stop:
 	@bash compose/native/lab.sh down
