@@ -315,6 +315,8 @@ def test_env_vars_and_failing_job(cluster, submits):
         for p in pids:
             c = cmdline(p)
             assert any(a.startswith(b"-agentpath:") for a in c), c
+            # how often this release repeats spark.executor.defaultJavaOptions
+            FIGURES["executor_agentpath_copies"] = sum(1 for a in c if a.startswith(b"-agentpath:"))
             assert b"-Dlab.user.executor=kept" in c, c
             # one agent per JVM even though Spark repeats the option
             assert len([x for x in sd_targets(SD) if x[2] == p]) == 1
