@@ -7,6 +7,7 @@
 #   make test-lab          test-lab-offline, then test-lab-live (part of `make test`)
 #   make test-lab-offline  every lab config checked without daemons (seconds)
 #   make test-lab-live     the native lab end to end: panel queries and the alert path (minutes)
+#                          (SPARK_VERSION=4.3.0: on another Spark release)
 #   make lab-dashboards    rewrite compose/grafana/dashboards/*.json from their generator
 
 LAB_PYTHON := $(BUILD)/venv/bin/python
@@ -29,9 +30,9 @@ test-lab-offline:
 
 # Starts its own lab in the fast test configuration (build/lab-test, ports
 # 29xxx) and stops it again, also on failure.
-test-lab-live: all
-	@bash .ci/venv.sh
-	@$(LAB_PYTEST) test/lab/test_live.py
+# SPARK_VERSION=4.3.0 [SPARK_JAVA=25]: the same on another Spark release.
+test-lab-live: all spark-venv
+	@LAB_VENV=$(SPARK_LAB_VENV) JAVA_HOME=$(SPARK_JAVA_HOME_$(SPARK_JAVA)) $(LAB_PYTEST) test/lab/test_live.py
 
 test-lab: test-lab-offline
 	@$(MAKE) --no-print-directory test-lab-live
