@@ -275,8 +275,8 @@ def test_env_vars_and_failing_job(cluster, submits):
     """SPARK_DRIVER_JAVA_OPTIONS / SPARK_EXECUTOR_JAVA_OPTIONS bring the agent
     (spark-defaults without it), on top of the user's own extraJavaOptions;
     the failing job makes the failed-task counters rise."""
-    # Spark 3.4.1 puts spark.executor.defaultJavaOptions three times on the
-    # executor command line (SparkContext rewrites extraJavaOptions with the
+    # Spark 3.4 to 4.0 put spark.executor.defaultJavaOptions three times on
+    # the executor command line (4.3.0 once; docs/spark.md) (SparkContext rewrites extraJavaOptions with the
     # merged value for the module and the IPv6 options).  libspark_jmxagent
     # ignores the extra copies; jmx_prometheus_javaagent exits the JVM
     # ("Can't register jmx_exporter_build"), so with the jar this test uses
