@@ -84,6 +84,7 @@ SPARK_TEST_ENV = $(call spark_env,$(BUILD)/spark-test,$(SPARK_TEST_PORT_OFFSET))
 
 # The chosen release's pyspark (build/venv for the default).
 spark-venv:
+	@test -x $(SPARK_JAVA_HOME_$(SPARK_JAVA))/bin/java || { echo "SPARK_JAVA=$(SPARK_JAVA): no JDK at $(SPARK_JAVA_HOME_$(SPARK_JAVA)) (make deps installs it)" >&2; exit 1; }
 	@bash .ci/venv.sh
 	@$(if $(filter $(SPARK_DEFAULT),$(SPARK_VERSION)),:,bash .ci/spark-venv.sh $(SPARK_VERSION))
 
