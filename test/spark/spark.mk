@@ -43,8 +43,8 @@ SPARK_JAVAS_3.4.4  := 17
 SPARK_JAVAS_3.5.9  := 17
 SPARK_JAVAS_4.0.5  := 17
 SPARK_JAVAS_4.3.0  := 17 25
-SPARK_JAVA_HOME_17 := /usr/lib/jvm/java-17-openjdk-amd64
-SPARK_JAVA_HOME_25 := /usr/lib/jvm/temurin-25-jdk-amd64
+SPARK_JAVA_HOME_17 ?= /usr/lib/jvm/java-17-openjdk-amd64
+SPARK_JAVA_HOME_25 ?= $(or $(JAVA25_HOME),/usr/lib/jvm/temurin-25-jdk-amd64)
 SPARK_DEFAULT      := $(firstword $(SPARK_VERSIONS))
 SPARK_VERSION      ?= $(SPARK_DEFAULT)
 SPARK_JAVA         ?= 17
@@ -84,7 +84,7 @@ SPARK_TEST_ENV = $(call spark_env,$(BUILD)/spark-test,$(SPARK_TEST_PORT_OFFSET))
 
 # The chosen release's pyspark (build/venv for the default).
 spark-venv:
-	@test -x $(SPARK_JAVA_HOME_$(SPARK_JAVA))/bin/java || { echo "SPARK_JAVA=$(SPARK_JAVA): no JDK at $(SPARK_JAVA_HOME_$(SPARK_JAVA)) (make deps installs it)" >&2; exit 1; }
+	@test -x $(SPARK_JAVA_HOME_$(SPARK_JAVA))/bin/java || { echo "SPARK_JAVA=$(SPARK_JAVA): no JDK at $(SPARK_JAVA_HOME_$(SPARK_JAVA)) (set SPARK_JAVA_HOME_$(SPARK_JAVA))" >&2; exit 1; }
 	@bash .ci/venv.sh
 	@$(if $(filter $(SPARK_DEFAULT),$(SPARK_VERSION)),:,bash .ci/spark-venv.sh $(SPARK_VERSION))
 
