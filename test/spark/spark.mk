@@ -137,7 +137,7 @@ test-spark-matrix: spark-prereqs
 	printf 'total %ss\n' $$(( $$(date +%s)-t00 )) >> $$sum; echo "test-spark-matrix:"; cat $$sum; exit $$rc
 
 # Passes reliably with libspark_jmxagent.so (about 2-3 minutes on 2 cores).
-# The matrix: 5 runs of 164-317 s each on 2 cores under a load of 15-20
-# (other work running), 23 min in all; plus a pyspark download per release
-# the first time (53-127 s each, measured).
+# The matrix: 5 runs of 85-102 s each on 2 cores with other work running
+# (load 5-7), 7.8 min in all; plus a pyspark download per release the first
+# time (53-127 s each under a load of 15-20: about 6 min for the four).
 TEST_TARGETS += test-spark test-spark-matrix
