@@ -5,7 +5,7 @@
                                          and the generated part of docs/metrics.md
     python3 rules/gen_rules.py --check   exit 1 if any of them is out of date
 
-Spark 3.4's JmxSink registers `metrics:name=<dotted name>,type=<gauges|counters|
+Spark's JmxSink (3.4 to 4.x alike) registers `metrics:name=<dotted name>,type=<gauges|counters|
 meters|histograms|timers>`; jmx_exporter (and our agent) match rules against
 `metrics<name=<dotted name>, type=<type>><>Attribute: value`.  On the driver and
 the executors the dotted name starts with `<spark.metrics.namespace or app
@@ -31,12 +31,46 @@ MS, NS, MB = 0.001, 1e-9, 1048576
 # families, which do not depend on includeObjectNames.
 JAVA_LANG = ["java.lang:type=OperatingSystem"]
 
+# The Spark releases the table is checked against (make test-spark-matrix;
+# test/spark/spark.mk SPARK_VERSIONS), oldest first.  One rule file serves
+# them all: a family a release lacks simply has no sample there.  A release
+# newer than the last one is taken as the last one; what it registers that
+# no rule maps lands in spark_unmapped (see unmapped()), under a stable name.
+SPARK_RELEASES = ("3.4.1", "3.4.4", "3.5.9", "4.0.5", "4.3.0")
+
+
+def _v(version):
+    return tuple(int(x) for x in version.split(".")[:3] if x.isdigit())
+
+
+def has(f, version):
+    """Whether Spark `version` (x.y.z) registers family f at all."""
+    if version is None:
+        return True
+    v = _v(version)
+    return (f.since is None or v >= _v(f.since)) and (f.until is None or v < _v(f.until))
+
+
+def releases_of(f):
+    """docs/metrics.md's "Spark" column: all, or the range of releases."""
+    if f.since is None and f.until is None:
+        return "all"
+    if f.until is None:
+        return f.since + "+"
+    if f.since is None:
+        return "< " + f.until
+    return "%s to < %s" % (f.since, f.until)
+
 
 class Family:
     """One Prometheus family (a summary-like family is two: x and x_count)."""
 
-    def __init__(self, roles, name, ptype, unit, labels, source, help, rules, cond=None):
+    def __init__(self, roles, name, ptype, unit, labels, source, help, rules, cond=None,
+                 since=None, until=None):
         self.cond = cond  # None: always there in the lab's setup; else when it is
+        # The Spark releases that have the family: since <= version < until
+        # ("x.y" strings; None = no bound).  See SPARK_RELEASES.
+        self.since, self.until = since, until
         self.roles, self.name, self.type, self.unit = roles, name, ptype, unit
         self.labels, self.source, self.help, self.rules = labels, source, help, rules
 
@@ -45,7 +79,7 @@ FAMILIES = []
 
 
 def fam(roles, source, metric, name, ptype, help, unit="", factor=None, jmx=None,
-        labels=None, attr=None, value=None, cond=None):
+        labels=None, attr=None, value=None, cond=None, since=None, until=None):
     """Add a family.  metric: regex of the dotted metric name after the
     role prefix (for driver/executor) or the whole name (daemons); groups in
     it are referenced as {1}, {2}, ... in labels.  ptype: counter|gauge|summary."""
@@ -65,7 +99,7 @@ def fam(roles, source, metric, name, ptype, help, unit="", factor=None, jmx=None
                           attr=attr or ("Value" if jmx == "gauges" else "Count"),
                           name=name, type=ptype.upper(), factor=factor, labels=labels,
                           value=value))
-    FAMILIES.append(Family(roles, name, ptype, unit, sorted(labels), source, help, rules, cond))
+    FAMILIES.append(Family(roles, name, ptype, unit, sorted(labels), source, help, rules, cond, since, until))
 
 
 def _with_help(f):
@@ -192,6 +226,14 @@ def executor_metrics():
     fam(APP, src % "TotalGCTime" + " (ms)", r"ExecutorMetrics\.TotalGCTime",
         "spark_executor_metrics_gc_seconds_total", "counter", "Time spent in garbage collection", "seconds", MS,
         jmx="gauges", attr="Value")
+    # Spark 4.0 added the collections of concurrent collectors (G1's
+    # concurrent cycle, ZGC, Shenandoah) next to the minor/major ones.
+    fam(APP, src % "ConcurrentGCCount", r"ExecutorMetrics\.ConcurrentGCCount",
+        "spark_executor_metrics_concurrent_gc_total", "counter", "Concurrent garbage collections", "collections",
+        jmx="gauges", attr="Value", since="4.0")
+    fam(APP, src % "ConcurrentGCTime" + " (ms)", r"ExecutorMetrics\.ConcurrentGCTime",
+        "spark_executor_metrics_concurrent_gc_seconds_total", "counter", "Time spent in concurrent garbage collections",
+        "seconds", MS, jmx="gauges", attr="Value", since="4.0")
 
 
 def jvmcpu():
@@ -485,6 +527,44 @@ when("spark.plugins or accumulator sources register metrics", plugins)
 master(); worker(); os_bean()
 
 
+# What the table knowingly leaves out (roles, regex of the whole dotted
+# metric name after the role prefix, why): not mapped, and not spark_unmapped.
+IGNORED = (
+    (ROLES, r"jvm\.total\.[a-z]+", "JvmSource's heap + non-heap sums: spark_jvm_memory_*_bytes has both areas"),
+    (ROLES, r"jvm\.(?:heap|non-heap|pools\.[^.]+)\.usage", "JvmSource's used/max ratios: derive from the _bytes families"),
+    (("driver",), r"BlockManager\.memory\.(?:maxMem|memUsed|remainingMem)_MB",
+     "on-heap + off-heap sums: spark_block_manager_memory_*_bytes has both areas"),
+    (("driver",), r"appStatus\.tasks\.(?:un)?blackListedExecutors",
+     "deprecated aliases of appStatus.tasks.(un)excludedExecutors"),
+    (("driver",), r"executor\..+", "local mode: the executor source inside the driver JVM"),
+    (("master", "worker"), r"(?:CodeGenerator|HiveExternalCatalog)\.[A-Za-z]+",
+     "the static sources every metrics system registers: always empty in a daemon"),
+)
+
+
+def unmapped():
+    """The catch-all, last in every file: any metrics:name=... gauge value
+    or count that no rule above maps and IGNORED does not name (a source of a
+    Spark release newer than SPARK_RELEASES, or one the table lacks), as
+    spark_unmapped{metric=<dotted name>}.  Its family name never changes, so
+    a new release adds series, not families; a later table gives the metric
+    its own family.  Absent on every release of SPARK_RELEASES (the
+    end-to-end test checks)."""
+    for role in ROLES:
+        skip = "|".join(rx for roles, rx, _ in IGNORED if role in roles)
+        metric = r"(?!(?:%s)\"?(?:, type=\w+)?><>)(.+?)" % skip if skip else r"(.+?)"
+        FAMILIES.append(Family(
+            (role,), "spark_unmapped", "untyped", "", ["metric"],
+            "any metrics:name=<name> (Value of gauges, Count of the others) no other rule maps",
+            "A Spark metric the rules do not know (a newer Spark release): metric = its dotted name",
+            [dict(metric=metric, jmx=r"\w+", attr="(?:Value|Count)", name="spark_unmapped", type="UNTYPED",
+                  factor=None, labels={"metric": "{1}"})],
+            cond="a Spark release newer than the table registers a metric it does not map"))
+
+
+unmapped()
+
+
 def _esc(s):
     return s.replace("'", "''")
 
@@ -537,7 +617,8 @@ def render_rule(role, r):
 
 def render_file(role):
     lines = [
-        "# jmx_exporter rules for the Spark 3.4 %s JVM (libspark_jmxagent and" % role,
+        "# jmx_exporter rules for the Spark %s JVM, Spark %s to %s (libspark_jmxagent and" % (
+            role, SPARK_RELEASES[0], SPARK_RELEASES[-1]),
         "# jmx_prometheus_javaagent alike).  GENERATED by rules/gen_rules.py from one",
         "# table with docs/metrics.md: edit the generator, not this file.",
         "# Needs *.sink.jmx.class=org.apache.spark.metrics.sink.JmxSink (examples/conf/metrics.properties).",
@@ -558,12 +639,14 @@ def render_file(role):
     return "\n".join(lines) + "\n", n
 
 
-def families_for(role):
-    """(name, exposition type, labels, cond) per Prometheus family of role;
-    a summary-like entry gives two.  labels: without app_id/executor_id/role."""
+def families_for(role, version=None):
+    """(name, exposition type, labels, cond) per Prometheus family of role
+    (on Spark `version`, x.y.z; None: on any release); a summary-like entry
+    gives two.  labels: without app_id/executor_id/role."""
     out = []
     for f in FAMILIES:
-        if role in f.roles:
+        if role in f.roles and has(f, version) and (
+                f.name, f.type) not in {(n, t) for n, t, _, _ in out}:
             if f.type == "summary":
                 out.append((f.name, "untyped", f.labels + ["quantile"], f.cond))
                 out.append((f.name + "_count", "untyped", f.labels, f.cond))
@@ -577,14 +660,31 @@ def docs_table():
             "driver and the executors; `role` alone on the Master's and Worker's families and on `jvm_os_*`. "
             "*present*: when the family exists at all (\"always\" = in the lab's configuration, checked by the "
             "end-to-end test).", "",
-            "| family | type | unit | more labels | roles | source (JMX `metrics:name=...`) | present |",
-            "|---|---|---|---|---|---|---|"]
+            "| family | type | unit | more labels | roles | Spark | source (JMX `metrics:name=...`) | present |",
+            "|---|---|---|---|---|---|---|---|"]
+    seen = set()
     for f in FAMILIES:
+        if f.name == "spark_unmapped":
+            if f.name in seen:
+                continue
+            f = Family(ROLES, f.name, f.type, f.unit, f.labels, f.source, f.help, f.rules, f.cond)
+        if (f.name, f.roles) in seen:
+            continue
+        seen.add((f.name, f.roles))
         name = f.name if f.type != "summary" else "%s{quantile}, %s_count" % (f.name, f.name)
         labels = ", ".join(f.labels) or "-"
         roles = ", ".join(r for r in ROLES if r in f.roles)
-        rows.append("| `%s` | %s | %s | %s | %s | %s | %s |" % (name, f.type, f.unit or "-", labels, roles,
-                                                               f.source.replace("|", "\\|"), f.cond or "always"))
+        rows.append("| `%s` | %s | %s | %s | %s | %s | %s | %s |" % (
+            name, f.type, f.unit or "-", labels, roles, releases_of(f), f.source.replace("|", "\\|"),
+            f.cond or "always"))
+    return "\n".join(rows) + "\n"
+
+
+def ignored_table():
+    rows = ["", "Left out on purpose (no family, and not `spark_unmapped` either):", "",
+            "| metric name (after the role prefix) | roles | why |", "|---|---|---|"]
+    for roles, rx, why in IGNORED:
+        rows.append("| `%s` | %s | %s |" % (rx.replace("|", "\\|"), ", ".join(r for r in ROLES if r in roles), why))
     return "\n".join(rows) + "\n"
 
 
@@ -603,7 +703,7 @@ def outputs():
         counts = ", ".join("%s %d" % (r, len(families_for(r))) for r in ROLES)
         names = {n for r in ROLES for n, _, _, _ in families_for(r)}
         body = ("%d distinct family names (a summary-like entry is two: `x{quantile}` and `x_count`); "
-                "families per role: %s.\n\n" % (len(names), counts) + docs_table())
+                "families per role: %s.\n\n" % (len(names), counts) + docs_table() + ignored_table())
         res[doc] = a + BEGIN + body + END + b
     return res
 

@@ -339,7 +339,9 @@ def test_dockerfile_sources_exist():
         assert os.path.exists(os.path.join(ROOT, src)), "Dockerfile copies missing %s" % src
     for arg, img in re.findall(r"^ARG (\w+_IMAGE)=(\S+)", text, re.M):
         assert ":" in img and not img.endswith(":latest"), img
-    assert "apache/spark:3.4.1" in text
+    # the default release is the native lab's (test/spark/spark.mk)
+    default = re.search(r"^SPARK_VERSIONS\s*:=\s*(\S+)", open(os.path.join(ROOT, "test", "spark", "spark.mk")).read(), re.M)
+    assert "ARG SPARK_VERSION=%s\nARG SPARK_IMAGE=apache/spark:${SPARK_VERSION}" % default.group(1) in text
     # The per-Dockerfile ignore file keeps build/ and .git out of the context
     # but lets every COPY source through.
     ignore = open(os.path.join(COMPOSE, "spark", "Dockerfile.dockerignore")).read().split()

@@ -160,7 +160,11 @@ def write_configs() -> dict:
         extra = yaml.safe_load(f)
     cfg["includeObjectNames"] = list(cfg.get("includeObjectNames") or []) + \
         extra["includeObjectNames"]
-    cfg["rules"] = list(cfg.get("rules") or []) + extra["rules"]
+    # driver.yml ends with its catch-all (spark_unmapped): keep it last, so
+    # that the fixture's own rules still see their beans first.
+    base = list(cfg.get("rules") or [])
+    tail = [r for r in base if r.get("name") == "spark_unmapped"]
+    cfg["rules"] = [r for r in base if r not in tail] + extra["rules"] + tail
     # Every request a walk of its own (minScrapeIntervalSeconds: 0): the
     # soak stresses walks against churn, not answers from a shared walk.
     cfg["minScrapeIntervalSeconds"] = 0

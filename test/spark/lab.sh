@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The local Spark 3.4.1 standalone cluster of the observability lab: one
-# Master and one Worker on 127.0.0.1, from the pyspark package of build/venv,
+# The local Spark standalone cluster of the observability lab: one Master and
+# one Worker on 127.0.0.1, from the pyspark package of $LAB_VENV (build/venv:
+# 3.4.1; build/spark-venvs/<version> for the other releases), on $JAVA_HOME,
 # every JVM with the agent.  State and logs under $LAB_DIR (build/spark).
 #
 #   lab.sh render      write $LAB_DIR/conf (SPARK_CONF_DIR) from examples/conf
@@ -52,6 +53,8 @@ fi
 export JAVA_HOME
 
 SPARK_HOME=$(ls -d "$LAB_VENV"/lib/python3*/site-packages/pyspark 2>/dev/null | head -1 || true)
+# The release, from its core jar (spark-core_<scala>-<version>.jar).
+SPARK_VERSION=$(ls "$SPARK_HOME"/jars/spark-core_*.jar 2>/dev/null | sed -n 's/.*spark-core_[0-9.]*-\(.*\)\.jar$/\1/p' | head -1)
 CONF=$LAB_DIR/conf
 SD=${LAB_SD_DIR_BARE:-$LAB_DIR/sd}
 RUN=$LAB_DIR/run
@@ -123,6 +126,7 @@ print_env() {
 export SPARK_HOME='$SPARK_HOME'
 export SPARK_CONF_DIR='$CONF'
 export JAVA_HOME='$JAVA_HOME'
+export LAB_SPARK_VERSION='$SPARK_VERSION'
 export LAB_DIR='$LAB_DIR' LAB_SD_DIR='$SD' LAB_AGENT_KIND='$LAB_AGENT_KIND' LAB_WIRING='$LAB_WIRING' LAB_AGENT='$LAB_AGENT'
 export LAB_MASTER_URL='$MASTER_URL' LAB_HOST='$LAB_HOST'
 export LAB_MASTER_UI_PORT='$LAB_MASTER_UI_PORT' LAB_WORKER_UI_PORT='$LAB_WORKER_UI_PORT'
