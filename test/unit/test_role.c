@@ -1,5 +1,6 @@
 /* test_role.c - Spark roles (role.c) from command lines of real processes
- * (fixtures/cmdline/: /proc/<pid>/cmdline of the lab's Spark 3.4.1 cluster
+ * (fixtures/cmdline/: /proc/<pid>/cmdline of the lab's Spark 3.4.1 cluster, and
+ * in spark-<release>/ of the 3.5.9, 4.0.5 and 4.3.0 clusters of the matrix,
  * on Java 17, test/spark), and "one flag" (autoconf.c): rule file, port,
  * sd_dir and the Spark properties a bare -agentpath chooses, the embedded
  * rule files (rules_embed.c). */
@@ -38,6 +39,46 @@ static enum jxa_role role_of(const char *cmd, struct jxa_role_info *r)
         FAILF("out of memory");
     return r->role;
 }
+
+/* The same roles on the other releases of the matrix (/proc/<pid>/cmdline
+ * of `make test-spark-matrix`'s clusters, Spark 3.5.9, 4.0.5 and 4.3.0 on
+ * Java 17), and the launcher JVM that spark-class runs first
+ * (org.apache.spark.launcher.Main): it gets a bare flag from
+ * JAVA_TOOL_OPTIONS too, and is no Spark role. */
+static void test_real_cmdlines_per_release(void)
+{
+    static const char *const releases[] = {"spark-3.5.9", "spark-4.0.5", "spark-4.3.0"};
+    static const struct { const char *file; enum jxa_role role; } cases[] = {
+        {"master.cmdline", JXA_ROLE_MASTER},
+        {"worker.cmdline", JXA_ROLE_WORKER},
+        {"driver.cmdline", JXA_ROLE_DRIVER},
+        {"executor.cmdline", JXA_ROLE_EXECUTOR},
+        {"launcher.cmdline", JXA_ROLE_OTHER},
+    };
+    for (size_t v = 0; v < sizeof releases / sizeof *releases; v++) {
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+            char file[128];
+            snprintf(file, sizeof file, "%s/%s", releases[v], cases[i].file);
+            char *cmd = fixture_command(file);
+            struct jxa_role_info r;
+            if (cmd == NULL) {
+                FAILF("%s: no fixture", file);
+                continue;
+            }
+            if (role_of(cmd, &r) != cases[i].role)
+                FAILF("%s: role %s, expected %s", file, jxa_role_name(r.role),
+                      jxa_role_name(cases[i].role));
+            if (cases[i].role == JXA_ROLE_EXECUTOR) {
+                CHECK(r.executor_id != NULL && strspn(r.executor_id, "0123456789") ==
+                                                   strlen(r.executor_id));
+                CHECK(r.app_id != NULL && strncmp(r.app_id, "app-", 4) == 0);
+            }
+            jxa_role_free(&r);
+            free(cmd);
+        }
+    }
+}
+
 
 static void test_real_cmdlines(void)
 {
@@ -347,6 +388,7 @@ static void test_user_wins(void)
 SUITE(role)
 {
     RUN(test_real_cmdlines);
+    RUN(test_real_cmdlines_per_release);
     RUN(test_other_launchers);
     RUN(test_embedded_rules);
     RUN(test_bare_flag);
