@@ -49,6 +49,8 @@ def run(classes, main, agent_opts="", jvm_opts=(), env=None, sleep_ms=0, during=
     e = {k: v for k, v in os.environ.items() if k not in ("SPARK_CONF_DIR", "SPARK_HOME",
                                                           "KUBERNETES_SERVICE_HOST", "JMXAGENT_CONFIG")}
     e.update(env or {})
+    if os.environ.get("IT_JVM_PRELOAD"):    # the sanitizer build (make test-asan)
+        e["LD_PRELOAD"] = os.environ["IT_JVM_PRELOAD"]
     p = subprocess.Popen([harness.JAVA, *harness.JVM_OPTS, *jvm_opts, agent, "-cp", classes, main,
                           str(sleep_ms)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e)
     got = None
