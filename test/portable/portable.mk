@@ -1,5 +1,6 @@
 # The self-contained agent (README, Build): for every arch, the ELF checks
-# of the agent and of its stripped release copy (test/portable/check_elf.sh) and a smoke test in a Debian bullseye root
+# of the agent and of its stripped release copy (test/portable/check_elf.sh), the
+# release tarballs' checksums and licenses (test/portable/check_dist.sh), and a smoke test in a Debian bullseye root
 # with bullseye's own JDK (tools/rootfs.sh, test/portable/smoke.sh; the
 # aarch64 one under qemu-aarch64-static).  Included by the top-level
 # Makefile.  The roots are made once and kept under build/rootfs.
@@ -22,6 +23,7 @@ test-portable:
 	  echo "test-portable: $$a agent built in $(portable_took) s"; \
 	  so=$(call portable_so,$$a); test/portable/check_elf.sh $$a $$so; \
 	  test/portable/check_elf.sh $$a $$(dirname $$so)/release/libspark_jmxagent.so; done
+	@bash tools/dist.sh $(VERSION) $(ARCHES) >/dev/null && test/portable/check_dist.sh $(VERSION) $(ARCHES)
 	@set -e; for a in $(PORTABLE_SMOKE); do \
 	  t=$$(date +%s); bash tools/rootfs.sh $$a; \
 	  echo "test-portable: $$a bullseye root ready in $(portable_took) s"; \
