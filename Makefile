@@ -53,8 +53,9 @@ LDFLAGS_SO := -shared -Wl,--version-script=agent/agent.map -Wl,--gc-sections \
 LIBS_SO    := $(addprefix $(TP)/lib/,libcivetweb.a libmbedtls.a libmbedx509.a libmbedcrypto.a \
               libyaml.a libpcre2-8.a libz.a) -lpthread -ldl -lm
 # The sanitizer build links the system's -dev packages instead (ASan's
-# runtime comes with the system compiler).
-SYS_LIBS_SO := $(LIBDIR)/libyaml.a $(LIBDIR)/libpcre2-8.a -lcivetweb -lz -lpthread -lm
+# runtime comes with the system compiler); mbedTLS's crypto (agent/auth.c)
+# from Debian's shared library, its static one is not PIC.
+SYS_LIBS_SO := $(LIBDIR)/libyaml.a $(LIBDIR)/libpcre2-8.a -lcivetweb -lmbedcrypto -lz -lpthread -lm
 
 # Modules that need a JVM (JNI/JVMTI) or civetweb; everything else is pure C
 # and goes into the unit-test binary too.

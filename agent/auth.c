@@ -1,5 +1,6 @@
-/* auth.c - see auth.h.  SHA-1 (FIPS 180-4 6.1), SHA-256 (6.2), SHA-512
- * (6.4), HMAC (RFC 2104), PBKDF2 (RFC 8018 5.2) and bearer token files. */
+/* auth.c - see auth.h.  The digests, HMAC and PBKDF2 are mbedTLS's (the
+ * library civetweb's TLS links in anyway); this file holds the policy and
+ * the bearer token files. */
 #include "auth.h"
 
 #include <errno.h>
@@ -12,288 +13,121 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <mbedtls/md.h>
+#include <mbedtls/pkcs5.h>
+#include <mbedtls/sha1.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/sha512.h>
+
 #include "randbytes.h"
-
-#define ROL32(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
-#define ROR32(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-#define ROR64(x, n) (((x) >> (n)) | ((x) << (64 - (n))))
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t be64(const uint8_t *p)
-{
-    return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
 
 static void put32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
 }
 
-static void put64(uint8_t *p, uint64_t v)
+/* mbedTLS 2.28's software digests fail only on bad arguments (a NULL
+ * input with a length), which these never pass; a failure still denies. */
+int jxa_sha1(const void *p, size_t n, uint8_t out[20])
 {
-    put32(p, (uint32_t)(v >> 32));
-    put32(p + 4, (uint32_t)v);
+    return mbedtls_sha1_ret(p, n, out) == 0 ? 0 : -1;
 }
 
-/* Merkle-Damgard padding shared by the three digests: message, 0x80,
- * zeros, then the bit length in the last `lenbytes` bytes of a block. */
-typedef void (*block_fn)(void *state, const uint8_t *block);
-
-static void md_hash(block_fn f, void *state, size_t bs, size_t lenbytes, const void *p, size_t n)
+int jxa_sha256(const void *p, size_t n, uint8_t out[32])
 {
-    const uint8_t *m = p;
-    size_t i = 0;
-    for (; i + bs <= n; i += bs)
-        f(state, m + i);
-    uint8_t last[256];
-    size_t rest = n - i;
-    memset(last, 0, sizeof last);
-    memcpy(last, m + i, rest);
-    last[rest] = 0x80;
-    size_t total = rest + 1 + lenbytes <= bs ? bs : 2 * bs;
-    put64(last + total - 8, (uint64_t)n * 8);
-    f(state, last);
-    if (total == 2 * bs)
-        f(state, last + bs);
+    return mbedtls_sha256_ret(p, n, out, 0) == 0 ? 0 : -1;
 }
 
-static void sha1_block(void *st, const uint8_t *b)
+int jxa_sha512(const void *p, size_t n, uint8_t out[64])
 {
-    uint32_t *h = st, w[80];
-    for (int i = 0; i < 16; i++)
-        w[i] = be32(b + 4 * i);
-    for (int i = 16; i < 80; i++)
-        w[i] = ROL32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-    uint32_t a = h[0], bb = h[1], c = h[2], d = h[3], e = h[4];
-    for (int i = 0; i < 80; i++) {
-        uint32_t f, k;
-        if (i < 20) { f = (bb & c) | (~bb & d); k = 0x5A827999; }
-        else if (i < 40) { f = bb ^ c ^ d; k = 0x6ED9EBA1; }
-        else if (i < 60) { f = (bb & c) | (bb & d) | (c & d); k = 0x8F1BBCDC; }
-        else { f = bb ^ c ^ d; k = 0xCA62C1D6; }
-        uint32_t t = ROL32(a, 5) + f + e + k + w[i];
-        e = d; d = c; c = ROL32(bb, 30); bb = a; a = t;
-    }
-    h[0] += a; h[1] += bb; h[2] += c; h[3] += d; h[4] += e;
+    return mbedtls_sha512_ret(p, n, out, 0) == 0 ? 0 : -1;
 }
 
-void jxa_sha1(const void *p, size_t n, uint8_t out[20])
+static const mbedtls_md_info_t *md_of(enum jxa_auth_alg alg)
 {
-    uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
-    md_hash(sha1_block, h, 64, 8, p, n);
-    for (int i = 0; i < 5; i++)
-        put32(out + 4 * i, h[i]);
-}
-
-static const uint32_t K256[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-static void sha256_block(void *st, const uint8_t *b)
-{
-    uint32_t *h = st, w[64];
-    for (int i = 0; i < 16; i++)
-        w[i] = be32(b + 4 * i);
-    for (int i = 16; i < 64; i++) {
-        uint32_t s0 = ROR32(w[i - 15], 7) ^ ROR32(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = ROR32(w[i - 2], 17) ^ ROR32(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    uint32_t a = h[0], bb = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-    for (int i = 0; i < 64; i++) {
-        uint32_t t1 = hh + (ROR32(e, 6) ^ ROR32(e, 11) ^ ROR32(e, 25)) + ((e & f) ^ (~e & g)) + K256[i] + w[i];
-        uint32_t t2 = (ROR32(a, 2) ^ ROR32(a, 13) ^ ROR32(a, 22)) + ((a & bb) ^ (a & c) ^ (bb & c));
-        hh = g; g = f; f = e; e = d + t1; d = c; c = bb; bb = a; a = t1 + t2;
-    }
-    h[0] += a; h[1] += bb; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
-}
-
-void jxa_sha256(const void *p, size_t n, uint8_t out[32])
-{
-    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    md_hash(sha256_block, h, 64, 8, p, n);
-    for (int i = 0; i < 8; i++)
-        put32(out + 4 * i, h[i]);
-}
-
-static const uint64_t K512[80] = {
-    0x428a2f98d728ae22ULL, 0x7137449123ef65cdULL, 0xb5c0fbcfec4d3b2fULL, 0xe9b5dba58189dbbcULL,
-    0x3956c25bf348b538ULL, 0x59f111f1b605d019ULL, 0x923f82a4af194f9bULL, 0xab1c5ed5da6d8118ULL,
-    0xd807aa98a3030242ULL, 0x12835b0145706fbeULL, 0x243185be4ee4b28cULL, 0x550c7dc3d5ffb4e2ULL,
-    0x72be5d74f27b896fULL, 0x80deb1fe3b1696b1ULL, 0x9bdc06a725c71235ULL, 0xc19bf174cf692694ULL,
-    0xe49b69c19ef14ad2ULL, 0xefbe4786384f25e3ULL, 0x0fc19dc68b8cd5b5ULL, 0x240ca1cc77ac9c65ULL,
-    0x2de92c6f592b0275ULL, 0x4a7484aa6ea6e483ULL, 0x5cb0a9dcbd41fbd4ULL, 0x76f988da831153b5ULL,
-    0x983e5152ee66dfabULL, 0xa831c66d2db43210ULL, 0xb00327c898fb213fULL, 0xbf597fc7beef0ee4ULL,
-    0xc6e00bf33da88fc2ULL, 0xd5a79147930aa725ULL, 0x06ca6351e003826fULL, 0x142929670a0e6e70ULL,
-    0x27b70a8546d22ffcULL, 0x2e1b21385c26c926ULL, 0x4d2c6dfc5ac42aedULL, 0x53380d139d95b3dfULL,
-    0x650a73548baf63deULL, 0x766a0abb3c77b2a8ULL, 0x81c2c92e47edaee6ULL, 0x92722c851482353bULL,
-    0xa2bfe8a14cf10364ULL, 0xa81a664bbc423001ULL, 0xc24b8b70d0f89791ULL, 0xc76c51a30654be30ULL,
-    0xd192e819d6ef5218ULL, 0xd69906245565a910ULL, 0xf40e35855771202aULL, 0x106aa07032bbd1b8ULL,
-    0x19a4c116b8d2d0c8ULL, 0x1e376c085141ab53ULL, 0x2748774cdf8eeb99ULL, 0x34b0bcb5e19b48a8ULL,
-    0x391c0cb3c5c95a63ULL, 0x4ed8aa4ae3418acbULL, 0x5b9cca4f7763e373ULL, 0x682e6ff3d6b2b8a3ULL,
-    0x748f82ee5defb2fcULL, 0x78a5636f43172f60ULL, 0x84c87814a1f0ab72ULL, 0x8cc702081a6439ecULL,
-    0x90befffa23631e28ULL, 0xa4506cebde82bde9ULL, 0xbef9a3f7b2c67915ULL, 0xc67178f2e372532bULL,
-    0xca273eceea26619cULL, 0xd186b8c721c0c207ULL, 0xeada7dd6cde0eb1eULL, 0xf57d4f7fee6ed178ULL,
-    0x06f067aa72176fbaULL, 0x0a637dc5a2c898a6ULL, 0x113f9804bef90daeULL, 0x1b710b35131c471bULL,
-    0x28db77f523047d84ULL, 0x32caab7b40c72493ULL, 0x3c9ebe0a15c9bebcULL, 0x431d67c49c100d4cULL,
-    0x4cc5d4becb3e42b6ULL, 0x597f299cfc657e2aULL, 0x5fcb6fab3ad6faecULL, 0x6c44198c4a475817ULL,
-};
-
-static void sha512_block(void *st, const uint8_t *b)
-{
-    uint64_t *h = st, w[80];
-    for (int i = 0; i < 16; i++)
-        w[i] = be64(b + 8 * i);
-    for (int i = 16; i < 80; i++) {
-        uint64_t s0 = ROR64(w[i - 15], 1) ^ ROR64(w[i - 15], 8) ^ (w[i - 15] >> 7);
-        uint64_t s1 = ROR64(w[i - 2], 19) ^ ROR64(w[i - 2], 61) ^ (w[i - 2] >> 6);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    uint64_t a = h[0], bb = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-    for (int i = 0; i < 80; i++) {
-        uint64_t t1 = hh + (ROR64(e, 14) ^ ROR64(e, 18) ^ ROR64(e, 41)) + ((e & f) ^ (~e & g)) + K512[i] + w[i];
-        uint64_t t2 = (ROR64(a, 28) ^ ROR64(a, 34) ^ ROR64(a, 39)) + ((a & bb) ^ (a & c) ^ (bb & c));
-        hh = g; g = f; f = e; e = d + t1; d = c; c = bb; bb = a; a = t1 + t2;
-    }
-    h[0] += a; h[1] += bb; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
-}
-
-void jxa_sha512(const void *p, size_t n, uint8_t out[64])
-{
-    uint64_t h[8] = {0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL,
-                     0xa54ff53a5f1d36f1ULL, 0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL,
-                     0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
-    md_hash(sha512_block, h, 128, 16, p, n);
-    for (int i = 0; i < 8; i++)
-        put64(out + 8 * i, h[i]);
-}
-
-struct digest {
-    size_t block, len;
-    void (*fn)(const void *, size_t, uint8_t *);
-};
-
-static const struct digest *digest_of(enum jxa_auth_alg alg)
-{
-    static const struct digest d1 = {64, 20, jxa_sha1}, d256 = {64, 32, jxa_sha256},
-                               d512 = {128, 64, jxa_sha512};
     switch (alg) {
-    case JXA_AUTH_SHA1: case JXA_AUTH_PBKDF2_SHA1: return &d1;
-    case JXA_AUTH_SHA256: case JXA_AUTH_PBKDF2_SHA256: return &d256;
-    case JXA_AUTH_SHA512: case JXA_AUTH_PBKDF2_SHA512: return &d512;
+    case JXA_AUTH_SHA1: case JXA_AUTH_PBKDF2_SHA1: return mbedtls_md_info_from_type(MBEDTLS_MD_SHA1);
+    case JXA_AUTH_SHA256: case JXA_AUTH_PBKDF2_SHA256: return mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    case JXA_AUTH_SHA512: case JXA_AUTH_PBKDF2_SHA512: return mbedtls_md_info_from_type(MBEDTLS_MD_SHA512);
     default: return NULL;
     }
 }
 
-/* HMAC(key, msg) with the key already padded into ipad/opad blocks: PBKDF2
- * calls it millions of times with the same key. */
-static void hmac_pads(const struct digest *d, const uint8_t *key, size_t keylen,
-                      uint8_t *ipad, uint8_t *opad)
+int jxa_pbkdf2(enum jxa_auth_alg alg, const char *password, const uint8_t *salt,
+               size_t saltlen, unsigned iterations, uint8_t *out, size_t outlen)
 {
-    uint8_t k[128] = {0};
-    if (keylen > d->block)
-        d->fn(key, keylen, k);
-    else
-        memcpy(k, key, keylen);
-    for (size_t i = 0; i < d->block; i++) {
-        ipad[i] = k[i] ^ 0x36;
-        opad[i] = k[i] ^ 0x5c;
-    }
-}
-
-static void hmac(const struct digest *d, const uint8_t *ipad, const uint8_t *opad,
-                 const uint8_t *msg, size_t n, uint8_t *scratch, uint8_t *out)
-{
-    memcpy(scratch, ipad, d->block);
-    memcpy(scratch + d->block, msg, n);
-    uint8_t inner[64];
-    d->fn(scratch, d->block + n, inner);
-    memcpy(scratch, opad, d->block);
-    memcpy(scratch + d->block, inner, d->len);
-    d->fn(scratch, d->block + d->len, out);
+    const mbedtls_md_info_t *md = md_of(alg);
+    if (md == NULL || iterations == 0 || outlen > UINT32_MAX)
+        return -1;
+    mbedtls_md_context_t ctx;
+    mbedtls_md_init(&ctx);
+    int rc = mbedtls_md_setup(&ctx, md, 1);
+    if (rc == 0)
+        rc = mbedtls_pkcs5_pbkdf2_hmac(&ctx, (const unsigned char *)password, strlen(password),
+                                       salt, saltlen, iterations, (uint32_t)outlen, out);
+    mbedtls_md_free(&ctx);
+    return rc == 0 ? 0 : -1;
 }
 
 /* Long enough that the check costs nothing (1,024 HMACs take 1-2 ms here),
  * short enough that a stop is seen at once. */
 #define STOP_EVERY 1024u
 
+/* RFC 8018 5.2 over mbedTLS's HMAC, the loop of mbedtls_pkcs5_pbkdf2_hmac()
+ * (which cannot be stopped half-way) with a look at *stop: jmx_exporter's
+ * default hash takes seconds, and the JVM's exit waits for the HTTP
+ * server, which waits for this.  jxa_pbkdf2() is the library's own
+ * function; the unit tests hold the two to the same vectors. */
 int jxa_pbkdf2_until(enum jxa_auth_alg alg, const char *password, const uint8_t *salt,
                      size_t saltlen, unsigned iterations, uint8_t *out, size_t outlen,
                      const atomic_bool *stop)
 {
-    const struct digest *d = digest_of(alg);
-    if (d == NULL || iterations == 0)
+    const mbedtls_md_info_t *md = md_of(alg);
+    if (md == NULL || iterations == 0)
         return -1;
-    uint8_t ipad[128], opad[128];
-    hmac_pads(d, (const uint8_t *)password, strlen(password), ipad, opad);
-    size_t scratch_len = d->block + (saltlen + 4 > 64 ? saltlen + 4 : 64);
-    uint8_t *scratch = malloc(scratch_len), *msg = malloc(saltlen + 4);
-    if (scratch == NULL || msg == NULL) {
-        free(scratch);
-        free(msg);
-        return -1;
-    }
-    int rc = 0;
-    memcpy(msg, salt, saltlen);
-    for (uint32_t blk = 1; outlen > 0 && rc == 0; blk++) {
-        uint8_t u[64], t[64];
-        put32(msg + saltlen, blk);
-        hmac(d, ipad, opad, msg, saltlen + 4, scratch, u);
-        memcpy(t, u, d->len);
-        for (unsigned i = 1; i < iterations; i++) {
+    size_t len = mbedtls_md_get_size(md);
+    mbedtls_md_context_t ctx;
+    mbedtls_md_init(&ctx);
+    int rc = mbedtls_md_setup(&ctx, md, 1) == 0 &&
+             mbedtls_md_hmac_starts(&ctx, (const unsigned char *)password, strlen(password)) == 0
+             ? 0 : -1;
+    uint8_t u[MBEDTLS_MD_MAX_SIZE], t[MBEDTLS_MD_MAX_SIZE], blk[4];
+    for (uint32_t b = 1; outlen > 0 && rc == 0; b++) {
+        put32(blk, b);
+        if (mbedtls_md_hmac_update(&ctx, salt, saltlen) != 0 ||
+            mbedtls_md_hmac_update(&ctx, blk, 4) != 0 || mbedtls_md_hmac_finish(&ctx, u) != 0 ||
+            mbedtls_md_hmac_reset(&ctx) != 0) {
+            rc = -1;
+            break;
+        }
+        memcpy(t, u, len);
+        for (unsigned i = 1; i < iterations && rc == 0; i++) {
             if (stop != NULL && i % STOP_EVERY == 0 &&
                 atomic_load_explicit(stop, memory_order_relaxed)) {
                 rc = -2;
                 break;
             }
-            hmac(d, ipad, opad, u, d->len, scratch, u);
-            for (size_t k = 0; k < d->len; k++)
+            if (mbedtls_md_hmac_update(&ctx, u, len) != 0 || mbedtls_md_hmac_finish(&ctx, u) != 0 ||
+                mbedtls_md_hmac_reset(&ctx) != 0)
+                rc = -1;
+            for (size_t k = 0; k < len; k++)
                 t[k] ^= u[k];
         }
-        size_t take = outlen < d->len ? outlen : d->len;
+        size_t take = outlen < len ? outlen : len;
         memcpy(out, t, take);
         out += take;
         outlen -= take;
     }
-    explicit_bzero(ipad, sizeof ipad);
-    explicit_bzero(opad, sizeof opad);
-    free(scratch);
-    free(msg);
+    explicit_bzero(u, sizeof u);
+    explicit_bzero(t, sizeof t);
+    mbedtls_md_free(&ctx);          /* zeroes the HMAC's key pads */
     return rc;
-}
-
-int jxa_pbkdf2(enum jxa_auth_alg alg, const char *password, const uint8_t *salt,
-               size_t saltlen, unsigned iterations, uint8_t *out, size_t outlen)
-{
-    return jxa_pbkdf2_until(alg, password, salt, saltlen, iterations, out, outlen, NULL);
 }
 
 int jxa_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t n, uint8_t out[32])
 {
-    const struct digest *d = digest_of(JXA_AUTH_SHA256);
-    size_t len = d->block + (n > d->len ? n : d->len);
-    uint8_t ipad[64], opad[64], *scratch = malloc(len);
-    if (scratch == NULL)
-        return -1;
-    hmac_pads(d, key, keylen, ipad, opad);
-    hmac(d, ipad, opad, msg, n, scratch, out);
-    explicit_bzero(scratch, len);
-    free(scratch);
-    explicit_bzero(ipad, sizeof ipad);
-    explicit_bzero(opad, sizeof opad);
-    return 0;
+    return mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), key, keylen, msg, n,
+                           out) == 0 ? 0 : -1;
 }
 
 static bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
@@ -482,25 +316,26 @@ enum jxa_auth_result jxa_auth_verify(const struct jxa_http_config *h, const char
     }
     uint8_t want[512], got[512];
     int n = h->password_hash ? unhex(h->password_hash, want, sizeof want) : -1;
-    const struct digest *d = digest_of(h->auth);
-    if (n <= 0 || d == NULL)
+    const mbedtls_md_info_t *md = md_of(h->auth);
+    if (n <= 0 || md == NULL)
         return JXA_AUTH_DENIED;
     const char *salt = h->salt ? h->salt : "";
-    size_t sl = strlen(salt), pl = strlen(password);
+    size_t sl = strlen(salt);
     bool pass_ok = false;
     if (h->auth == JXA_AUTH_SHA1 || h->auth == JXA_AUTH_SHA256 || h->auth == JXA_AUTH_SHA512) {
-        /* One digest: microseconds, no limit and no cache needed. */
-        char *msg = malloc(sl + pl + 2);
-        if (msg == NULL)
-            return JXA_AUTH_DENIED;
-        memcpy(msg, salt, sl);
-        msg[sl] = ':';
-        memcpy(msg + sl + 1, password, pl + 1);
-        d->fn(msg, sl + pl + 1, got);
-        explicit_bzero(msg, sl + pl + 1);
-        free(msg);
+        /* One digest of salt ":" password: microseconds, no limit and no
+         * cache needed. */
+        size_t len = mbedtls_md_get_size(md);
+        mbedtls_md_context_t ctx;
+        mbedtls_md_init(&ctx);
+        int rc = mbedtls_md_setup(&ctx, md, 0) != 0 || mbedtls_md_starts(&ctx) != 0 ||
+                 mbedtls_md_update(&ctx, (const unsigned char *)salt, sl) != 0 ||
+                 mbedtls_md_update(&ctx, (const unsigned char *)":", 1) != 0 ||
+                 mbedtls_md_update(&ctx, (const unsigned char *)password, strlen(password)) != 0 ||
+                 mbedtls_md_finish(&ctx, got) != 0;
+        mbedtls_md_free(&ctx);      /* zeroes the state, which held the password */
         count_derivation();
-        pass_ok = (size_t)n == d->len && same_bytes(got, want, d->len);
+        pass_ok = rc == 0 && (size_t)n == len && same_bytes(got, want, len);
         explicit_bzero(got, sizeof got);
         return (user_ok & pass_ok) ? JXA_AUTH_OK : JXA_AUTH_DENIED;
     }
@@ -705,11 +540,9 @@ int jxa_bearer_init(struct jxa_bearer *b, const char *path, const char *token,
                     long interval_ms)
 {
     memset(b, 0, sizeof *b);
-    b->path = strdup(path);
-    if (b->path == NULL)
+    if (jxa_sha256(token, strlen(token), b->digest) != 0 || (b->path = strdup(path)) == NULL)
         return -1;
     pthread_mutex_init(&b->mu, NULL);
-    jxa_sha256(token, strlen(token), b->digest);
     b->interval_ms = interval_ms;
     clock_gettime(CLOCK_MONOTONIC, &b->checked);
     return 0;
@@ -767,10 +600,9 @@ enum jxa_bearer_event jxa_bearer_refresh(struct jxa_bearer *b, char *msg, size_t
     bool have_tok = false;
     char *tok = same ? NULL : jxa_token_read(b->path, b->path, err, sizeof err);
     if (tok != NULL) {
-        jxa_sha256(tok, strlen(tok), d);
+        have_tok = jxa_sha256(tok, strlen(tok), d) == 0;
         explicit_bzero(tok, strlen(tok));
         free(tok);
-        have_tok = true;
     }
 
     enum jxa_bearer_event ev = JXA_BEARER_SAME;
@@ -804,9 +636,9 @@ enum jxa_bearer_event jxa_bearer_refresh(struct jxa_bearer *b, char *msg, size_t
 bool jxa_bearer_check(struct jxa_bearer *b, const char *presented, size_t n)
 {
     uint8_t got[32], want[32];
-    jxa_sha256(presented, n, got);
+    bool hashed = jxa_sha256(presented, n, got) == 0;
     pthread_mutex_lock(&b->mu);
     memcpy(want, b->digest, sizeof want);
     pthread_mutex_unlock(&b->mu);
-    return same_bytes(got, want, sizeof got);
+    return hashed & same_bytes(got, want, sizeof got);
 }

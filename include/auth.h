@@ -1,5 +1,6 @@
-/* auth.h - HTTP authentication, pure C (own SHA implementations: no
- * OpenSSL in the JVM's process).
+/* auth.h - HTTP authentication, pure C; the digests, HMAC and PBKDF2 are
+ * mbedTLS's (linked into the agent, hidden: no OpenSSL in the JVM's
+ * process, no clash with another copy of mbedTLS).
  *
  * Basic: credentials checked the way jmx_exporter's
  * httpServer.authentication.basic does (docs/semantics.md §13):
@@ -23,17 +24,19 @@
 
 #include "config.h"
 
-/* Digests; out must hold 20 / 32 / 64 bytes. */
-void jxa_sha1(const void *p, size_t n, uint8_t out[20]);
-void jxa_sha256(const void *p, size_t n, uint8_t out[32]);
-void jxa_sha512(const void *p, size_t n, uint8_t out[64]);
-/* PBKDF2 with HMAC-SHA1/256/512 (alg: JXA_AUTH_PBKDF2_*).  Returns 0 or -1. */
+/* Digests; out must hold 20 / 32 / 64 bytes.  Return 0, or -1 (out is
+ * then not a digest). */
+int jxa_sha1(const void *p, size_t n, uint8_t out[20]);
+int jxa_sha256(const void *p, size_t n, uint8_t out[32]);
+int jxa_sha512(const void *p, size_t n, uint8_t out[64]);
+/* PBKDF2 with HMAC-SHA1/256/512 (alg: JXA_AUTH_PBKDF2_*):
+ * mbedtls_pkcs5_pbkdf2_hmac().  Returns 0 or -1. */
 int jxa_pbkdf2(enum jxa_auth_alg alg, const char *password, const uint8_t *salt,
                size_t saltlen, unsigned iterations, uint8_t *out, size_t outlen);
 /* The same, giving up with -2 once *stop is true (looked at every 1,024
  * iterations, a few ms): a derivation must not hold the server's stop.
- * stop may be NULL.  A library that replaces these primitives keeps this
- * contract by running the iteration loop over its HMAC. */
+ * stop may be NULL.  mbedTLS's PBKDF2 cannot be stopped, so this runs the
+ * same loop over mbedTLS's HMAC. */
 int jxa_pbkdf2_until(enum jxa_auth_alg alg, const char *password, const uint8_t *salt,
                      size_t saltlen, unsigned iterations, uint8_t *out, size_t outlen,
                      const atomic_bool *stop);

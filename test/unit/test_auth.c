@@ -34,26 +34,66 @@ static void test_sha_vectors(void)
     const char *m56 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
     jxa_sha256(m56, strlen(m56), d); hex(d, 32, h);
     CHECK_STR(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    jxa_sha1(m56, strlen(m56), d); hex(d, 20, h);
+    CHECK_STR(h, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
     jxa_sha512("abc", 3, d); hex(d, 64, h);
     CHECK_STR(h, "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
                  "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+    jxa_sha512("", 0, d); hex(d, 64, h);
+    CHECK_STR(h, "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+                 "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
 }
 
+/* Each vector through mbedTLS's PBKDF2 (jxa_pbkdf2) and through the loop
+ * the server runs, which can be stopped (jxa_pbkdf2_until): RFC 6070 for
+ * HMAC-SHA1, RFC 7914 11 for HMAC-SHA256; HMAC-SHA512 has no RFC vector,
+ * these were computed with Python's hashlib.pbkdf2_hmac (OpenSSL). */
 static void test_pbkdf2_vectors(void)
 {
-    uint8_t d[64];
-    char h[129];
-    CHECK_INT(jxa_pbkdf2(JXA_AUTH_PBKDF2_SHA1, "password", (const uint8_t *)"salt", 4, 2, d, 20), 0);
-    hex(d, 20, h);
-    CHECK_STR(h, "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957");
-    jxa_pbkdf2(JXA_AUTH_PBKDF2_SHA1, "passwordPASSWORDpassword",
-               (const uint8_t *)"saltSALTsaltSALTsaltSALTsaltSALTsalt", 36, 4096, d, 25);
-    hex(d, 25, h);
-    CHECK_STR(h, "3d2eec4fe41c849b80c8d83662c0e44a8b291a964cf2f07038");
-    jxa_pbkdf2(JXA_AUTH_PBKDF2_SHA256, "passwd", (const uint8_t *)"salt", 4, 1, d, 64);
-    hex(d, 64, h);
-    CHECK_STR(h, "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
-                 "49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783");
+    static const struct {
+        enum jxa_auth_alg alg;
+        const char *pw, *salt;
+        unsigned iterations;
+        const char *want;
+    } v[] = {
+        {JXA_AUTH_PBKDF2_SHA1, "password", "salt", 2, "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957"},
+        /* 25 bytes: two blocks, the second cut short. */
+        {JXA_AUTH_PBKDF2_SHA1, "passwordPASSWORDpassword", "saltSALTsaltSALTsaltSALTsaltSALTsalt",
+         4096, "3d2eec4fe41c849b80c8d83662c0e44a8b291a964cf2f07038"},
+        {JXA_AUTH_PBKDF2_SHA256, "passwd", "salt", 1,
+         "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+         "49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783"},
+        {JXA_AUTH_PBKDF2_SHA512, "password", "salt", 2,
+         "e1d9c16aa681708a45f5c7c4e215ceb66e011a2e9f0040713f18aefdb866d53c"
+         "f76cab2868a39b9f7840edce4fef5a82be67335c77a6068e04112754f27ccf4e"},
+        {JXA_AUTH_PBKDF2_SHA512, "passwordPASSWORDpassword", "saltSALTsaltSALTsaltSALTsaltSALTsalt",
+         4096, "8c0511f4c6e597c6ac6315d8f0362e225f3c501495ba23b868c005174dc4ee71"
+               "115b59f9e60cd9532fa33e0f75aefe30225c583a186cd82bd4daea9724a3d3b8"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        uint8_t d[64];
+        char h[129];
+        size_t n = strlen(v[i].want) / 2;
+        memset(d, 0, sizeof d);
+        CHECK_INT(jxa_pbkdf2(v[i].alg, v[i].pw, (const uint8_t *)v[i].salt, strlen(v[i].salt),
+                             v[i].iterations, d, n), 0);
+        hex(d, n, h);
+        CHECK_STR(h, v[i].want);
+        memset(d, 0, sizeof d);
+        CHECK_INT(jxa_pbkdf2_until(v[i].alg, v[i].pw, (const uint8_t *)v[i].salt,
+                                   strlen(v[i].salt), v[i].iterations, d, n, NULL), 0);
+        hex(d, n, h);
+        CHECK_STR(h, v[i].want);
+    }
+    /* Not a PBKDF2 algorithm, or no iteration: refused, not computed. */
+    uint8_t d[32];
+    CHECK_INT(jxa_pbkdf2(JXA_AUTH_PLAINTEXT, "p", (const uint8_t *)"s", 1, 1, d, 32), -1);
+    CHECK_INT(jxa_pbkdf2_until(JXA_AUTH_BEARER, "p", (const uint8_t *)"s", 1, 1, d, 32, NULL), -1);
+    CHECK_INT(jxa_pbkdf2(JXA_AUTH_PBKDF2_SHA256, "p", (const uint8_t *)"s", 1, 0, d, 32), -1);
+    /* A stop already set ends the derivation at its first look. */
+    atomic_bool stop = true;
+    CHECK_INT(jxa_pbkdf2_until(JXA_AUTH_PBKDF2_SHA256, "p", (const uint8_t *)"s", 1, 5000, d, 32,
+                               &stop), -2);
 }
 
 static void test_check(void)
