@@ -12,6 +12,7 @@ LAB_WIRING=bare (`make test-spark-bare`, part of `make test-spark`) runs the
 same checks on a cluster whose every JVM gets a bare -agentpath:<so> and
 nothing else: no metrics.properties, no rule file, no port (docs/spark.md,
 "One flag")."""
+import glob
 import json
 import os
 import re
@@ -366,6 +367,45 @@ def test_env_vars_and_failing_job(cluster, submits):
     s.release()
     assert s.wait(120) == 0, s.tail()
     wait_until("executors to exit", lambda: not any(alive(p) for p in pids), 60)
+
+
+@pytest.mark.skipif(BARE or KIND != "native", reason="the explicit wiring's cluster, libspark_jmxagent.so")
+def test_files_recipe_needs_localized_files(cluster, submits):
+    """The YARN recipe of README ("Shipped with the application"):
+    spark-submit --files <so> and -agentpath:./libspark_jmxagent.so in
+    spark.executor.extraJavaOptions.  YARN's NodeManager copies --files into
+    the container's directory before it starts the JVM; a standalone Worker
+    starts the executor's JVM in work/<app>/<n>/ first and the executor
+    fetches --files afterwards, so the JVM cannot load the agent and exits.
+    README tells standalone users to install the .so on the workers instead:
+    this checks, on the real cluster, the reason it gives."""
+    so = ENV["LAB_AGENT"]
+    opts = ["--properties-file", os.path.join(ENV["SPARK_CONF_DIR"], "spark-defaults-noagent.conf"),
+            "--files", so,
+            "--conf", "spark.executor.extraJavaOptions=-agentpath:./libspark_jmxagent.so="
+                      "port=0,host=%s,sd_dir=%s,sd_job=spark-executor" % (HOST, SD)]
+    s = Submit("files", RUNS, "etl_job.py", ["--records", "1000", "--rounds", "1",
+                                             "--output", os.path.join(RUNS, "files", "out")],
+               submit_opts=opts)
+    submits.append(s)
+    t0 = time.monotonic()
+
+    def refused():
+        m = APP_ID_RE.search(s.tail(10 ** 6))
+        if not m:
+            return None
+        for out in glob.glob(os.path.join(LAB_DIR, "work", m.group(0), "*", "stdout")):
+            with open(out, errors="replace") as f:
+                if "Could not find agent library ./libspark_jmxagent.so" in f.read():
+                    return os.path.dirname(out)
+        return None
+    exec_dir = wait_until("an executor JVM refusing ./libspark_jmxagent.so", refused, 90)
+    FIGURES["files_recipe_refused_seconds"] = round(time.monotonic() - t0, 1)
+    s.kill()
+    # The JVM looked in the executor's own directory, where the Worker had
+    # put nothing of the application's files.
+    assert not os.path.exists(os.path.join(exec_dir, "libspark_jmxagent.so")), os.listdir(exec_dir)
+    assert not [x for x in sd_targets(SD) if x[0] == "executor" and alive(x[2])]
 
 
 USER_RULES = """\
