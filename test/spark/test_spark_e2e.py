@@ -369,7 +369,8 @@ def test_env_vars_and_failing_job(cluster, submits):
     wait_until("executors to exit", lambda: not any(alive(p) for p in pids), 60)
 
 
-@pytest.mark.skipif(BARE or KIND != "native", reason="the explicit wiring's cluster, libspark_jmxagent.so")
+@pytest.mark.skipif(BARE or SHORT or KIND != "native",
+                    reason="Spark's behaviour, checked once: the default release's explicit wiring, the native agent")
 def test_files_recipe_needs_localized_files(cluster, submits):
     """The YARN recipe of README ("Shipped with the application"):
     spark-submit --files <so> and -agentpath:./libspark_jmxagent.so in
