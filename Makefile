@@ -234,7 +234,7 @@ test-generated:
 
 # Each part of the project adds its own targets and appends to TEST_TARGETS.
 TEST_TARGETS := test-generated test-unit test-unit-san test-fuzz
--include test/portable/portable.mk test/it/it.mk test/spark/spark.mk compose/lab.mk bench/bench.mk test/soak/soak.mk
+-include test/portable/portable.mk test/it/it.mk test/spark/spark.mk test/yarn/yarn.mk compose/lab.mk bench/bench.mk test/soak/soak.mk
 TEST_TARGETS += test-asan
 
 test: deps
