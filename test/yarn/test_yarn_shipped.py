@@ -111,11 +111,11 @@ def test_files_ship_the_agent(yarn):
         sub = subprocess.Popen(argv, cwd=run, env=env, stdout=log, stderr=subprocess.STDOUT,
                                stdin=subprocess.DEVNULL, start_new_session=True)
     try:
-        def job_done():
-            assert sub.poll() is None or os.path.exists(done), \
-                "spark-submit exited (%s):\n%s" % (sub.returncode, open(log.name).read()[-4000:])
-            return os.path.exists(done)
-        wait_until("the application's job", job_done, 240)
+        def job_done():  # "exited" ends the wait at once (wait_until retries on exceptions)
+            return True if os.path.exists(done) else "exited" if sub.poll() is not None else None
+        r = wait_until("the application's job", job_done, 240)
+        assert r is True, "spark-submit exited (%s) before the job was done:\n%s" % (
+            sub.returncode, open(log.name).read()[-4000:])
         FIGURES["job_seconds"] = round(time.monotonic() - t0, 1)
         execs = wait_until("2 executors in file_sd",
                            lambda: (lambda t: t if len(t) == 2 else None)(
