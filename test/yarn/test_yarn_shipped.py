@@ -87,14 +87,8 @@ def test_files_ship_the_agent(yarn):
     os.makedirs(sd)
     done, release = os.path.join(run, "done"), os.path.join(run, "release")
     home = spark_home()
-    # The pip pyspark has no python/lib/pyspark.zip, which spark-submit
-    # ships to YARN for Python applications; the executors here run no
-    # Python, so an empty archive stands in for it.
-    empty = os.path.join(run, "empty.zip")
-    import zipfile
-    zipfile.ZipFile(empty, "w").writestr("empty.txt", "")
     env = dict(os.environ, HADOOP_CONF_DIR=conf, SPARK_HOME=home, JAVA_HOME=JAVA_HOME,
-               PYSPARK_ARCHIVES_PATH=empty, PYSPARK_PYTHON=os.path.join(VENV, "bin", "python"))
+               PYSPARK_PYTHON=os.path.join(VENV, "bin", "python"))
     env.pop("SPARK_ENV_LOADED", None)
     env.pop("SPARK_CONF_DIR", None)
     argv = [os.path.join(home, "bin", "spark-submit"), "--master", "yarn", "--deploy-mode", "client",
