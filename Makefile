@@ -230,6 +230,7 @@ test-unit-san: $(UNIT_SAN)
 test-generated:
 	python3 rules/gen_rules.py --check
 	python3 test/catalogue.py --check
+	python3 tools/gen_javaregex_blocks.py --check
 
 # Each part of the project adds its own targets and appends to TEST_TARGETS.
 TEST_TARGETS := test-generated test-unit test-unit-san test-fuzz
