@@ -77,6 +77,9 @@ static int fail(struct tr *t, enum jxa_jre_status st, size_t off, const char *fm
     va_start(ap, fmt);
     vsnprintf(t->err, sizeof t->err, fmt, ap);
     va_end(ap);
+    for (char *c = t->err; *c; c++)     /* one line, whatever the name held */
+        if ((unsigned char)*c < 0x20 || *c == 0x7F)
+            *c = '?';
     return -1;
 }
 
@@ -691,6 +694,8 @@ static int escape(struct tr *t, bool in_class, uint32_t *cp, struct cset *set)
             if (nl == 0 || nl >= sizeof name)
                 return fail(t, JXA_JRE_INVALID, at, "Empty or too long character family");
             memcpy(name, t->p + t->i + 1, nl);
+            if (memchr(name, '\0', nl) != NULL)
+                return fail(t, JXA_JRE_INVALID, at, "Unknown character property name");
             t->i = e + 1;
         } else {
             if (t->i >= t->n)
