@@ -187,11 +187,28 @@ static int cset_add_range(struct tr *t, struct cset *c, uint32_t lo, uint32_t hi
 }
 
 /* Java's CIRange without UNICODE_CASE: an ASCII letter also matches when
- * its other case is in the range. */
+ * its other case is in the range.  With UNICODE_CASE the class is wrapped
+ * in (?i:...), and only what Java reaches beyond Unicode case folding is
+ * added: dotless i upper-cases to I, dotted capital I lower-cases to i. */
 static int cset_add(struct tr *t, struct cset *c, uint32_t lo, uint32_t hi)
 {
     if (cset_add_range(t, c, lo, hi) < 0)
         return -1;
+    if ((t->flags & (F_I | F_U)) == (F_I | F_U)) {
+        bool i = lo <= 'i' && 'i' <= hi, I = lo <= 'I' && 'I' <= hi;
+        if (lo == hi && (i || I || lo == 0x130 || lo == 0x131)) {
+            /* a single character: SingleU, toLowerCase(toUpperCase(c)) */
+            if (cset_add_range(t, c, 0x130, 0x131) < 0 || cset_add_range(t, c, 'i', 'i') < 0 ||
+                cset_add_range(t, c, 'I', 'I') < 0)
+                return -1;
+        } else if (lo != hi) {
+            /* CIRangeU: c, toUpperCase(c) or its toLowerCase in range */
+            if ((i || I) && cset_add_range(t, c, 0x131, 0x131) < 0)
+                return -1;
+            if (i && cset_add_range(t, c, 0x130, 0x130) < 0)
+                return -1;
+        }
+    }
     if ((t->flags & (F_I | F_U)) == F_I) {
         uint32_t a = lo > 'A' ? lo : 'A', z = hi < 'Z' ? hi : 'Z';
         if (a <= z && cset_add_range(t, c, a + 32, z + 32) < 0)
