@@ -482,6 +482,19 @@ static void test_string_only_semantics(void)
     if (c != NULL)
         CHECK(c->nexclude_attrs == 0 && c->ninclude_attrs == 0);
     jxa_config_free(c);
+    /* The four patterns issue 15 saw refused now load, with Java's meaning. */
+    c = str_ok("rules: [{pattern: 'a<\\p{javaLowerCase}+>'}, {pattern: 'b<\\p{IsAlphabetic}>'}, "
+               "{pattern: 'c<\\u004D>'}, {pattern: 'd<\\p{InLatin-1Supplement}>'}]");
+    if (c != NULL && c->nrules == 4) {
+        CHECK(rule_matches(&c->rules[0], "a<é>"));
+        CHECK(!rule_matches(&c->rules[0], "a<É>"));
+        CHECK(rule_matches(&c->rules[1], "b<α>"));
+        CHECK(rule_matches(&c->rules[2], "c<M>"));
+        CHECK(!rule_matches(&c->rules[2], "c<m>"));
+        CHECK(rule_matches(&c->rules[3], "d<ÿ>"));
+        CHECK(!rule_matches(&c->rules[3], "d<y>"));
+    }
+    jxa_config_free(c);
     /* Java's class intersection is translated (javaregex.c), not refused. */
     c = str_ok("rules: [{pattern: 'x<[a-z&&[^e]]>'}]");
     if (c != NULL && c->nrules == 1) {
