@@ -39,6 +39,15 @@ enum {
     F_UC = 64,      /* UNICODE_CHARACTER_CLASS (also sets F_U) */
 };
 
+/* The JVM's feature release (jxa_javaregex_set_release): \b and the
+ * Emoji properties changed after JDK 17. */
+static int jre_release = 17;
+
+void jxa_javaregex_set_release(int feature)
+{
+    jre_release = feature;
+}
+
 /* One character class: either items for a PCRE2 [...] (neg: [^...]), or
  * an expression that matches exactly one code point. */
 struct cset {
@@ -386,6 +395,16 @@ static const struct prop uniprop[] = {
     {"DIGIT", "\\p{Nd}", 0, 0},
 };
 
+/* Added to forUnicodeProperty in JDK 21. */
+static const struct prop uniprop21[] = {
+    {"EMOJI", "\\p{Emoji}", 0, 0},
+    {"EMOJI_PRESENTATION", "\\p{Emoji_Presentation}", 0, 0},
+    {"EMOJI_MODIFIER", "\\p{Emoji_Modifier}", 0, 0},
+    {"EMOJI_MODIFIER_BASE", "\\p{Emoji_Modifier_Base}", 0, 0},
+    {"EMOJI_COMPONENT", "\\p{Emoji_Component}", 0, 0},
+    {"EXTENDED_PICTOGRAPHIC", "\\p{Extended_Pictographic}", 0, 0},
+};
+
 /* CharPredicates.forPOSIXName under UNICODE_CHARACTER_CLASS. */
 static const struct { const char *posix, *uni; } posix_uc[] = {
     {"ALPHA", "ALPHABETIC"}, {"LOWER", "LOWERCASE"}, {"UPPER", "UPPERCASE"},
@@ -476,6 +495,8 @@ static int resolve(struct tr *t, struct cset *c, const char *name, size_t off)
     if (strncmp(name, "Is", 2) == 0) {
         upcase(up, name + 2, sizeof up);
         const struct prop *p = find_prop(uniprop, NELEM(uniprop), up);
+        if (p == NULL && jre_release >= 21)
+            p = find_prop(uniprop21, NELEM(uniprop21), up);
         if (p == NULL)
             p = find_prop(forproperty, NELEM(forproperty), name + 2);
         if (p != NULL)
@@ -518,14 +539,18 @@ static int hexn(struct tr *t, int digits, uint32_t *v)
     return 0;
 }
 
+/* Bound.isWord: JDK 8-18 take Character.isLetterOrDigit; JDK 19 made \b
+ * agree with \w (ASCII) unless UNICODE_CHARACTER_CLASS (JDK-8264160). */
 static int word_items(struct tr *t, struct jxa_buf *b)
 {
-    return put(t, b, t->flags & F_UC ? WORD_U : "\\p{L}\\p{Nd}_");
+    if (t->flags & F_UC)
+        return put(t, b, WORD_U);
+    return put(t, b, jre_release >= 19 ? "A-Za-z0-9_" : "\\p{L}\\p{Nd}_");
 }
 
-/* \b and \B as JDK 8-18 Pattern.Bound: a word character is '_' or
- * Character.isLetterOrDigit (not \w's ASCII set), and a non-spacing mark
- * counts as one when it follows a letter or digit (hasBaseCharacter).
+/* \b and \B as Pattern.Bound: a word character is word_items(), and a
+ * non-spacing mark counts as one when it follows a letter or digit
+ * (hasBaseCharacter, Character.isLetterOrDigit in every release).
  * PCRE2 10.42 lookbehinds are fixed-length per branch, so a base is found
  * through at most 3 marks (docs/semantics.md §16). */
 static int emit_bound(struct tr *t, bool negated)

@@ -37,6 +37,10 @@ enum jxa_jre_status jxa_javaregex_translate(const char *java, size_t len,
  * construct PCRE2 cannot take (variable-length lookbehind), or NULL when
  * the error means the Java pattern is invalid too. */
 const char *jxa_javaregex_pcre2_limit(int pcre2_error);
+/* The JVM's feature release (jxa_java_feature): from 19, \b is ASCII like
+ * \w; from 21, \p{IsEmoji} and the other Emoji properties exist.
+ * Default 17.  Call once at load, before any config is read. */
+void jxa_javaregex_set_release(int feature);
 void jxa_javaregex_free(struct jxa_jre_result *res);
 
 #endif

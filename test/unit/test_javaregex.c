@@ -2,7 +2,8 @@
  *
  * The oracle is the JVM: fixtures/javaregex/jdk17.txt is what JDK 17's
  * java.util.regex printed (fixtures/javaregex/Oracle.java) for every
- * (pattern, input) pair of fixtures/javaregex/cases.txt; each pair's
+ * (pattern, input) pair of fixtures/javaregex/cases.txt (jdk25.txt: what
+ * JDK 25 printed, for an agent in a JDK 25 JVM); each pair's
  * translation, compiled as the agent compiles rule patterns, must give the
  * same matches() and the same first find().  test/it/test_javaregex.py
  * reruns the JVM and checks jdk17.txt is still what it prints. */
@@ -118,10 +119,11 @@ static int run_case(const char *pat, const char *in, size_t inlen, char *got, si
     return 0;
 }
 
-static void test_jdk17_oracle(void)
+static void check_oracle(const char *expected, int release)
 {
     FILE *c = fopen("fixtures/javaregex/cases.txt", "r");
-    FILE *e = fopen("fixtures/javaregex/jdk17.txt", "r");
+    FILE *e = fopen(expected, "r");
+    jxa_javaregex_set_release(release);
     if (c == NULL || e == NULL) {
         FAILF("fixtures/javaregex missing (run from test/unit)");
         if (c) fclose(c);
@@ -135,7 +137,7 @@ static void test_jdk17_oracle(void)
         if (line[0] == '#' || line[0] == '\0')
             continue;
         if (!fgets(want, sizeof want, e)) {
-            FAILF("jdk17.txt is shorter than cases.txt: rerun Oracle.java");
+            FAILF("%s is shorter than cases.txt: rerun Oracle.java", expected);
             break;
         }
         want[strcspn(want, "\n")] = '\0';
@@ -156,17 +158,30 @@ static void test_jdk17_oracle(void)
         if (strcmp(want, "error") == 0 ? strncmp(got, "error", 5) != 0 || st == JXA_JRE_UNSUPPORTED
                                        : strcmp(got, want) != 0) {
             char *p = tr(line);
-            FAILF("/%s/ on \"%s\": JDK 17 says %s, we say %s (status %d, pcre2 %s)", line,
-                  tab + 1, want, got, (int)st, p ? p : "-");
+            FAILF("/%s/ on \"%s\": JDK %d says %s, we say %s (status %d, pcre2 %s)", line,
+                  tab + 1, release, want, got, (int)st, p ? p : "-");
             free(p);
             bad++;
         }
     }
     fclose(c);
     fclose(e);
+    jxa_javaregex_set_release(17);
     CHECK(n > 350);
     CHECK_INT(unsupported, 5);
     CHECK_INT(bad, 0);
+}
+
+/* JDK 17 is the fixture JVM; JDK 25 (temurin) shows what changed since:
+ * \b became ASCII (JDK 19), the Emoji properties arrived (JDK 21). */
+static void test_jdk17_oracle(void)
+{
+    check_oracle("fixtures/javaregex/jdk17.txt", 17);
+}
+
+static void test_jdk25_oracle(void)
+{
+    check_oracle("fixtures/javaregex/jdk25.txt", 25);
 }
 
 static void check_err(const char *java, enum jxa_jre_status want, size_t off, const char *msg)
@@ -231,6 +246,7 @@ static void test_map(void)
 SUITE(javaregex)
 {
     RUN(test_jdk17_oracle);
+    RUN(test_jdk25_oracle);
     RUN(test_errors);
     RUN(test_shapes);
     RUN(test_map);
