@@ -724,7 +724,11 @@ static int compile_rule(struct jxa_cfg_ctx *c, struct jxa_rule *r, const char *p
         pcre2_set_newline(cc, PCRE2_NEWLINE_ANY);
     int ec;
     PCRE2_SIZE eo;
-    r->re = pcre2_compile((PCRE2_SPTR)t.pcre, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &eo, cc);
+    /* ENDANCHORED: Matcher.matches() backtracks until the match ends at
+     * the end of the input; a first match that ends early ("x(\n)??" on
+     * "x\n") must not be the answer. */
+    r->re = pcre2_compile((PCRE2_SPTR)t.pcre, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_ENDANCHORED,
+                          &ec, &eo, cc);
     if (r->re != NULL)
         compile_probe(r, cc);
     pcre2_compile_context_free(cc);

@@ -13,7 +13,10 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "config.h"
 #include "javaregex.h"
+#include "mset.h"
+#include "rules.h"
 
 static char *tr(const char *java)
 {
@@ -243,8 +246,39 @@ static void test_map(void)
     jxa_javaregex_free(&r);
 }
 
+/* The engine's matches(): Java backtracks until "^.*(?:P).*$" ends at the
+ * end of the input, so a lazy (\n)?? still takes a final newline (JDK 17
+ * says matches() is true for x(\n)?? on "...x\n"); a first match that
+ * stops before it must not decide. */
+static void test_matches_backtracks_to_the_end(void)
+{
+    const char *y = "rules:\n  - pattern: 'A: x(\\n)?" "?'\n    name: m\n    value: '1'\n";
+    char err[512];
+    struct jxa_config *c = NULL;
+    CHECK_INT(jxa_config_load_string(y, strlen(y), "t.yaml", &c, err, sizeof err), 0);
+    if (c == NULL)
+        return;
+    struct jxa_engine *e = jxa_engine_new(c);
+    struct jxa_mset *m = jxa_mset_new();
+    struct jxa_prop props[1] = {{"type", "T"}};
+    struct jxa_leaf leaf = {.domain = "d", .props = props, .nprops = 1, .attr = "A",
+                            .kind = JXA_V_STRING, .text = "x\n"};
+    jxa_engine_begin(e);
+    jxa_engine_record(e, &leaf, m, err, sizeof err);
+    jxa_engine_end(e);
+    jxa_mset_finish(m);
+    struct jxa_buf out = {0};
+    jxa_mset_write(m, &(struct jxa_write_req){JXA_FMT_TEXT, NULL, 0, 0}, &out);
+    CHECK(out.data != NULL && strstr(out.data, "\nm 1.0\n") != NULL);
+    jxa_buf_free(&out);
+    jxa_mset_free(m);
+    jxa_engine_free(e);
+    jxa_config_free(c);
+}
+
 SUITE(javaregex)
 {
+    RUN(test_matches_backtracks_to_the_end);
     RUN(test_jdk17_oracle);
     RUN(test_jdk25_oracle);
     RUN(test_errors);
