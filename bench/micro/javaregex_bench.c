@@ -2,7 +2,8 @@
  * docs/semantics.md §16) costs at match time.  Every subject against every
  * pattern in order, first match wins, JIT, as agent/rules.c runs them, in
  * four modes: the wrapped pattern "^.*(?:P).*$" handed to PCRE2 as is (the
- * agent before the translation) or translated, and the unanchored probe
+ * agent before the translation) or translated (and ENDANCHORED, as
+ * config.c compiles it), and the unanchored probe
  * "(?:P)" (config.c compile_probe) as is or translated.  Patterns PCRE2
  * cannot take untranslated make the untranslated modes exit.
  *
@@ -16,6 +17,7 @@
 #define _GNU_SOURCE
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +70,9 @@ static void run(int probe, int translated, char **P, size_t np, char **S, size_t
         }
         int ec;
         PCRE2_SIZE eo;
-        re[i] = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &eo, cc);
+        /* the agent compiles the translated full pattern ENDANCHORED */
+        uint32_t opt = PCRE2_UTF | (translated && !probe ? PCRE2_ENDANCHORED : 0);
+        re[i] = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, opt, &ec, &eo, cc);
         if (re[i] == NULL) {
             fprintf(stderr, "PCRE2 refuses %s\n", src);
             exit(1);
