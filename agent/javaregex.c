@@ -356,8 +356,9 @@ static const struct prop forproperty[] = {
     {"javaJavaIdentifierStart", "\\p{L}\\p{Nl}\\p{Sc}\\p{Pc}", 0, 0},
     {"javaJavaIdentifierPart", "\\p{L}\\p{Sc}\\p{Pc}\\p{Nd}\\p{Nl}\\p{Mc}\\p{Mn}"
      "\\x{0}-\\x{8}\\x{E}-\\x{1B}\\x{7F}-\\x{9F}\\p{Cf}", 0, 0},
-    {"javaUnicodeIdentifierStart", "\\p{ID_Start}", 0, 0},
-    {"javaUnicodeIdentifierPart", "\\p{ID_Continue}\\x{0}-\\x{8}\\x{E}-\\x{1B}"
+    /* ID_Start leaves out Pattern_Syntax (U+2E2F); JDK 17 does not */
+    {"javaUnicodeIdentifierStart", "\\p{ID_Start}\\x{2E2F}", 0, 0},
+    {"javaUnicodeIdentifierPart", "\\p{ID_Continue}\\x{2E2F}\\x{0}-\\x{8}\\x{E}-\\x{1B}"
      "\\x{7F}-\\x{9F}\\p{Cf}", 0, 0},
     {"javaIdentifierIgnorable", "\\x{0}-\\x{8}\\x{E}-\\x{1B}\\x{7F}-\\x{9F}\\p{Cf}", 0, 0},
     {"javaSpaceChar", "\\p{Z}", 0, 0},
@@ -365,7 +366,7 @@ static const struct prop forproperty[] = {
     {"javaWhitespace", "\\x{9}-\\x{D}\\x{1C}-\\x{20}\\x{1680}\\x{2000}-\\x{2006}"
      "\\x{2008}-\\x{200A}\\x{2028}\\x{2029}\\x{205F}\\x{3000}", 0, 0},
     {"javaISOControl", "\\x{0}-\\x{1F}\\x{7F}-\\x{9F}", 0, 0},
-    {"javaMirrored", "\\p{Bidi_Mirrored}", 0, 0},
+    {"javaMirrored", JXA_JRE_BIDI_MIRRORED, 0, 0},
 };
 
 /* CharPredicates.forUnicodeProperty (after "Is", upper-cased), JDK 17. */

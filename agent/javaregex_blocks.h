@@ -334,3 +334,24 @@ static const struct jxa_jre_block {
     {0xF0000, 0xFFFFF, "|SUPPLEMENTARY PRIVATE USE AREA-A|SUPPLEMENTARYPRIVATEUSEAREA-A|SUPPLEMENTARY_PRIVATE_USE_AREA_A|"}, /* Supplementary Private Use Area-A */
     {0x100000, 0x10FFFF, "|SUPPLEMENTARY PRIVATE USE AREA-B|SUPPLEMENTARYPRIVATEUSEAREA-B|SUPPLEMENTARY_PRIVATE_USE_AREA_B|"}, /* Supplementary Private Use Area-B */
 };
+/* Bidi_Mirrored=Yes (Character.isMirrored), as PCRE2 class items. */
+#define JXA_JRE_BIDI_MIRRORED \
+    "\\x{28}-\\x{29}\\x{3C}\\x{3E}\\x{5B}\\x{5D}\\x{7B}" \
+    "\\x{7D}\\x{AB}\\x{BB}\\x{F3A}-\\x{F3D}\\x{169B}-\\x{169C}\\x{2039}-\\x{203A}" \
+    "\\x{2045}-\\x{2046}\\x{207D}-\\x{207E}\\x{208D}-\\x{208E}\\x{2140}\\x{2201}-\\x{2204}\\x{2208}-\\x{220D}" \
+    "\\x{2211}\\x{2215}-\\x{2216}\\x{221A}-\\x{221D}\\x{221F}-\\x{2222}\\x{2224}\\x{2226}" \
+    "\\x{222B}-\\x{2233}\\x{2239}\\x{223B}-\\x{224C}\\x{2252}-\\x{2255}\\x{225F}-\\x{2260}\\x{2262}" \
+    "\\x{2264}-\\x{226B}\\x{226E}-\\x{228C}\\x{228F}-\\x{2292}\\x{2298}\\x{22A2}-\\x{22A3}\\x{22A6}-\\x{22B8}" \
+    "\\x{22BE}-\\x{22BF}\\x{22C9}-\\x{22CD}\\x{22D0}-\\x{22D1}\\x{22D6}-\\x{22ED}\\x{22F0}-\\x{22FF}\\x{2308}-\\x{230B}" \
+    "\\x{2320}-\\x{2321}\\x{2329}-\\x{232A}\\x{2768}-\\x{2775}\\x{27C0}\\x{27C3}-\\x{27C6}\\x{27C8}-\\x{27C9}" \
+    "\\x{27CB}-\\x{27CD}\\x{27D3}-\\x{27D6}\\x{27DC}-\\x{27DE}\\x{27E2}-\\x{27EF}\\x{2983}-\\x{2998}\\x{299B}-\\x{29A0}" \
+    "\\x{29A2}-\\x{29AF}\\x{29B8}\\x{29C0}-\\x{29C5}\\x{29C9}\\x{29CE}-\\x{29D2}\\x{29D4}-\\x{29D5}" \
+    "\\x{29D8}-\\x{29DC}\\x{29E1}\\x{29E3}-\\x{29E5}\\x{29E8}-\\x{29E9}\\x{29F4}-\\x{29F9}\\x{29FC}-\\x{29FD}" \
+    "\\x{2A0A}-\\x{2A1C}\\x{2A1E}-\\x{2A21}\\x{2A24}\\x{2A26}\\x{2A29}\\x{2A2B}-\\x{2A2E}" \
+    "\\x{2A34}-\\x{2A35}\\x{2A3C}-\\x{2A3E}\\x{2A57}-\\x{2A58}\\x{2A64}-\\x{2A65}\\x{2A6A}-\\x{2A6D}\\x{2A6F}-\\x{2A70}" \
+    "\\x{2A73}-\\x{2A74}\\x{2A79}-\\x{2AA3}\\x{2AA6}-\\x{2AAD}\\x{2AAF}-\\x{2AD6}\\x{2ADC}\\x{2ADE}" \
+    "\\x{2AE2}-\\x{2AE6}\\x{2AEC}-\\x{2AEE}\\x{2AF3}\\x{2AF7}-\\x{2AFB}\\x{2AFD}\\x{2BFE}" \
+    "\\x{2E02}-\\x{2E05}\\x{2E09}-\\x{2E0A}\\x{2E0C}-\\x{2E0D}\\x{2E1C}-\\x{2E1D}\\x{2E20}-\\x{2E29}\\x{2E55}-\\x{2E5C}" \
+    "\\x{3008}-\\x{3011}\\x{3014}-\\x{301B}\\x{FE59}-\\x{FE5E}\\x{FE64}-\\x{FE65}\\x{FF08}-\\x{FF09}\\x{FF1C}" \
+    "\\x{FF1E}\\x{FF3B}\\x{FF3D}\\x{FF5B}\\x{FF5D}\\x{FF5F}-\\x{FF60}" \
+    "\\x{FF62}-\\x{FF63}\\x{1D6DB}\\x{1D715}\\x{1D74F}\\x{1D789}\\x{1D7C3}"

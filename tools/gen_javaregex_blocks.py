@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Generates agent/javaregex_blocks.h, the Unicode block table behind Java's
-\\p{InBlock} (agent/javaregex.c), from Blocks.txt of Debian's unicode-data
-package (/usr/share/unicode/Blocks.txt; .ci/deps.d/javaregex.list installs it).
+"""Generates agent/javaregex_blocks.h, the Unicode tables agent/javaregex.c
+needs and PCRE2 10.42 lacks, from Debian's unicode-data package
+(/usr/share/unicode; .ci/deps.d/javaregex.list installs it): the block table
+behind Java's \\p{InBlock} (Blocks.txt), and the Bidi_Mirrored code points
+behind \\p{javaMirrored} (extracted/DerivedBinaryProperties.txt; PCRE2's own
+Bidi_Mirrored misses the mirrored characters that have no mirror glyph,
+such as U+2140).
 
     python3 tools/gen_javaregex_blocks.py           rewrite the header
     python3 tools/gen_javaregex_blocks.py --check   exit 1 if it is out of date
@@ -18,6 +22,7 @@ import re
 import sys
 
 SRC = os.environ.get("UNICODE_BLOCKS", "/usr/share/unicode/Blocks.txt")
+BINPROPS = os.path.join(os.path.dirname(SRC), "extracted", "DerivedBinaryProperties.txt")
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "agent",
                    "javaregex_blocks.h")
 
@@ -66,6 +71,28 @@ def generate(src):
     for lo, hi, names, name in rows:
         out.append(f'    {{0x{lo:04X}, 0x{hi:04X}, "|{"|".join(names)}|"}}, /* {name} */')
     out.append("};")
+    mirrored = []
+    with open(BINPROPS, encoding="utf-8") as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            rng, prop = (x.strip() for x in line.split(";"))
+            if prop != "Bidi_Mirrored":
+                continue
+            lo, _, hi = rng.partition("..")
+            lo = int(lo, 16)
+            hi = int(hi, 16) if hi else lo
+            if mirrored and mirrored[-1][1] + 1 == lo:
+                mirrored[-1] = (mirrored[-1][0], hi)
+            else:
+                mirrored.append((lo, hi))
+    out.append("/* Bidi_Mirrored=Yes (Character.isMirrored), as PCRE2 class items. */")
+    out.append("#define JXA_JRE_BIDI_MIRRORED \\")
+    items = ["\\\\x{%X}" % lo if lo == hi else "\\\\x{%X}-\\\\x{%X}" % (lo, hi)
+             for lo, hi in sorted(mirrored)]
+    for k in range(0, len(items), 6):
+        out.append('    "' + "".join(items[k:k + 6]) + '"' + (" \\" if k + 6 < len(items) else ""))
     return "\n".join(out) + "\n"
 
 
