@@ -143,7 +143,7 @@ $(UNIT_SAN): $(PURE_SRCS) $(TLS_SRCS) $(UNIT_SRCS) $(wildcard include/*.h test/u
 # keystore reader computes but ignores its integrity checks and caps key
 # derivation at 64 iterations, so mutated inputs reach the parsers behind
 # the MAC and one input stays fast.
-FUZZ_TARGETS := options javafmt objname config rules negotiate keystore
+FUZZ_TARGETS := options javafmt objname config rules negotiate keystore javaregex
 FUZZ_SECONDS ?= 120
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_CFLAGS  := -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -231,6 +231,7 @@ test-unit-san: $(UNIT_SAN)
 test-generated:
 	python3 rules/gen_rules.py --check
 	python3 test/catalogue.py --check
+	python3 tools/gen_javaregex_blocks.py --check
 
 # Each part of the project adds its own targets and appends to TEST_TARGETS.
 TEST_TARGETS := test-generated test-unit test-unit-san test-fuzz

@@ -28,6 +28,7 @@
 #include "gc.h"
 #include "http.h"
 #include "javafmt.h"
+#include "javaregex.h"
 #include "jvmti_util.h"
 #include "log.h"
 #include "oneflag.h"
@@ -164,6 +165,7 @@ static jint start(JavaVM *vm, const char *options, bool live)
      * java.specification.version is set later by System.initPhase1. */
     char *spec = jxa_jvmti_system_property("java.vm.specification.version");
     jxa_javafmt_set_release(jxa_java_feature(spec));
+    jxa_javaregex_set_release(jxa_java_feature(spec));
     free(spec);
 
     /* Role, rule file, port and sd_dir where the options leave them open

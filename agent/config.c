@@ -33,6 +33,7 @@
 #include <yaml.h>
 
 #include "javafmt.h"
+#include "javaregex.h"
 #include "objname.h"
 #include "yaml11.h"
 
@@ -650,101 +651,48 @@ static const struct jxa_cfg_key rule_keys[] = {
     {"cache", NULL, set_bool, offsetof(struct jxa_rule, cache), 0, 0},
 };
 
-/* "^.*(?:" + pattern + ").*$" as JmxCollector compiles it.  PCRE2_UTF
- * because the match string is UTF-8; NEWLINE_ANY so '.' and '$' stop at
- * exactly java.util.regex's line terminators (\n \r \r\n \u0085 \u2028
- * \u2029). */
-/* Offset of a Java character-class intersection ("[a-z&&[^e]]") in p, or
- * -1.  PCRE2 reads "&&" in a class as two literal '&', so the pattern
- * would compile and silently match something else. */
-static long class_intersection(const char *p)
-{
-    int depth = 0;
-    bool quoted = false;            /* inside \Q...\E */
-    for (const char *s = p; *s; s++) {
-        if (quoted) {
-            if (s[0] == '\\' && s[1] == 'E')
-                quoted = false, s++;
-            continue;
-        }
-        if (*s == '\\') {
-            if (s[1] == 'Q')
-                quoted = true;
-            if (s[1] != '\0')
-                s++;
-        } else if (*s == '[') {
-            depth++;
-            if (s[1] == '^')
-                s++;
-            if (s[1] == ']')        /* "[]...]": ']' first is literal */
-                s++;
-        } else if (*s == ']' && depth > 0) {
-            depth--;
-        } else if (depth > 0 && s[0] == '&' && s[1] == '&') {
-            return (long)(s - p);
-        }
-    }
-    return -1;
-}
+/* Rule patterns are java.util.regex syntax.  JmxCollector compiles
+ * "^.*(?:" + pattern + ").*$"; we translate that same string to PCRE2
+ * (javaregex.c, docs/semantics.md §16), so that even a pattern that only
+ * balances inside the wrapper ("a)|(b") means what it means to Java, and
+ * compile the result with PCRE2_UTF (the match string is UTF-8). */
+static const char wrap_pre[] = "^.*(?:", wrap_post[] = ").*$";
 
-/* Do the parentheses of p balance without ever closing more than they
- * opened?  Only then is "(?:p)" the same sub-expression inside
- * "^.*(?:p).*$" (an unbalanced "a)|(b" splices into the wrapper's top
- * level instead). */
-static bool parens_balanced(const char *p)
+static char *wrapped(const char *pre, const char *p, const char *post)
 {
-    int depth = 0, cls = 0;
-    bool quoted = false;
-    for (const char *s = p; *s; s++) {
-        if (quoted) {
-            if (s[0] == '\\' && s[1] == 'E')
-                quoted = false, s++;
-        } else if (*s == '\\') {
-            if (s[1] == 'Q')
-                quoted = true;
-            if (s[1] != '\0')
-                s++;
-        } else if (cls > 0) {
-            if (*s == '[')
-                cls++;
-            else if (*s == ']')
-                cls--;
-        } else if (*s == '[') {
-            cls = 1;
-            if (s[1] == '^')
-                s++;
-            if (s[1] == ']')
-                s++;
-        } else if (*s == '(') {
-            depth++;
-        } else if (*s == ')' && --depth < 0) {
-            return false;
-        }
+    size_t a = strlen(pre), n = strlen(p), b = strlen(post);
+    char *src = malloc(a + n + b + 1);
+    if (src != NULL) {
+        memcpy(src, pre, a);
+        memcpy(src + a, p, n);
+        memcpy(src + a + n, post, b + 1);
     }
-    return depth == 0 && !quoted;
+    return src;
 }
 
 /* Most rules miss most attributes, and "^.*(?:P).*$" pays for the leading
  * ".*" on every miss.  If the wrapped pattern matches, P matches starting
  * somewhere in the subject, so an unanchored search for "(?:P)" that fails
  * proves the miss, several times faster.  Only a miss is taken from the
- * probe; a hit still runs the real pattern for its captures. */
+ * probe; a hit still runs the real pattern for its captures.  A pattern
+ * that does not translate on its own ("a)|(b") gets no probe. */
 static void compile_probe(struct jxa_rule *r, pcre2_compile_context *cc)
 {
-    if (!parens_balanced(r->pattern))
-        return;
-    static const char pre[] = "(?:", post[] = ")";
-    size_t n = strlen(r->pattern);
-    char *src = malloc(sizeof pre - 1 + n + sizeof post);
+    struct jxa_jre_result t;
+    if (jxa_javaregex_translate(r->pattern, strlen(r->pattern), &t) != JXA_JRE_OK)
+        return;         /* e.g. an unmatched ')' that closes the wrapper's */
+    jxa_javaregex_free(&t);
+    char *src = wrapped("(?:", r->pattern, ")");
     if (src == NULL)
         return;
-    memcpy(src, pre, sizeof pre - 1);
-    memcpy(src + sizeof pre - 1, r->pattern, n);
-    memcpy(src + sizeof pre - 1 + n, post, sizeof post);
+    enum jxa_jre_status st = jxa_javaregex_translate(src, strlen(src), &t);
+    free(src);
+    if (st != JXA_JRE_OK)
+        return;
     int ec;
     PCRE2_SIZE eo;
-    r->probe = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &eo, cc);
-    free(src);
+    r->probe = pcre2_compile((PCRE2_SPTR)t.pcre, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &eo, cc);
+    jxa_javaregex_free(&t);
     if (r->probe != NULL)
         (void)pcre2_jit_compile(r->probe, PCRE2_JIT_COMPLETE);
 }
@@ -752,38 +700,50 @@ static void compile_probe(struct jxa_rule *r, pcre2_compile_context *cc)
 static int compile_rule(struct jxa_cfg_ctx *c, struct jxa_rule *r, const char *path,
                         int line)
 {
-    static const char pre[] = "^.*(?:", post[] = ").*$";
-    size_t n = strlen(r->pattern);
-    long amp = class_intersection(r->pattern);
-    if (amp >= 0)
-        return fail(c, line, path, "Java character-class intersection (&&) "
-                    "at offset %ld is not supported; rewrite the class "
-                    "without && (e.g. [a-df-z] for [a-z&&[^e]])", amp);
-    char *src = malloc(sizeof pre + n + sizeof post);
+    const size_t pre = sizeof wrap_pre - 1, n = strlen(r->pattern);
+    char *src = wrapped(wrap_pre, r->pattern, wrap_post);
     if (src == NULL)
         return fail(c, line, path, "out of memory; retry");
-    memcpy(src, pre, sizeof pre - 1);
-    memcpy(src + sizeof pre - 1, r->pattern, n);
-    memcpy(src + sizeof pre - 1 + n, post, sizeof post);
+    struct jxa_jre_result t;
+    enum jxa_jre_status st = jxa_javaregex_translate(src, strlen(src), &t);
+    free(src);
+    /* Offsets are into the wrapped pattern; report the user's. */
+#define USER_OFF(o) ((o) < pre ? 0 : (o) - pre > n ? n : (o) - pre)
+    if (st == JXA_JRE_NOMEM)
+        return fail(c, line, path, "out of memory; retry");
+    if (st == JXA_JRE_INVALID)
+        return fail(c, line, path, "invalid regex at offset %zu: %s; fix the pattern (Java "
+                    "regex syntax, single-quote it in YAML)", USER_OFF(t.err_off), t.err);
+    if (st == JXA_JRE_UNSUPPORTED)
+        return fail(c, line, path, "Java regex construct at offset %zu has no PCRE2 "
+                    "equivalent in this agent: %s; rewrite the pattern without it "
+                    "(docs/semantics.md §16)", USER_OFF(t.err_off), t.err);
     pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
-    if (cc != NULL)
+    if (cc != NULL)     /* what is left of newlines: the translation spells
+                         * out Java's line terminators itself */
         pcre2_set_newline(cc, PCRE2_NEWLINE_ANY);
     int ec;
     PCRE2_SIZE eo;
-    r->re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+    /* ENDANCHORED: Matcher.matches() backtracks until the match ends at
+     * the end of the input; a first match that ends early ("x(\n)??" on
+     * "x\n") must not be the answer. */
+    r->re = pcre2_compile((PCRE2_SPTR)t.pcre, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_ENDANCHORED,
                           &ec, &eo, cc);
     if (r->re != NULL)
         compile_probe(r, cc);
     pcre2_compile_context_free(cc);
-    free(src);
+    size_t off = USER_OFF(t.map[eo <= strlen(t.pcre) ? eo : strlen(t.pcre)]);
+    jxa_javaregex_free(&t);
+#undef USER_OFF
     if (r->re == NULL) {
+        const char *limit = jxa_javaregex_pcre2_limit(ec);
+        if (limit != NULL)
+            return fail(c, line, path, "Java regex construct at offset %zu has no PCRE2 "
+                        "equivalent in this agent: %s; rewrite the pattern without it "
+                        "(docs/semantics.md §16)", off, limit);
         PCRE2_UCHAR msg[160];
         if (pcre2_get_error_message(ec, msg, sizeof msg) < 0)
             snprintf((char *)msg, sizeof msg, "error %d", ec);
-        /* Offsets are into the wrapped pattern; report the user's. */
-        size_t off = eo >= sizeof pre - 1 ? eo - (sizeof pre - 1) : 0;
-        if (off > n)
-            off = n;
         return fail(c, line, path, "invalid regex at offset %zu: %s; fix "
                     "the pattern (Java regex syntax, single-quote it in "
                     "YAML)", off, (char *)msg);

@@ -4,11 +4,12 @@
  * JmxCollector.Receiver.recordBean / defaultExport and the per-rule
  * MatchedRulesCache of 0.20-1.2 (docs/semantics.md §3-§10).
  *
- * Regex: rule patterns are compiled by the config loader as
- * "^.*(?:P).*$" (PCRE2_UTF, NEWLINE_ANY, no UCP: Java's \w, \d, \s and
- * case folding are ASCII by default).  Java's matches() needs the whole
- * input; PCRE2's '$' also matches before a final newline, so a match that
- * ends early is treated as no match.  Subjects are validated as UTF-8 once
+ * Regex: rule patterns are Java syntax; the config loader translates
+ * "^.*(?:P).*$" to PCRE2 (javaregex.c, docs/semantics.md §16) and compiles
+ * it with PCRE2_UTF, no UCP (Java's \w, \d, \s are ASCII by default) and
+ * PCRE2_ENDANCHORED: Java's matches() backtracks until the match ends at
+ * the end of the input; a match that still ends early (cannot, but the
+ * check is cheap) is treated as no match.  Subjects are validated as UTF-8 once
  * per leaf and then matched with PCRE2_NO_UTF_CHECK; an invalid subject
  * matches nothing (Java strings cannot be invalid, JNI's modified UTF-8
  * can).  Every match runs under limits (MATCH_LIMIT below): a match that
