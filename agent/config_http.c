@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "envref.h"
 
 /* --- threads ----------------------------------------------------- */
 
@@ -87,6 +88,7 @@ static int set_threads(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
 
 struct basic_tmp {
     char *username, *password, *algorithm, *password_hash, *salt;
+    int username_line, password_line;   /* for ${ENV} errors */
     int iterations, key_length;
     bool has_iterations, has_key_length;
 };
@@ -111,6 +113,47 @@ static int set_text_opt(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     return *dst ? 0 : oom(c, v, path);
 }
 
+/* username and password: text that may be a ${NAME} reference, resolved in
+ * basic_finish; the line is kept for its error. */
+static int set_cred_text(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                         const char *path, yaml_node_t *v, void *base)
+{
+    struct basic_tmp *b = base;
+    int line = v != NULL ? line_of(v) : c->map_line;
+    if (JXA_CFG_FIELD(base, k, char *) == &b->username)
+        b->username_line = line;
+    else
+        b->password_line = line;
+    return set_text_opt(c, k, path, v, base);
+}
+
+/* jmx_exporter 1.4+ (VariableResolver, docs/semantics.md §13): a value that
+ * is "${NAME}" as a whole is the environment variable NAME, trimmed; an
+ * unset or blank variable fails the start.  Replaces *s with the result. */
+static int resolve_env(struct jxa_cfg_ctx *c, const char *path, int line,
+                       char **s)
+{
+    char *r;
+    int rc = jxa_envref_resolve(*s, &r);
+    if (rc == JXA_ENVREF_NOMEM)
+        return fail(c, line, path, "out of memory; retry");
+    if (rc < 0) {
+        const char *b = *s;
+        while ((unsigned char)*b <= ' ')
+            b++;
+        size_t n = strlen(b);
+        while (n > 0 && (unsigned char)b[n - 1] <= ' ')
+            n--;
+        return fail(c, line, path, "%.*s %s; set the variable (non-blank) "
+                    "in the JVM's environment, or write the value itself",
+                    (int)(n > 80 ? 80 : n), b,
+                    jxa_envref_strerror(rc));
+    }
+    free(*s);
+    *s = r;
+    return 0;
+}
+
 static int set_opt_int(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
                        const char *path, yaml_node_t *v, void *base)
 {
@@ -131,8 +174,8 @@ static int set_opt_int(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
 }
 
 static const struct jxa_cfg_key basic_keys[] = {
-    {"username", NULL, set_text_opt, offsetof(struct basic_tmp, username), 0, 0},
-    {"password", NULL, set_text_opt, offsetof(struct basic_tmp, password), 0, 0},
+    {"username", NULL, set_cred_text, offsetof(struct basic_tmp, username), 0, 0},
+    {"password", NULL, set_cred_text, offsetof(struct basic_tmp, password), 0, 0},
     {"algorithm", NULL, set_text_opt,
      offsetof(struct basic_tmp, algorithm), 0, 0},
     {"passwordHash", NULL, set_text_opt,
@@ -193,6 +236,9 @@ static int basic_finish(struct jxa_cfg_ctx *c, const char *path, int line,
         return fail(c, line, p, "is a required non-blank string; add a "
                     "username");
     }
+    snprintf(p, sizeof p, "%s.username", path);
+    if (resolve_env(c, p, b->username_line, &b->username) < 0)
+        return -1;
     enum jxa_auth_alg alg = JXA_AUTH_NONE;
     int def_iter = 0;
     /* "plaintext" is compared with equalsIgnoreCase, the digests with
@@ -220,6 +266,11 @@ static int basic_finish(struct jxa_cfg_ctx *c, const char *path, int line,
                         "plaintext; add a password (or a passwordHash and "
                         "salt with a SHA/PBKDF2 algorithm)");
         }
+        /* Only the plaintext password is resolved: a passwordHash or salt
+         * is taken as written (HTTPServerFactory, 1.6.0). */
+        snprintf(p, sizeof p, "%s.password", path);
+        if (resolve_env(c, p, b->password_line, &b->password) < 0)
+            return -1;
     } else {
         if (blank(b->password_hash)) {
             snprintf(p, sizeof p, "%s.passwordHash", path);

@@ -79,11 +79,11 @@ const char *jxa_envref_strerror(int rc)
     case JXA_ENVREF_OK:
         return "resolved";
     case JXA_ENVREF_BAD_NAME:
-        return "names no variable";
+        return "names no environment variable";
     case JXA_ENVREF_UNSET:
-        return "is not set";
+        return "is not set in the environment";
     case JXA_ENVREF_EMPTY:
-        return "is empty";
+        return "is blank in the environment";
     default:
         return "out of memory";
     }

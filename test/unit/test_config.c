@@ -388,6 +388,44 @@ static void test_http_auth(void)
     jxa_config_free(c);
 }
 
+/* ${NAME} in Basic-auth username and plaintext password (jmx_exporter
+ * 1.4+, VariableResolver in 1.6.0 3a7e226): the whole trimmed value, the
+ * variable's value trimmed; a passwordHash is taken as written. */
+static void test_http_auth_env(void)
+{
+    setenv("JXA_TC_USER", "  alice ", 1);
+    setenv("JXA_TC_PASS", "s3cret", 1);
+    struct jxa_config *c = str_ok("httpServer: {authentication: {basic: "
+                                  "{username: ' ${JXA_TC_USER} ', password: "
+                                  "'${ JXA_TC_PASS }'}}}");
+    if (c != NULL) {
+        CHECK_STR(c->http.username, "alice");
+        CHECK_STR(c->http.password, "s3cret");
+    }
+    jxa_config_free(c);
+    /* Not a whole-value reference, and "${}": taken as written. */
+    c = str_ok("httpServer: {authentication: {basic: {username: "
+               "'x${JXA_TC_USER}', password: '${}'}}}");
+    if (c != NULL) {
+        CHECK_STR(c->http.username, "x${JXA_TC_USER}");
+        CHECK_STR(c->http.password, "${}");
+    }
+    jxa_config_free(c);
+    c = str_ok("httpServer: {authentication: {basic: {username: u, "
+               "algorithm: SHA-256, passwordHash: ab, salt: '${JXA_TC_PASS}'}}}");
+    if (c != NULL)
+        CHECK_STR(c->http.salt, "${JXA_TC_PASS}");
+    jxa_config_free(c);
+    setenv("JXA_TC_PASS", " ", 1);
+    str_err("httpServer: {authentication: {basic: {username: u,\n"
+            "  password: '${JXA_TC_PASS}'}}}", "(t):2: "
+            "httpServer.authentication.basic.password: ${JXA_TC_PASS} is "
+            "blank in the environment; set the variable (non-blank) in the "
+            "JVM's environment, or write the value itself");
+    unsetenv("JXA_TC_USER");
+    unsetenv("JXA_TC_PASS");
+}
+
 /* The regex wrapper: unanchored pattern, whole-subject match, Java's line
  * terminators. */
 static void test_regex_semantics(void)
@@ -945,6 +983,7 @@ SUITE(config)
     RUN(test_empty_configs);
     RUN(test_empty_lists);
     RUN(test_http_auth);
+    RUN(test_http_auth_env);
     RUN(test_regex_semantics);
     RUN(test_string_only_semantics);
     RUN(test_bad_fixtures);
