@@ -426,6 +426,75 @@ static void test_http_auth_env(void)
     unsetenv("JXA_TC_PASS");
 }
 
+/* metricCustomizers (jmx_exporter 1.2+, read in 1.6.0 3a7e226): what is
+ * kept of each key; the values of extraMetrics as SnakeYAML builds them. */
+static void test_customizers(void)
+{
+    struct jxa_config *c = str_ok(
+        "metricCustomizers:\n"
+        "  - mbeanFilter:\n"
+        "      domain: java.lang\n"
+        "      properties: {type: MemoryPool, name: \"'a b'\"}\n"
+        "    attributesAsLabels: [Name, Type, Name]\n"
+        "    extraMetrics:\n"
+        "      - {name: up, value: 1, description: always one}\n"
+        "      - {name: flag, value: yes}\n"
+        "      - {name: ratio, value: 1e3}\n"
+        "      - {name: f, value: 2.50}\n"
+        "      - {name: s, value: '7'}\n"
+        "  - mbeanFilter: {domain: x, properties: {}}\n"
+        "    attributesAsLabels: []\n"
+        "  - mbeanFilter: {domain: y}\n"
+        "    attributesAsLabels: ~\n"
+        "    extraMetrics: []\n");
+    if (c == NULL)
+        return;
+    CHECK_INT(c->ncustomizers, 3);
+    const struct jxa_customizer *cu = &c->customizers[0];
+    CHECK_STR(cu->domain, "java.lang");
+    CHECK_INT(cu->nprops, 2);
+    CHECK_STR(cu->props[0].key, "type");
+    CHECK_STR(cu->props[0].value, "MemoryPool");
+    CHECK_STR(cu->props[1].value, "'a b'");
+    CHECK_INT(cu->nlabels, 2);              /* a repeated name counts once */
+    CHECK_STR(cu->labels[1], "Type");
+    CHECK_INT(cu->nextra, 5);
+    CHECK_STR(cu->extra[0].name, "up");
+    CHECK_STR(cu->extra[0].description, "always one");
+    CHECK_INT(cu->extra[0].kind, JXA_EXTRA_NUMBER);
+    CHECK_DBL(cu->extra[0].num, 1);
+    CHECK_STR(cu->extra[0].text, "1");
+    CHECK(cu->extra[1].description == NULL);
+    CHECK_INT(cu->extra[1].kind, JXA_EXTRA_BOOL);       /* YAML 1.1 yes */
+    CHECK_STR(cu->extra[1].text, "true");
+    CHECK_INT(cu->extra[2].kind, JXA_EXTRA_NUMBER);     /* SnakeYAML's float */
+    CHECK_STR(cu->extra[2].text, "1000.0");
+    CHECK_INT(cu->extra[3].kind, JXA_EXTRA_NUMBER);
+    CHECK_STR(cu->extra[3].text, "2.5");                /* Double.toString */
+    CHECK_INT(cu->extra[4].kind, JXA_EXTRA_STRING);     /* quoted: a String */
+    CHECK_INT(c->customizers[1].nprops, 0);
+    CHECK_INT(c->customizers[1].nlabels, 0);
+    CHECK_INT(c->customizers[2].nextra, 0);
+    jxa_config_free(c);
+    /* The jmx_exporter errors, in its words. */
+    str_err("metricCustomizers: [{mbeanFilter: {domain: y}, attributesAsLabels: ~}]",
+            "(t):1: metricCustomizers[0]: Must provide attributesAsLabels or "
+            "extraMetrics, if metricCustomizers is given; add one of them");
+    str_err("metricCustomizers: [{mbeanFilter: ~, extraMetrics: []}]",
+            "(t):1: metricCustomizers[0]: Must provide mbeanFilter, if "
+            "metricCustomizers is given; add mbeanFilter: {domain: ...}");
+    str_err("metricCustomizers: [{mbeanFilter: {domain: 5}, extraMetrics: []}]",
+            "(t):1: metricCustomizers[0].mbeanFilter.domain: must be a string, "
+            "got the integer 5; quote it");
+    str_err("metricCustomizers: [{mbeanFilter: {domain: d}, extraMetrics: "
+            "[{name: n, value: 1, description: 2}]}]",
+            "(t):1: metricCustomizers[0].extraMetrics[0].description: must be "
+            "a string, got the integer 2; quote it");
+    str_err("metricCustomizers: [{mbeanFilter: {domain: d}, attributesAsLabels: [1]}]",
+            "(t):1: metricCustomizers[0].attributesAsLabels[0]: attribute "
+            "names must be strings, got the integer 1; quote it");
+}
+
 /* The regex wrapper: unanchored pattern, whole-subject match, Java's line
  * terminators. */
 static void test_regex_semantics(void)
@@ -726,9 +795,9 @@ static void test_bad_fixtures(void)
          "keys, got a list; write key: value lines"},
         {"bad-include-null.yaml", "1: includeObjectNames: must be a list of "
          "ObjectNames, got null; write [\"domain:key=value\", ...]"},
-        {"bad-metric-customizers.yaml", "2: metricCustomizers: not supported "
-         "by this agent (a jmx_exporter 1.2.0 feature); remove it and use "
-         "rules with labels instead"},
+        {"bad-metric-customizers.yaml", "2: metricCustomizers[0]: Must "
+         "provide attributesAsLabels or extraMetrics, if metricCustomizers is "
+         "given; add one of them"},
         {"bad-merge.yaml", "2: rules[0]: a merge key (<<) needs a map or a "
          "list of maps; fix the alias"},
         {"bad-nul.yaml", "2: rules: value contains a NUL character; remove "
@@ -984,6 +1053,7 @@ SUITE(config)
     RUN(test_empty_lists);
     RUN(test_http_auth);
     RUN(test_http_auth_env);
+    RUN(test_customizers);
     RUN(test_regex_semantics);
     RUN(test_string_only_semantics);
     RUN(test_bad_fixtures);
