@@ -467,10 +467,91 @@ static int set_auth(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     return 0;
 }
 
+/* --- metrics.path (jmx_exporter 1.4+) ----------------------------- */
+
+/* The longest path we take; a scrape URL is not a place for prose. */
+#define METRICS_PATH_MAX 200
+
+/* HTTPServerFactory.configureMetricsPath (1.6.0, 3a7e226): with
+ * httpServer.metrics present, path is "a required string" that "must not
+ * be blank".  The JDK's HttpServer then refuses a path without a leading
+ * '/' and one that is already a context ("/", "/-/healthy"), which fails
+ * the start.  Stricter: the path is matched exactly here (README
+ * "exact-paths"), so it must be a plain path: no query, fragment, '%'
+ * escape or civetweb pattern character ('*', '?', '|', '$'). */
+static int set_metrics_path(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                            const char *path, yaml_node_t *v, void *base)
+{
+    (void)k;
+    char **dst = base;
+    struct jxa_y11_val y;
+    if (v == NULL || (jxa_y11_resolve(v, &y), y.k == JXA_Y11_NULL))
+        return fail(c, v ? line_of(v) : c->map_line, path, "is a required "
+                    "string; write path: /metrics (or another path)");
+    if (v->type != YAML_SCALAR_NODE) {
+        char d[96];
+        return fail(c, line_of(v), path, "must be a string, got %s; write "
+                    "path: /metrics", jxa_y11_describe(v, d, sizeof d));
+    }
+    char *t = jxa_y11_java_text(v);
+    if (t == NULL)
+        return oom(c, v, path);
+    const char *why = NULL;
+    size_t n = strlen(t);
+    if (blank(t))
+        why = "must not be blank";
+    else if (t[0] != '/')
+        why = "must start with '/'";
+    else if (n > METRICS_PATH_MAX)
+        why = "is longer than 200 bytes";
+    else if (strcmp(t, "/") == 0 || strcmp(t, "/-/healthy") == 0)
+        why = "is already the path of another page";
+    for (const char *p = t; why == NULL && *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || strchr("/-._~!&'()+,;=:@", *p)))
+            why = "may hold only letters, digits and / - . _ ~ ! & ' ( ) + "
+                  ", ; = : @";
+    if (why != NULL) {
+        int rc = fail(c, line_of(v), path, "\"%.60s\" %s; write a path such "
+                      "as /metrics or /jmx/metrics", t, why);
+        free(t);
+        return rc;
+    }
+    *dst = t;
+    return 0;
+}
+
+static const struct jxa_cfg_key metrics_keys[] = {
+    {"path", NULL, set_metrics_path, 0, 0, 0},
+};
+
+static int set_metrics(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                       const char *path, yaml_node_t *v, void *base)
+{
+    (void)k;
+    struct jxa_http_config *h = base;
+    if (v == NULL)
+        return 0;
+    /* Stricter: 1.6.0 reads the section only when it is a map, so a
+     * scalar or list there is silently the default /metrics. */
+    struct jxa_y11_val y;
+    jxa_y11_resolve(v, &y);
+    if (y.k != JXA_Y11_MAP) {
+        char d[96];
+        return fail(c, line_of(v), path, "must be a map, got %s; write "
+                    "metrics: {path: /metrics}",
+                    jxa_y11_describe(v, d, sizeof d));
+    }
+    char prefix[80];
+    snprintf(prefix, sizeof prefix, "%s.", path);
+    return JXA_CFG_APPLY(c, v, metrics_keys, prefix, &h->metrics_path);
+}
+
 /* --- httpServer -------------------------------------------------- */
 
 static const struct jxa_cfg_key http_keys[] = {
     {"threads", NULL, set_threads, 0, 0, 0},
+    {"metrics", NULL, set_metrics, 0, 0, 0},
     {"authentication", NULL, set_auth, 0, 0, 0},
     {"ssl", NULL, jxa_cfg_set_refused, 0, 0,
      "TLS is not supported by this agent; remove it and terminate TLS in "
@@ -499,6 +580,7 @@ int jxa_cfg_set_http(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
 
 void jxa_http_config_free(struct jxa_http_config *h)
 {
+    free(h->metrics_path);
     free(h->username);
     free(h->password);
     free(h->password_hash);

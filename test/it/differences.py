@@ -263,6 +263,15 @@ DIFFERENCES += [
         scope="newer",
     ),
     Difference(
+        name="metrics-path-only",
+        reason="With httpServer.metrics.path, jmx_exporter 1.6.0 serves the metrics on "
+               "that path and still on /metrics (its security-header wrapper registers "
+               "/metrics again, HTTPServerFactory.configureSecurityHeaders), and its "
+               "index page links to /metrics.  Ours serves them on the configured path "
+               "only (exactly, as every path: exact-paths) and links to it.",
+        scope="newer",
+    ),
+    Difference(
         name="start-delay-port-bound",
         reason="With startDelaySeconds, jmx_exporter 1.6.0 opens its port only after the "
                "delay (connection refused until then; a taken port then exits the JVM); "

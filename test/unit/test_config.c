@@ -495,6 +495,27 @@ static void test_customizers(void)
             "names must be strings, got the integer 1; quote it");
 }
 
+/* httpServer.metrics.path (jmx_exporter 1.4+). */
+static void test_metrics_path(void)
+{
+    struct jxa_config *c = str_ok("httpServer: {metrics: {path: /jmx/metrics}}");
+    if (c != NULL)
+        CHECK_STR(c->http.metrics_path, "/jmx/metrics");
+    jxa_config_free(c);
+    c = str_ok("httpServer: {threads: {minimum: 1, maximum: 2, keepAliveTime: 3}}");
+    if (c != NULL)
+        CHECK(c->http.metrics_path == NULL);        /* /metrics */
+    jxa_config_free(c);
+    str_err("httpServer: {metrics: {path: '  '}}", "(t):1: httpServer.metrics.path: "
+            "\"  \" must not be blank; write a path such as /metrics or /jmx/metrics");
+    str_err("httpServer: {metrics: {path: /-/healthy}}", "(t):1: httpServer.metrics.path: "
+            "\"/-/healthy\" is already the path of another page; write a path such as "
+            "/metrics or /jmx/metrics");
+    str_err("httpServer: {metrics: {path: /a, pth: /b}}", "(t):1: httpServer.metrics.pth: "
+            "unknown key; remove it or fix its spelling (see the jmx_exporter "
+            "configuration reference)");
+}
+
 /* The regex wrapper: unanchored pattern, whole-subject match, Java's line
  * terminators. */
 static void test_regex_semantics(void)
@@ -1054,6 +1075,7 @@ SUITE(config)
     RUN(test_http_auth);
     RUN(test_http_auth_env);
     RUN(test_customizers);
+    RUN(test_metrics_path);
     RUN(test_regex_semantics);
     RUN(test_string_only_semantics);
     RUN(test_bad_fixtures);
