@@ -25,8 +25,33 @@ struct threads_tmp {
     int minimum, maximum, keep_alive;
 };
 
+/* Integer.parseInt of a quoted value: an optional sign and decimal
+ * digits that fit an int. */
+static bool java_parse_int(const char *s, int *out)
+{
+    const char *p = s + (*s == '+' || *s == '-');
+    if (*p == '\0')
+        return false;
+    long long v = 0;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (*p - '0');
+        if (v > 2147483648LL)
+            return false;
+    }
+    v = *s == '-' ? -v : v;
+    if (v > 2147483647LL)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
 /* HTTPServerFactory: with threads present, all three are "a required
- * integer". */
+ * integer", read with Integer.parseInt(value.toString()) (1.0.1 and 1.6.0
+ * alike), so a quoted "4" is 4.  The lower bounds are 1.6.0's: minimum and
+ * keepAliveTime at least 1 (1.0.1 allowed a minimum of 0), maximum at
+ * least minimum. */
 static int set_req_int(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
                        const char *path, yaml_node_t *v, void *base)
 {
@@ -34,7 +59,11 @@ static int set_req_int(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     if (v == NULL)
         return fail(c, c->map_line, path, "is a required integer; give "
                     "minimum, maximum and keepAliveTime");
-    if (jxa_cfg_get_int(c, path, v, dst) < 0)
+    struct jxa_y11_val y;
+    jxa_y11_resolve(v, &y);
+    if (y.k == JXA_Y11_STR && java_parse_int(y.s, dst))
+        ;
+    else if (jxa_cfg_get_int(c, path, v, dst) < 0)
         return -1;
     if (*dst < (int)k->dflt)
         return fail(c, line_of(v), path, "must be at least %d, got %d; "
@@ -43,7 +72,7 @@ static int set_req_int(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
 }
 
 static const struct jxa_cfg_key thread_keys[] = {
-    {"minimum", NULL, set_req_int, offsetof(struct threads_tmp, minimum), 0, 0},
+    {"minimum", NULL, set_req_int, offsetof(struct threads_tmp, minimum), 1, 0},
     {"maximum", NULL, set_req_int, offsetof(struct threads_tmp, maximum), 1, 0},
     {"keepAliveTime", NULL, set_req_int,
      offsetof(struct threads_tmp, keep_alive), 1, 0},

@@ -506,6 +506,16 @@ static void test_metrics_path(void)
     if (c != NULL)
         CHECK(c->http.metrics_path == NULL);        /* /metrics */
     jxa_config_free(c);
+    /* threads: Integer.parseInt(toString()), minimum at least 1 (1.6.0). */
+    c = str_ok("httpServer: {threads: {minimum: '2', maximum: 0x10, keepAliveTime: '+5'}}");
+    if (c != NULL)
+        CHECK_INT(c->http.threads_max, 16);
+    jxa_config_free(c);
+    str_err("httpServer: {threads: {minimum: 0, maximum: 2, keepAliveTime: 3}}",
+            "(t):1: httpServer.threads.minimum: must be at least 1, got 0; raise it");
+    str_err("httpServer: {threads: {minimum: '2x', maximum: 2, keepAliveTime: 3}}",
+            "(t):1: httpServer.threads.minimum: must be an integer, got the string "
+            "\"2x\"; remove the quotes");
     str_err("httpServer: {metrics: {path: '  '}}", "(t):1: httpServer.metrics.path: "
             "\"  \" must not be blank; write a path such as /metrics or /jmx/metrics");
     str_err("httpServer: {metrics: {path: /-/healthy}}", "(t):1: httpServer.metrics.path: "
@@ -665,7 +675,7 @@ static void test_string_only_semantics(void)
             "file's permissions");
     str_err("httpServer: {threads: }", "(t):1: httpServer.threads.minimum: "
             "is a required integer; give minimum, maximum and keepAliveTime");
-    str_err("httpServer: {threads: {minimum: 0, maximum: 0, "
+    str_err("httpServer: {threads: {minimum: 1, maximum: 0, "
             "keepAliveTime: 1}}", "(t):1: httpServer.threads.maximum: must be "
             "at least 1, got 0; raise it");
     str_err("httpServer: {authentication: {basic: {password: p}}}", "(t):1: "
