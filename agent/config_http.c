@@ -496,7 +496,7 @@ static int set_auth(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     return 0;
 }
 
-/* --- metrics.path (jmx_exporter 1.4+) ----------------------------- */
+/* --- metrics.path (jmx_exporter 1.6+) ----------------------------- */
 
 /* The longest path we take; a scrape URL is not a place for prose. */
 #define METRICS_PATH_MAX 200

@@ -92,7 +92,7 @@ static int copy_http(const struct jxa_http_config *h, char *err, size_t errlen)
 }
 
 /* The metrics path is /metrics or httpServer.metrics.path (jmx_exporter
- * 1.4+; config_http.c allows only characters that need no escaping in
+ * 1.6+; config_http.c allows only characters that need no escaping in
  * HTML or a civetweb URI pattern). */
 static const char index_fmt[] =
     "<html>\n<head><title>libspark_jmxagent</title></head>\n<body>\n"

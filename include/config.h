@@ -80,7 +80,7 @@ struct jxa_http_config {
     char *token;            /* its content when the config was loaded,
                                whitespace-trimmed (jxa_token_read) */
     int threads_max;        /* httpServer.threads.maximum, 0 = default */
-    char *metrics_path;     /* httpServer.metrics.path (jmx_exporter 1.4+),
+    char *metrics_path;     /* httpServer.metrics.path (jmx_exporter 1.6+),
                                NULL = /metrics */
 };
 

@@ -343,7 +343,7 @@ def test_ours_bearer_auth(jvm_for, tmp_path):
 
 
 def test_ours_metrics_path_and_env_credentials(jvm_for, tmp_path):
-    """httpServer.metrics.path (jmx_exporter 1.4+) serves the metrics there
+    """httpServer.metrics.path (jmx_exporter 1.6+) serves the metrics there
     and only there (differences.py metrics-path-only; the index page links
     to it), and Basic-auth username and password given as ${NAME} are read
     from the JVM's environment, trimmed (VariableResolver, 1.6.0 3a7e226).
