@@ -263,7 +263,7 @@ DIFFERENCES += [
         scope="newer",
     ),
     Difference(
-        name="newer-http-keys-need-1.4",
+        name="newer-http-keys-need-1.4-1.6",
         reason="The 1.0.1 jar ignores httpServer.metrics (metrics stay on /metrics) and "
                "takes a Basic-auth username or password written ${NAME} literally (tried: "
                "the literal text logs in, the variable's value gets 401).  Ours reads both "

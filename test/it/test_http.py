@@ -347,8 +347,8 @@ def test_ours_metrics_path_and_env_credentials(jvm_for, tmp_path):
     and only there (differences.py metrics-path-only; the index page links
     to it), and Basic-auth username and password given as ${NAME} are read
     from the JVM's environment, trimmed (VariableResolver, 1.6.0 3a7e226).
-    The 1.0.1 jar knows neither (differences.py newer-http-keys-need-1.4)."""
-    differences.get("newer-http-keys-need-1.4")
+    The 1.0.1 jar knows neither (differences.py newer-http-keys-need-1.4-1.6)."""
+    differences.get("newer-http-keys-need-1.4-1.6")
     cfg = tmp_path / "path_env.yaml"
     cfg.write_text("httpServer:\n"
                    "  metrics: {path: /jmx/metrics}\n"
