@@ -79,11 +79,11 @@ const char *jxa_envref_strerror(int rc)
     case JXA_ENVREF_OK:
         return "resolved";
     case JXA_ENVREF_BAD_NAME:
-        return "names no environment variable";
+        return "names no variable";
     case JXA_ENVREF_UNSET:
-        return "is not set in the environment";
+        return "is not set";
     case JXA_ENVREF_EMPTY:
-        return "is blank in the environment";
+        return "is empty";
     default:
         return "out of memory";
     }

@@ -31,9 +31,8 @@ int jxa_envref_resolve(const char *s, char **out);
  * environment?  For messages that must not print a resolved secret. */
 int jxa_envref_is_ref(const char *s);
 
-/* A phrase for an error code, to follow the reference as written:
- * "names no environment variable", "is not set in the environment",
- * "is blank in the environment", "out of memory". */
+/* A short phrase for an error code: "names no variable", "is not set",
+ * "is empty", "out of memory". */
 const char *jxa_envref_strerror(int rc);
 
 #endif

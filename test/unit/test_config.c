@@ -420,7 +420,7 @@ static void test_http_auth_env(void)
     str_err("httpServer: {authentication: {basic: {username: u,\n"
             "  password: '${JXA_TC_PASS}'}}}", "(t):2: "
             "httpServer.authentication.basic.password: ${JXA_TC_PASS} is "
-            "blank in the environment; set the variable (non-blank) in the "
+            "empty; set the variable (non-blank) in the "
             "JVM's environment, or write the value itself");
     unsetenv("JXA_TC_USER");
     unsetenv("JXA_TC_PASS");

@@ -84,7 +84,7 @@ static void test_errors(void)
     CHECK_INT(res("${JXA_T_A}${JXA_T_B}"), JXA_ENVREF_UNSET);
     unsetenv("JXA_T_A");
     unsetenv("JXA_T_B");
-    CHECK_STR(jxa_envref_strerror(JXA_ENVREF_UNSET), "is not set in the environment");
+    CHECK_STR(jxa_envref_strerror(JXA_ENVREF_UNSET), "is not set");
     free(last);
     last = NULL;
 }
