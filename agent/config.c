@@ -856,9 +856,7 @@ static const struct jxa_cfg_key top_keys[] = {
     {"openTelemetry", NULL, jxa_cfg_set_refused, 0, 0,
      "not supported by this agent; remove it and let Prometheus (or an "
      "OpenTelemetry collector's prometheus receiver) scrape the agent"},
-    {"metricCustomizers", NULL, jxa_cfg_set_refused, 0, 0,
-     "not supported by this agent (a jmx_exporter 1.2.0 feature); remove it "
-     "and use rules with labels instead"},
+    {"metricCustomizers", NULL, jxa_cfg_set_customizers, 0, 0, 0},
 };
 
 /* ------------------------------------------------------------------ */
@@ -1033,6 +1031,7 @@ void jxa_config_free(struct jxa_config *c)
         free(r->labels);
     }
     free(c->rules);
+    jxa_cfg_free_customizers(c);
     jxa_http_config_free(&c->http);
     free(c);
 }

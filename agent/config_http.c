@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "envref.h"
 
 /* --- threads ----------------------------------------------------- */
 
@@ -24,8 +25,33 @@ struct threads_tmp {
     int minimum, maximum, keep_alive;
 };
 
+/* Integer.parseInt of a quoted value: an optional sign and decimal
+ * digits that fit an int. */
+static bool java_parse_int(const char *s, int *out)
+{
+    const char *p = s + (*s == '+' || *s == '-');
+    if (*p == '\0')
+        return false;
+    long long v = 0;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (*p - '0');
+        if (v > 2147483648LL)
+            return false;
+    }
+    v = *s == '-' ? -v : v;
+    if (v > 2147483647LL)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
 /* HTTPServerFactory: with threads present, all three are "a required
- * integer". */
+ * integer", read with Integer.parseInt(value.toString()) (1.0.1 and 1.6.0
+ * alike), so a quoted "4" is 4.  The lower bounds are 1.6.0's: minimum and
+ * keepAliveTime at least 1 (1.0.1 allowed a minimum of 0), maximum at
+ * least minimum. */
 static int set_req_int(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
                        const char *path, yaml_node_t *v, void *base)
 {
@@ -33,7 +59,11 @@ static int set_req_int(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     if (v == NULL)
         return fail(c, c->map_line, path, "is a required integer; give "
                     "minimum, maximum and keepAliveTime");
-    if (jxa_cfg_get_int(c, path, v, dst) < 0)
+    struct jxa_y11_val y;
+    jxa_y11_resolve(v, &y);
+    if (y.k == JXA_Y11_STR && java_parse_int(y.s, dst))
+        ;
+    else if (jxa_cfg_get_int(c, path, v, dst) < 0)
         return -1;
     if (*dst < (int)k->dflt)
         return fail(c, line_of(v), path, "must be at least %d, got %d; "
@@ -42,7 +72,7 @@ static int set_req_int(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
 }
 
 static const struct jxa_cfg_key thread_keys[] = {
-    {"minimum", NULL, set_req_int, offsetof(struct threads_tmp, minimum), 0, 0},
+    {"minimum", NULL, set_req_int, offsetof(struct threads_tmp, minimum), 1, 0},
     {"maximum", NULL, set_req_int, offsetof(struct threads_tmp, maximum), 1, 0},
     {"keepAliveTime", NULL, set_req_int,
      offsetof(struct threads_tmp, keep_alive), 1, 0},
@@ -87,6 +117,7 @@ static int set_threads(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
 
 struct basic_tmp {
     char *username, *password, *algorithm, *password_hash, *salt;
+    int username_line, password_line;   /* for ${ENV} errors */
     int iterations, key_length;
     bool has_iterations, has_key_length;
 };
@@ -111,6 +142,47 @@ static int set_text_opt(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     return *dst ? 0 : oom(c, v, path);
 }
 
+/* username and password: text that may be a ${NAME} reference, resolved in
+ * basic_finish; the line is kept for its error. */
+static int set_cred_text(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                         const char *path, yaml_node_t *v, void *base)
+{
+    struct basic_tmp *b = base;
+    int line = v != NULL ? line_of(v) : c->map_line;
+    if (JXA_CFG_FIELD(base, k, char *) == &b->username)
+        b->username_line = line;
+    else
+        b->password_line = line;
+    return set_text_opt(c, k, path, v, base);
+}
+
+/* jmx_exporter 1.4+ (VariableResolver, docs/semantics.md §13): a value that
+ * is "${NAME}" as a whole is the environment variable NAME, trimmed; an
+ * unset or blank variable fails the start.  Replaces *s with the result. */
+static int resolve_env(struct jxa_cfg_ctx *c, const char *path, int line,
+                       char **s)
+{
+    char *r;
+    int rc = jxa_envref_resolve(*s, &r);
+    if (rc == JXA_ENVREF_NOMEM)
+        return fail(c, line, path, "out of memory; retry");
+    if (rc < 0) {
+        const char *b = *s;
+        while ((unsigned char)*b <= ' ')
+            b++;
+        size_t n = strlen(b);
+        while (n > 0 && (unsigned char)b[n - 1] <= ' ')
+            n--;
+        return fail(c, line, path, "%.*s %s; set the variable (non-blank) "
+                    "in the JVM's environment, or write the value itself",
+                    (int)(n > 80 ? 80 : n), b,
+                    jxa_envref_strerror(rc));
+    }
+    free(*s);
+    *s = r;
+    return 0;
+}
+
 static int set_opt_int(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
                        const char *path, yaml_node_t *v, void *base)
 {
@@ -131,8 +203,8 @@ static int set_opt_int(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
 }
 
 static const struct jxa_cfg_key basic_keys[] = {
-    {"username", NULL, set_text_opt, offsetof(struct basic_tmp, username), 0, 0},
-    {"password", NULL, set_text_opt, offsetof(struct basic_tmp, password), 0, 0},
+    {"username", NULL, set_cred_text, offsetof(struct basic_tmp, username), 0, 0},
+    {"password", NULL, set_cred_text, offsetof(struct basic_tmp, password), 0, 0},
     {"algorithm", NULL, set_text_opt,
      offsetof(struct basic_tmp, algorithm), 0, 0},
     {"passwordHash", NULL, set_text_opt,
@@ -193,6 +265,9 @@ static int basic_finish(struct jxa_cfg_ctx *c, const char *path, int line,
         return fail(c, line, p, "is a required non-blank string; add a "
                     "username");
     }
+    snprintf(p, sizeof p, "%s.username", path);
+    if (resolve_env(c, p, b->username_line, &b->username) < 0)
+        return -1;
     enum jxa_auth_alg alg = JXA_AUTH_NONE;
     int def_iter = 0;
     /* "plaintext" is compared with equalsIgnoreCase, the digests with
@@ -220,6 +295,11 @@ static int basic_finish(struct jxa_cfg_ctx *c, const char *path, int line,
                         "plaintext; add a password (or a passwordHash and "
                         "salt with a SHA/PBKDF2 algorithm)");
         }
+        /* Only the plaintext password is resolved: a passwordHash or salt
+         * is taken as written (HTTPServerFactory, 1.6.0). */
+        snprintf(p, sizeof p, "%s.password", path);
+        if (resolve_env(c, p, b->password_line, &b->password) < 0)
+            return -1;
     } else {
         if (blank(b->password_hash)) {
             snprintf(p, sizeof p, "%s.passwordHash", path);
@@ -416,10 +496,91 @@ static int set_auth(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     return 0;
 }
 
+/* --- metrics.path (jmx_exporter 1.6+) ----------------------------- */
+
+/* The longest path we take; a scrape URL is not a place for prose. */
+#define METRICS_PATH_MAX 200
+
+/* HTTPServerFactory.configureMetricsPath (1.6.0, 3a7e226): with
+ * httpServer.metrics present, path is "a required string" that "must not
+ * be blank".  The JDK's HttpServer then refuses a path without a leading
+ * '/' and one that is already a context ("/", "/-/healthy"), which fails
+ * the start.  Stricter: the path is matched exactly here (README
+ * "exact-paths"), so it must be a plain path: no query, fragment, '%'
+ * escape or civetweb pattern character ('*', '?', '|', '$'). */
+static int set_metrics_path(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                            const char *path, yaml_node_t *v, void *base)
+{
+    (void)k;
+    char **dst = base;
+    struct jxa_y11_val y;
+    if (v == NULL || (jxa_y11_resolve(v, &y), y.k == JXA_Y11_NULL))
+        return fail(c, v ? line_of(v) : c->map_line, path, "is a required "
+                    "string; write path: /metrics (or another path)");
+    if (v->type != YAML_SCALAR_NODE) {
+        char d[96];
+        return fail(c, line_of(v), path, "must be a string, got %s; write "
+                    "path: /metrics", jxa_y11_describe(v, d, sizeof d));
+    }
+    char *t = jxa_y11_java_text(v);
+    if (t == NULL)
+        return oom(c, v, path);
+    const char *why = NULL;
+    size_t n = strlen(t);
+    if (blank(t))
+        why = "must not be blank";
+    else if (t[0] != '/')
+        why = "must start with '/'";
+    else if (n > METRICS_PATH_MAX)
+        why = "is longer than 200 bytes";
+    else if (strcmp(t, "/") == 0 || strcmp(t, "/-/healthy") == 0)
+        why = "is already the path of another page";
+    for (const char *p = t; why == NULL && *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || strchr("/-._~!&'()+,;=:@", *p)))
+            why = "may hold only letters, digits and / - . _ ~ ! & ' ( ) + "
+                  ", ; = : @";
+    if (why != NULL) {
+        int rc = fail(c, line_of(v), path, "\"%.60s\" %s; write a path such "
+                      "as /metrics or /jmx/metrics", t, why);
+        free(t);
+        return rc;
+    }
+    *dst = t;
+    return 0;
+}
+
+static const struct jxa_cfg_key metrics_keys[] = {
+    {"path", NULL, set_metrics_path, 0, 0, 0},
+};
+
+static int set_metrics(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                       const char *path, yaml_node_t *v, void *base)
+{
+    (void)k;
+    struct jxa_http_config *h = base;
+    if (v == NULL)
+        return 0;
+    /* Stricter: 1.6.0 reads the section only when it is a map, so a
+     * scalar or list there is silently the default /metrics. */
+    struct jxa_y11_val y;
+    jxa_y11_resolve(v, &y);
+    if (y.k != JXA_Y11_MAP) {
+        char d[96];
+        return fail(c, line_of(v), path, "must be a map, got %s; write "
+                    "metrics: {path: /metrics}",
+                    jxa_y11_describe(v, d, sizeof d));
+    }
+    char prefix[80];
+    snprintf(prefix, sizeof prefix, "%s.", path);
+    return JXA_CFG_APPLY(c, v, metrics_keys, prefix, &h->metrics_path);
+}
+
 /* --- httpServer -------------------------------------------------- */
 
 static const struct jxa_cfg_key http_keys[] = {
     {"threads", NULL, set_threads, 0, 0, 0},
+    {"metrics", NULL, set_metrics, 0, 0, 0},
     {"authentication", NULL, set_auth, 0, 0, 0},
     {"ssl", NULL, jxa_cfg_set_refused, 0, 0,
      "TLS is not supported by this agent; remove it and terminate TLS in "
@@ -448,6 +609,7 @@ int jxa_cfg_set_http(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
 
 void jxa_http_config_free(struct jxa_http_config *h)
 {
+    free(h->metrics_path);
     free(h->username);
     free(h->password);
     free(h->password_hash);

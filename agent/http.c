@@ -79,6 +79,7 @@ static int copy_http(const struct jxa_http_config *h, char *err, size_t errlen)
     auth_copy.password = dup_opt(h->password);
     auth_copy.password_hash = dup_opt(h->password_hash);
     auth_copy.salt = dup_opt(h->salt);
+    auth_copy.metrics_path = dup_opt(h->metrics_path);
     auth_copy.token_file = NULL;
     auth_copy.token = NULL;
     auth = &auth_copy;
@@ -90,16 +91,20 @@ static int copy_http(const struct jxa_http_config *h, char *err, size_t errlen)
     return 0;
 }
 
-static const char index_html[] =
+/* The metrics path is /metrics or httpServer.metrics.path (jmx_exporter
+ * 1.6+; config_http.c allows only characters that need no escaping in
+ * HTML or a civetweb URI pattern). */
+static const char index_fmt[] =
     "<html>\n<head><title>libspark_jmxagent</title></head>\n<body>\n"
     "<h1>libspark_jmxagent</h1>\n"
     "<p>JMX metrics of this JVM in the Prometheus format: "
-    "<a href=\"/metrics\">/metrics</a></p>\n"
-    "<p>Only some families: <a href=\"/metrics?name[]=jvm_memory_used_bytes\">"
-    "/metrics?name[]=jvm_memory_used_bytes</a> (repeat <tt>name[]</tt> for more).</p>\n"
+    "<a href=\"%1$s\">%1$s</a></p>\n"
+    "<p>Only some families: <a href=\"%1$s?name[]=jvm_memory_used_bytes\">"
+    "%1$s?name[]=jvm_memory_used_bytes</a> (repeat <tt>name[]</tt> for more).</p>\n"
     "<p>OpenMetrics: send <tt>Accept: application/openmetrics-text</tt>.</p>\n"
     "<p>Health: <a href=\"/-/healthy\">/-/healthy</a></p>\n"
     "</body>\n</html>\n";
+static char index_html[sizeof index_fmt + 4 * 256];
 
 /* Security headers as jmx_exporter 1.6 sends them on every response
  * (Strict-Transport-Security too, but only under TLS, which we do not
@@ -479,7 +484,15 @@ int jxa_http_start(const struct jxa_options *o, const struct jxa_http_config *h,
         }
         return -1;
     }
-    mg_set_request_handler(ctx, "/metrics$", h_metrics, NULL);
+    const char *mpath = auth != NULL && auth->metrics_path != NULL ? auth->metrics_path
+                                                                   : "/metrics";
+    char pattern[300];
+    snprintf(pattern, sizeof pattern, "%s$", mpath);
+    snprintf(index_html, sizeof index_html, index_fmt, mpath);
+    /* Only this path: 1.6.0 keeps serving /metrics next to a configured
+     * path (its security-header wrapper registers /metrics again), which
+     * we do not copy (differences.py metrics-path-only). */
+    mg_set_request_handler(ctx, pattern, h_metrics, NULL);
     mg_set_request_handler(ctx, "/-/healthy$", h_healthy, NULL);
     mg_set_request_handler(ctx, "/$", h_index, NULL);
     struct mg_server_port p[4];

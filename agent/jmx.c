@@ -46,8 +46,10 @@ struct bean {
     char **auto_excluded;   /* autoExcludeObjectNameAttributes */
     size_t nauto_excluded;
 
-    unsigned filter_gen;    /* config generation of `included` */
+    unsigned filter_gen;    /* config generation of `included`, `cust` */
     bool included;
+    const struct jxa_customizer *cust;  /* metricCustomizers: the first
+                               that matches, NULL for none */
     bool fetch_dirty;       /* fetch list must be rebuilt */
     jobjectArray fetch;     /* global ref: String[] of names to fetch */
     jsize nfetch;
@@ -403,6 +405,9 @@ struct walk {
     const char *keys[MAX_DEPTH + 1];
     size_t nkeys;
 
+    struct jxa_prop *alabels;       /* attributesAsLabels of the bean */
+    size_t nalabels, capalabels;
+
     struct jxa_buf text;            /* value text scratch */
     char *err;
     size_t errlen;
@@ -465,6 +470,8 @@ static void record(struct walk *w, const char *attr, const char *desc,
         .kind = kind,
         .num = num,
         .text = jxa_buf_str(&w->text),
+        .attr_labels = w->alabels,
+        .nattr_labels = w->nalabels,
     };
     if (jxa_engine_record(w->eng, &leaf, w->out, w->err, w->errlen) != 0)
         w->failed = true;
@@ -856,19 +863,50 @@ static bool decide_included(const struct jxa_config *cfg, const struct bean *b)
      * also the most expensive platform bean (docs/design.md §6). */
     if (strcmp(b->canonical, "jdk.management.jfr:type=FlightRecorder") == 0)
         return false;
-    bool in = cfg->include_all;
-    for (size_t i = 0; !in && i < cfg->ninclude; i++)
-        in = jxa_objname_match(&cfg->include[i], b->domain, b->props, b->nprops);
-    if (!in)
+    /* explicit: named by an includeObjectNames entry (not the absent
+     * key's query-everything). */
+    bool explicit = false;
+    for (size_t i = 0; !explicit && i < cfg->ninclude; i++)
+        explicit = jxa_objname_match(&cfg->include[i], b->domain, b->props, b->nprops);
+    if (!cfg->include_all && !explicit)
         return false;
     for (size_t i = 0; i < cfg->nexclude; i++)
         if (jxa_objname_match(&cfg->exclude[i], b->domain, b->props, b->nprops))
             return false;
-    if (cfg->exclude_jvm_metrics)
+    /* excludeJvmMetrics drops the JVM's own domains, except beans an
+     * includeObjectNames entry names and no excludeObjectNames entry
+     * removes: jmx_exporter after 1.6.0 (JmxScraper, commit 2fa937d,
+     * "Fixed configuration precedence"); before it, the JVM domains were
+     * plain excludeObjectNames entries (1.4-1.6.0). */
+    if (cfg->exclude_jvm_metrics && !explicit)
         for (size_t i = 0; i < sizeof jvm_domains / sizeof *jvm_domains; i++)
             if (strcmp(b->domain, jvm_domains[i]) == 0)
                 return false;
     return true;
+}
+
+/* JmxScraper.getMetricCustomizer: the first customizer whose domain equals
+ * the bean's and whose properties are all key properties of the bean with
+ * the same value (getKeyPropertyList().entrySet().containsAll). */
+static const struct jxa_customizer *find_customizer(const struct jxa_config *cfg,
+                                                    const struct bean *b)
+{
+    for (size_t i = 0; i < cfg->ncustomizers; i++) {
+        const struct jxa_customizer *cu = &cfg->customizers[i];
+        if (strcmp(cu->domain, b->domain) != 0)
+            continue;
+        bool all = true;
+        for (size_t p = 0; p < cu->nprops && all; p++) {
+            bool found = false;
+            for (size_t q = 0; q < b->nprops && !found; q++)
+                found = strcmp(b->props[q].key, cu->props[p].key) == 0 &&
+                        strcmp(b->props[q].value, cu->props[p].value) == 0;
+            all = found;
+        }
+        if (all)
+            return cu;
+    }
+    return NULL;
 }
 
 static bool load_info(struct walk *w)
@@ -1017,6 +1055,78 @@ static void fetch_one_by_one(struct walk *w)
     }
 }
 
+static void clear_alabels(struct walk *w)
+{
+    while (w->nalabels > 0) {
+        w->nalabels--;
+        free(w->alabels[w->nalabels].key);
+        free(w->alabels[w->nalabels].value);
+    }
+}
+
+/* metricCustomizers, as JmxScraper.scrapeBean applies them after the bulk
+ * getAttributes (jmx_exporter 1.6.0, docs/semantics.md §17):
+ * attributesAsLabels from the values that call returned, each as its
+ * toString(); then every extraMetrics entry as a leaf of the bean, before
+ * its attributes.  The one-by-one fallback applies neither, as in
+ * jmx_exporter. */
+static void apply_customizer(struct walk *w, jobjectArray arr, jsize n)
+{
+    JNIEnv *env = w->env;
+    struct jxa_jmx *j = w->j;
+    const struct jxa_customizer *cu = w->b->cust;
+    for (jsize i = 0; i < n && cu->nlabels > 0 && !jxa_jni_fatal; i++) {
+        jobject a = jxa_jni_elem(env, arr, i);
+        if (a == NULL || !(*env)->IsInstanceOf(env, a, j->c_attr)) {
+            if (a) (*env)->DeleteLocalRef(env, a);
+            continue;
+        }
+        jstring jn = jxa_jni_obj(env, a, j->m_attr_name);
+        char *name = jn ? jxa_jni_strdup(env, jn) : NULL;
+        bool wanted = name != NULL && name_in(cu->labels, cu->nlabels, name);
+        /* A name the list returns twice counts once (a HashMap key). */
+        for (size_t k = 0; wanted && k < w->nalabels; k++)
+            wanted = strcmp(w->alabels[k].key, name) != 0;
+        jobject v = wanted ? jxa_jni_obj(env, a, j->m_attr_value) : NULL;
+        /* Deliberate difference: jmx_exporter collects the values with
+         * Collectors.toMap, which throws on a null value and ends the walk
+         * (jmx_scrape_error 1); a null here is no label, and the walk goes
+         * on (differences.py customizer-null-attribute). */
+        char *text = v != NULL ? jxa_jni_call_str(env, v, j->m_to_string) : NULL;
+        if (text != NULL && w->nalabels == w->capalabels) {
+            size_t cap = w->capalabels ? w->capalabels * 2 : 8;
+            struct jxa_prop *p = realloc(w->alabels, cap * sizeof *p);
+            if (p != NULL) {
+                w->alabels = p;
+                w->capalabels = cap;
+            }
+        }
+        if (text != NULL && w->nalabels < w->capalabels) {
+            w->alabels[w->nalabels].key = name;
+            w->alabels[w->nalabels].value = text;
+            w->nalabels++;
+            name = NULL;
+        } else {
+            free(text);
+        }
+        free(name);
+        if (v) (*env)->DeleteLocalRef(env, v);
+        if (jn) (*env)->DeleteLocalRef(env, jn);
+        (*env)->DeleteLocalRef(env, a);
+    }
+    for (size_t i = 0; i < cu->nextra && !w->failed; i++) {
+        const struct jxa_extra_metric *m = &cu->extra[i];
+        static const enum jxa_vkind kinds[] = {
+            [JXA_EXTRA_NUMBER] = JXA_V_NUMBER,
+            [JXA_EXTRA_BOOL] = JXA_V_BOOL,
+            [JXA_EXTRA_STRING] = JXA_V_STRING,
+        };
+        jxa_buf_reset(&w->text);
+        jxa_buf_puts(&w->text, m->text);
+        record(w, m->name, m->description, kinds[m->kind], m->num);
+    }
+}
+
 static void scrape_bean(struct walk *w)
 {
     JNIEnv *env = w->env;
@@ -1024,6 +1134,7 @@ static void scrape_bean(struct walk *w)
     struct bean *b = w->b;
     if (b->filter_gen != j->cfg_gen + 1) {
         b->included = decide_included(w->cfg, b);
+        b->cust = find_customizer(w->cfg, b);
         b->filter_gen = j->cfg_gen + 1;
         /* A new config brings new filters and forgets auto-exclusions. */
         for (size_t i = 0; i < b->nauto_excluded; i++)
@@ -1050,6 +1161,8 @@ static void scrape_bean(struct walk *w)
     } else if (list != NULL) {
         jobjectArray arr = (jobjectArray)jxa_jni_obj(env, list, j->m_list_to_array);
         jsize n = arr ? (*env)->GetArrayLength(env, arr) : 0;
+        if (b->cust != NULL && arr != NULL)
+            apply_customizer(w, arr, n);
         for (jsize i = 0; i < n && !w->failed && !jxa_jni_fatal; i++) {
             jobject a = jxa_jni_elem(env, arr, i);
             /* A DynamicMBean's AttributeList can hold anything (add(Object)):
@@ -1070,6 +1183,7 @@ static void scrape_bean(struct walk *w)
         }
         if (arr) (*env)->DeleteLocalRef(env, arr);
         (*env)->DeleteLocalRef(env, list);
+        clear_alabels(w);
         /* Fewer attributes than the first time after the MBeanInfo was read
          * (getters that always throw, e.g. a memory pool's UsageThreshold,
          * make that first count short for good): another MBean may have
@@ -1228,6 +1342,8 @@ out:
     (*env)->PopLocalFrame(env, NULL);
     pop_props(&w, 0);
     free(w.props);
+    clear_alabels(&w);
+    free(w.alabels);
     jxa_buf_free(&w.text);
     return rc;
 }

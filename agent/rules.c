@@ -766,6 +766,27 @@ static void finish_name(struct jxa_engine *e, struct result *r)
     }
 }
 
+/* attributesAsLabels (jmx_exporter 1.2+, docs/semantics.md §17): each
+ * attribute name through toSafeName (and lower-cased with
+ * lowercaseOutputLabelNames), the value as is.  JmxCollector adds them
+ * after the bean's key properties in the default export and before the
+ * rule's own labels in a named rule; of two labels with one name the
+ * first is kept (add_label). */
+static int add_attr_labels(struct jxa_engine *e, const struct jxa_leaf *l)
+{
+    for (size_t i = 0; i < l->nattr_labels; i++) {
+        jxa_buf_reset(&e->tmp2);
+        jxa_safe_name(l->attr_labels[i].key, &e->tmp2);
+        if (e->cfg->lowercase_output_label_names)
+            lower_ascii(&e->tmp2);
+        if (e->tmp2.failed ||
+            add_label(e, jxa_buf_str(&e->tmp2), e->tmp2.len, l->attr_labels[i].value,
+                      strlen(l->attr_labels[i].value)) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* JmxCollector.defaultExport. */
 static int default_export(struct jxa_engine *e, const struct jxa_leaf *l,
                           const struct jxa_rule *rule, struct result *r)
@@ -796,6 +817,8 @@ static int default_export(struct jxa_engine *e, const struct jxa_leaf *l,
                       strlen(l->props[i].value)) < 0)
             return -1;
     }
+    if (add_attr_labels(e, l) < 0)
+        return -1;
     default_help(&e->help, l);
     r->has_help = true;
     r->type = rule->type;
@@ -998,6 +1021,8 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
                 default_help(&e->help, leaf);
             }
             r.has_help = true;
+            if (add_attr_labels(e, leaf) < 0)
+                goto oom;
             for (size_t li = 0; li < rule->nlabels; li++) {
                 const struct jxa_label_tmpl *lt = &rule->labels[li];
                 jxa_buf_reset(&e->tmp);

@@ -80,6 +80,33 @@ struct jxa_http_config {
     char *token;            /* its content when the config was loaded,
                                whitespace-trimmed (jxa_token_read) */
     int threads_max;        /* httpServer.threads.maximum, 0 = default */
+    char *metrics_path;     /* httpServer.metrics.path (jmx_exporter 1.6+),
+                               NULL = /metrics */
+};
+
+/* metricCustomizers (jmx_exporter 1.2+; docs/semantics.md §16).  One
+ * extraMetrics entry: a constant leaf the walk adds to each matched bean, as
+ * if the bean had an attribute `name` with this value. */
+enum jxa_extra_kind { JXA_EXTRA_NUMBER = 0, JXA_EXTRA_BOOL, JXA_EXTRA_STRING };
+
+struct jxa_extra_metric {
+    char *name;             /* the attribute name it stands for */
+    char *description;      /* NULL: none (the default HELP alone) */
+    enum jxa_extra_kind kind;
+    double num;             /* NUMBER: doubleValue(); BOOL: 1 or 0 */
+    char *text;             /* String.valueOf(value): the match text */
+};
+
+struct jxa_customizer {
+    char *domain;           /* mbeanFilter.domain, compared exactly */
+    struct jxa_prop *props; /* mbeanFilter.properties: all must be key
+                               properties of the bean, values as written
+                               in its ObjectName */
+    size_t nprops;
+    char **labels;          /* attributesAsLabels, attribute names */
+    size_t nlabels;
+    struct jxa_extra_metric *extra;     /* extraMetrics */
+    size_t nextra;
 };
 
 struct jxa_config {
@@ -111,6 +138,10 @@ struct jxa_config {
     size_t nexclude_attrs;
     struct jxa_attr_filter *include_attrs;   /* non-empty: allow-list */
     size_t ninclude_attrs;
+
+    struct jxa_customizer *customizers;  /* metricCustomizers; the first
+                                       that matches a bean applies */
+    size_t ncustomizers;
 
     struct jxa_rule *rules;         /* absent key: one rule {} */
     size_t nrules;

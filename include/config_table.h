@@ -78,4 +78,12 @@ int jxa_cfg_set_refused(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k, cons
 int jxa_cfg_set_http(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k, const char *path,
                      yaml_node_t *v, void *base);
 
+/* config_customizers.c: the top-level metricCustomizers key; base is the
+ * jxa_config. */
+int jxa_cfg_set_customizers(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                            const char *path, yaml_node_t *v, void *base);
+/* Frees what jxa_cfg_set_customizers stored in cfg. */
+struct jxa_config;
+void jxa_cfg_free_customizers(struct jxa_config *cfg);
+
 #endif

@@ -37,6 +37,12 @@ struct jxa_leaf {
                                        it: the match-string value.  Standard
                                        UTF-8 (not JNI's modified UTF-8):
                                        invalid text matches no pattern */
+    const struct jxa_prop *attr_labels; /* metricCustomizers
+                                       attributesAsLabels of the bean:
+                                       attribute name -> toString() of its
+                                       value; labels of every sample, not
+                                       part of the match string */
+    size_t nattr_labels;
 };
 
 struct jxa_engine;

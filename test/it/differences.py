@@ -20,7 +20,9 @@ A Difference matches a diff item when ALL of its given criteria hold:
   scope        "samples" (applied by the differential test) or "http" /
                "lifecycle": behaviour the HTTP and life-cycle tests assert
                for our agent while the jar does otherwise (those tests look
-               their entry up here with get(name), so the list stays here)
+               their entry up here with get(name), so the list stays here);
+               "newer": where ours differs from a jmx_exporter newer than the
+               reference jar (from its source; test_exact.py asserts ours)
 """
 
 from __future__ import annotations
@@ -112,6 +114,16 @@ DIFFERENCES = [
                "it (test_exact.py checks ours against the spec).",
         configs=("23_exclude_jvm",),
         jar_below="1.4.0",
+        whole_config=True,
+    ),
+    Difference(
+        name="metric-customizers-needs-1.2",
+        reason="metricCustomizers exists from jmx_exporter 1.2.0; the 1.0.1 jar ignores "
+               "the key (and excludeJvmMetrics, 1.4.0) and default-exports every bean "
+               "unchanged.  Our agent implements both as 1.6.0 does (test_exact.py checks "
+               "ours against lines derived from 1.6.0's source, commit 3a7e226).",
+        configs=("28_metric_customizers",),
+        jar_below="1.2.0",
         whole_config=True,
     ),
     Difference(
@@ -219,6 +231,63 @@ DIFFERENCES += [
                "'Map is null', JVM exits 1) although the collector treats a null document "
                "as {}; ours treats it as {} and serves the default export.",
         scope="lifecycle",
+    ),
+]
+
+
+# Against jmx_exporter 1.2-1.6 (the newer jars the differential test cannot
+# run): where ours knowingly differs from what their source does, or
+# follows a later commit than 1.6.0.  Asserted by test_exact.py.
+DIFFERENCES += [
+    Difference(
+        name="customizer-null-attribute",
+        reason="jmx_exporter 1.2-1.6.0 collects a customized bean's attributes with "
+               "Collectors.toMap, which throws on a null value: one null attribute "
+               "(and most beans have one) ends the walk with jmx_scrape_error 1.  Ours "
+               "gives that attribute no label and walks on.",
+        scope="newer",
+    ),
+    Difference(
+        name="customizer-array-attribute",
+        reason="An array attribute named in attributesAsLabels becomes a label whose "
+               "value is the array's identity (\"[I@1b6d3586\", new in every JVM) in "
+               "jmx_exporter; ours never reads array attributes and gives no label.",
+        scope="newer",
+    ),
+    Difference(
+        name="exclude-jvm-explicit-include",
+        reason="excludeJvmMetrics does not remove a bean that an includeObjectNames "
+               "entry names (and no excludeObjectNames entry removes), as jmx_exporter "
+               "main after 1.6.0 does (commit 2fa937d, 'Fixed configuration "
+               "precedence'); 1.4.0-1.6.0 removed the JVM domains anyway.",
+        scope="newer",
+    ),
+    Difference(
+        name="newer-http-keys-need-1.4-1.6",
+        reason="The 1.0.1 jar ignores httpServer.metrics (metrics stay on /metrics) and "
+               "takes a Basic-auth username or password written ${NAME} literally (tried: "
+               "the literal text logs in, the variable's value gets 401).  Ours reads both "
+               "as 1.6.0 does (test_http.py::test_ours_metrics_path_and_env_credentials).",
+        scope="http",
+    ),
+    Difference(
+        name="metrics-path-only",
+        reason="With httpServer.metrics.path, jmx_exporter 1.6.0 serves the metrics on "
+               "that path and still on /metrics (its security-header wrapper registers "
+               "/metrics again, HTTPServerFactory.configureSecurityHeaders), and its "
+               "index page links to /metrics.  Ours serves them on the configured path "
+               "only (exactly, as every path: exact-paths) and links to it.",
+        scope="newer",
+    ),
+    Difference(
+        name="start-delay-port-bound",
+        reason="With startDelaySeconds, jmx_exporter 1.6.0 opens its port only after the "
+               "delay (connection refused until then; a taken port then exits the JVM); "
+               "1.0.1 answered 500 during the delay.  Ours binds at start and serves the "
+               "native metrics with jmxagent_jmx_ready 0 and no JMX walk until the "
+               "delay is over: a port conflict shows at start, and Prometheus sees the "
+               "target up.",
+        scope="newer",
     ),
 ]
 

@@ -180,7 +180,7 @@ class Jvm:
     def __init__(self, agent: str, config: str | None = None, *, port: int | None = None,
                  options: str | None = None, fixture_args=None, jvm_opts=None,
                  wait_ready: bool = True, wait_http: bool = True, name: str | None = None,
-                 main: str = "Fixture"):
+                 main: str = "Fixture", env: dict | None = None):
         if agent not in ("jar", "ours"):
             raise ValueError(agent)
         self.agent = agent
@@ -194,6 +194,7 @@ class Jvm:
         self.wait_http = wait_http
         self.name = name or agent
         self.main = main          # another class of fixtures/ (Quiet, Hang)
+        self.env = dict(env or {})  # added to the JVM's environment
         self.auth = config_scrape_auth(config) if config else None   # "user:pass"
         self.proc = None
         self.log_path = None
@@ -218,11 +219,11 @@ class Jvm:
         fd, self.log_path = tempfile.mkstemp(prefix=f"{self.name}-{self.port}-",
                                              suffix=".log", dir=LOGS)
         self._log = os.fdopen(fd, "wb")
-        env = None
+        env = dict(os.environ, **self.env) if self.env else None
         if self.agent == "ours" and os.environ.get("IT_JVM_PRELOAD"):
             # A sanitizer build of ours needs its runtime first in the JVM
             # (and only there, not in pytest or promtool).
-            env = dict(os.environ, LD_PRELOAD=os.environ["IT_JVM_PRELOAD"])
+            env = dict(env or os.environ, LD_PRELOAD=os.environ["IT_JVM_PRELOAD"])
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log,
                                      stderr=subprocess.STDOUT, cwd=ROOT, env=env,
                                      start_new_session=True)

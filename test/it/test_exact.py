@@ -465,11 +465,79 @@ numbers_double_total 3.14159
 
 
 def test_ours_exclude_jvm_metrics(runs, config_path):
-    """excludeJvmMetrics (1.4.0+): no JVM metrics, and java.lang / java.nio
-    beans are excluded even though includeObjectNames names them."""
+    """excludeJvmMetrics (1.4.0+): no JVM metrics, but java.lang / java.nio
+    beans that includeObjectNames names are kept (jmx_exporter main after
+    1.6.0, commit 2fa937d; differences.py exclude-jvm-explicit-include)."""
     r = _run(runs, "ours", config_path("23_exclude_jvm"))
     e = r.expo(1)
-    bad = [f for f in e.families if f.startswith(("java_lang_", "java_nio_", "jvm_memory",
-                                                  "jvm_threads", "jvm_classes", "jvm_buffer"))]
+    bad = [f for f in e.families if f.startswith(("jvm_memory", "jvm_threads", "jvm_classes",
+                                                  "jvm_buffer"))]
     assert not bad, bad
     assert e.value("fixture_Numbers_IntValue") == 42.0
+    assert "java_lang_Memory_HeapMemoryUsage_used" in e.families
+    assert not [f for f in e.families if f.startswith("java_lang_") and "Memory_" not in f]
+    assert [f for f in e.families if f.startswith("java_nio_")]
+
+
+# 28_metric_customizers.yaml.  Derived from jmx_exporter 1.6.0's source
+# (commit 3a7e226): JmxScraper.scrapeBean / getMetricCustomizer (the first
+# customizer whose domain equals the bean's and whose properties are all
+# among its key properties; attributesAsLabels from the bulk getAttributes
+# result, each value's toString(); extraMetrics recorded as attributes of
+# the bean, value and description as configured) and JmxCollector
+# .defaultExport / recordBean (the attribute labels, toSafeName'd, after
+# the key-property labels, or before a named rule's own labels).  Label
+# names print sorted, as client_java writes them.
+CUSTOMIZER_LINES = r'''
+# HELP fixture_order_x_Value Attribute exposed for management fixture.order:name=null,type=T,attribute=Value
+fixture_order_x_Value{Value="1.0",type="T",zone="1"} 1.0
+# HELP fixture_order_x_extra fixture.order:name=null,type=T,attribute=extra
+# TYPE fixture_order_x_extra untyped
+fixture_order_x_extra{Value="1.0",type="T",zone="1"} 2.5
+# HELP order_two Attribute exposed for management fixture.order:name=null,type=T,attribute=Value
+order_two{Value="2.0",zone="2"} 2.0
+fixture_order_T_extra{Value="2.0",kind="x",zone="2"} 2.5
+fixture_order_3_Value{Value="3.0",kind="x",type="T"} 3.0
+fixture_order_3_extra{Value="3.0",kind="x",type="T"} 2.5
+fixture_order_T_Value{kind="y",zone="4"} 4.0
+fixture_order_T_second{kind="y",zone="4"} 9.0
+fixture_order_cat_Value{type="Digits"} 6.0
+fixture_order_cat_second{type="Digits"} 9.0
+# HELP fixture_kafka_consumer_node_metrics_up constant one fixture.kafka:name=null,type=consumer-node-metrics,attribute=up
+# TYPE fixture_kafka_consumer_node_metrics_up untyped
+fixture_kafka_consumer_node_metrics_up{client_id="my-app-consumer",node_id="node-1",request_rate="2.5",text_value="not a number"} 1.0
+fixture_kafka_consumer_node_metrics_flag{client_id="my-app-consumer",node_id="node-1",request_rate="2.5",text_value="not a number"} 1.0
+fixture_kafka_consumer_node_metrics_request_rate{client_id="my-app-consumer",node_id="node-1",request_rate="2.5",text_value="not a number"} 2.5
+jmx_scrape_error 0.0
+'''
+
+
+def test_ours_metric_customizers(runs, config_path):
+    """metricCustomizers (1.2.0+; the 1.0.1 jar ignores the key), and
+    excludeJvmMetrics with no includeObjectNames (every JVM domain out)."""
+    r = _run(runs, "ours", config_path("28_metric_customizers"))
+    have = _lines(r.responses[1])
+    missing = [l for l in CUSTOMIZER_LINES.strip().split("\n") if l not in have]
+    assert not missing, "lines not in the output:\n" + "\n".join(missing)
+    e = r.expo(1)
+    absent = ["fixture_kafka_consumer_node_metrics_note",     # a String: no sample
+              "fixture_order_x_second", "fixture_order_3_second"]  # first customizer wins
+    assert not [f for f in absent if f in e.families]
+    assert not [f for f in e.families if f.startswith(("java_lang_", "java_nio_", "jvm_memory"))]
+    # node-2 is not matched (client-id differs): its samples keep their labels.
+    other = [s for f in e.families.values() for s in f.samples
+             if ("client_id", "other-consumer") in s.labels]
+    assert other and all(dict(s.labels).keys() == {"client_id", "node_id"} for s in other)
+
+
+def test_ours_customizer_label_values(runs, config_path):
+    """attributesAsLabels values are Java's toString() (an enum's name, an
+    ObjectName's text); the ObjectName attribute is auto-excluded after the
+    first walk, as in jmx_exporter, so its label goes with it.  A null or an
+    array attribute gives no label (differences.py customizer-null-attribute,
+    customizer-array-attribute: 1.6.0 fails the walk on the null)."""
+    r = _run(runs, "ours", config_path("28_metric_customizers"))
+    first = 'fixture_Misc_Enabled{ObjectNameValue="fixture:type=Misc",State="RUNNING",Text="hello world"} 1.0'
+    second = 'fixture_Misc_Enabled{State="RUNNING",Text="hello world"} 1.0'
+    assert first in _lines(r.responses[0])
+    assert second in _lines(r.responses[1])

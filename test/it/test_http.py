@@ -342,6 +342,31 @@ def test_ours_bearer_auth(jvm_for, tmp_path):
     assert expo.parse(r.text).value("fixture_Numbers_IntValue") == 42.0
 
 
+def test_ours_metrics_path_and_env_credentials(jvm_for, tmp_path):
+    """httpServer.metrics.path (jmx_exporter 1.6+) serves the metrics there
+    and only there (differences.py metrics-path-only; the index page links
+    to it), and Basic-auth username and password given as ${NAME} are read
+    from the JVM's environment, trimmed (VariableResolver, 1.6.0 3a7e226).
+    The 1.0.1 jar knows neither (differences.py newer-http-keys-need-1.4-1.6)."""
+    differences.get("newer-http-keys-need-1.4-1.6")
+    cfg = tmp_path / "path_env.yaml"
+    cfg.write_text("httpServer:\n"
+                   "  metrics: {path: /jmx/metrics}\n"
+                   "  authentication:\n"
+                   "    basic: {username: '${JXA_IT_USER}', password: ' ${ JXA_IT_PASS } '}\n")
+    j = jvm_for("ours", str(cfg), env={"JXA_IT_USER": "scraper", "JXA_IT_PASS": " s3cret\t"})
+    j.auth = "scraper:s3cret"
+    r = j.get("/jmx/metrics")
+    assert r.status == 200 and r.headers["content-type"] == TEXT_CT
+    assert expo.parse(r.text).value("fixture_Numbers_IntValue") == 42.0
+    for path in ("/metrics", "/jmx/metricsx", "/jmx"):
+        assert j.get(path).status == 404, path
+    assert 'href="/jmx/metrics"' in j.get("/").text
+    assert j.get("/-/healthy").status == 200
+    j.auth = "${JXA_IT_USER}:${ JXA_IT_PASS }"     # the literal text is no password
+    assert j.get("/jmx/metrics").status == 401
+
+
 def wait_status(j, headers, want, timeout=10.0):
     deadline = time.monotonic() + timeout
     got = None

@@ -388,6 +388,144 @@ static void test_http_auth(void)
     jxa_config_free(c);
 }
 
+/* ${NAME} in Basic-auth username and plaintext password (jmx_exporter
+ * 1.4+, VariableResolver in 1.6.0 3a7e226): the whole trimmed value, the
+ * variable's value trimmed; a passwordHash is taken as written. */
+static void test_http_auth_env(void)
+{
+    setenv("JXA_TC_USER", "  alice ", 1);
+    setenv("JXA_TC_PASS", "s3cret", 1);
+    struct jxa_config *c = str_ok("httpServer: {authentication: {basic: "
+                                  "{username: ' ${JXA_TC_USER} ', password: "
+                                  "'${ JXA_TC_PASS }'}}}");
+    if (c != NULL) {
+        CHECK_STR(c->http.username, "alice");
+        CHECK_STR(c->http.password, "s3cret");
+    }
+    jxa_config_free(c);
+    /* Not a whole-value reference, and "${}": taken as written. */
+    c = str_ok("httpServer: {authentication: {basic: {username: "
+               "'x${JXA_TC_USER}', password: '${}'}}}");
+    if (c != NULL) {
+        CHECK_STR(c->http.username, "x${JXA_TC_USER}");
+        CHECK_STR(c->http.password, "${}");
+    }
+    jxa_config_free(c);
+    c = str_ok("httpServer: {authentication: {basic: {username: u, "
+               "algorithm: SHA-256, passwordHash: ab, salt: '${JXA_TC_PASS}'}}}");
+    if (c != NULL)
+        CHECK_STR(c->http.salt, "${JXA_TC_PASS}");
+    jxa_config_free(c);
+    setenv("JXA_TC_PASS", " ", 1);
+    str_err("httpServer: {authentication: {basic: {username: u,\n"
+            "  password: '${JXA_TC_PASS}'}}}", "(t):2: "
+            "httpServer.authentication.basic.password: ${JXA_TC_PASS} is "
+            "empty; set the variable (non-blank) in the "
+            "JVM's environment, or write the value itself");
+    unsetenv("JXA_TC_USER");
+    unsetenv("JXA_TC_PASS");
+}
+
+/* metricCustomizers (jmx_exporter 1.2+, read in 1.6.0 3a7e226): what is
+ * kept of each key; the values of extraMetrics as SnakeYAML builds them. */
+static void test_customizers(void)
+{
+    struct jxa_config *c = str_ok(
+        "metricCustomizers:\n"
+        "  - mbeanFilter:\n"
+        "      domain: java.lang\n"
+        "      properties: {type: MemoryPool, name: \"'a b'\"}\n"
+        "    attributesAsLabels: [Name, Type, Name]\n"
+        "    extraMetrics:\n"
+        "      - {name: up, value: 1, description: always one}\n"
+        "      - {name: flag, value: yes}\n"
+        "      - {name: ratio, value: 1e3}\n"
+        "      - {name: f, value: 2.50}\n"
+        "      - {name: s, value: '7'}\n"
+        "  - mbeanFilter: {domain: x, properties: {}}\n"
+        "    attributesAsLabels: []\n"
+        "  - mbeanFilter: {domain: y}\n"
+        "    attributesAsLabels: ~\n"
+        "    extraMetrics: []\n");
+    if (c == NULL)
+        return;
+    CHECK_INT(c->ncustomizers, 3);
+    const struct jxa_customizer *cu = &c->customizers[0];
+    CHECK_STR(cu->domain, "java.lang");
+    CHECK_INT(cu->nprops, 2);
+    CHECK_STR(cu->props[0].key, "type");
+    CHECK_STR(cu->props[0].value, "MemoryPool");
+    CHECK_STR(cu->props[1].value, "'a b'");
+    CHECK_INT(cu->nlabels, 2);              /* a repeated name counts once */
+    CHECK_STR(cu->labels[1], "Type");
+    CHECK_INT(cu->nextra, 5);
+    CHECK_STR(cu->extra[0].name, "up");
+    CHECK_STR(cu->extra[0].description, "always one");
+    CHECK_INT(cu->extra[0].kind, JXA_EXTRA_NUMBER);
+    CHECK_DBL(cu->extra[0].num, 1);
+    CHECK_STR(cu->extra[0].text, "1");
+    CHECK(cu->extra[1].description == NULL);
+    CHECK_INT(cu->extra[1].kind, JXA_EXTRA_BOOL);       /* YAML 1.1 yes */
+    CHECK_STR(cu->extra[1].text, "true");
+    CHECK_INT(cu->extra[2].kind, JXA_EXTRA_NUMBER);     /* SnakeYAML's float */
+    CHECK_STR(cu->extra[2].text, "1000.0");
+    CHECK_INT(cu->extra[3].kind, JXA_EXTRA_NUMBER);
+    CHECK_STR(cu->extra[3].text, "2.5");                /* Double.toString */
+    CHECK_INT(cu->extra[4].kind, JXA_EXTRA_STRING);     /* quoted: a String */
+    CHECK_INT(c->customizers[1].nprops, 0);
+    CHECK_INT(c->customizers[1].nlabels, 0);
+    CHECK_INT(c->customizers[2].nextra, 0);
+    jxa_config_free(c);
+    /* The jmx_exporter errors, in its words. */
+    str_err("metricCustomizers: [{mbeanFilter: {domain: y}, attributesAsLabels: ~}]",
+            "(t):1: metricCustomizers[0]: Must provide attributesAsLabels or "
+            "extraMetrics, if metricCustomizers is given; add one of them");
+    str_err("metricCustomizers: [{mbeanFilter: ~, extraMetrics: []}]",
+            "(t):1: metricCustomizers[0]: Must provide mbeanFilter, if "
+            "metricCustomizers is given; add mbeanFilter: {domain: ...}");
+    str_err("metricCustomizers: [{mbeanFilter: {domain: 5}, extraMetrics: []}]",
+            "(t):1: metricCustomizers[0].mbeanFilter.domain: must be a string, "
+            "got the integer 5; quote it");
+    str_err("metricCustomizers: [{mbeanFilter: {domain: d}, extraMetrics: "
+            "[{name: n, value: 1, description: 2}]}]",
+            "(t):1: metricCustomizers[0].extraMetrics[0].description: must be "
+            "a string, got the integer 2; quote it");
+    str_err("metricCustomizers: [{mbeanFilter: {domain: d}, attributesAsLabels: [1]}]",
+            "(t):1: metricCustomizers[0].attributesAsLabels[0]: attribute "
+            "names must be strings, got the integer 1; quote it");
+}
+
+/* httpServer.metrics.path (jmx_exporter 1.4+). */
+static void test_metrics_path(void)
+{
+    struct jxa_config *c = str_ok("httpServer: {metrics: {path: /jmx/metrics}}");
+    if (c != NULL)
+        CHECK_STR(c->http.metrics_path, "/jmx/metrics");
+    jxa_config_free(c);
+    c = str_ok("httpServer: {threads: {minimum: 1, maximum: 2, keepAliveTime: 3}}");
+    if (c != NULL)
+        CHECK(c->http.metrics_path == NULL);        /* /metrics */
+    jxa_config_free(c);
+    /* threads: Integer.parseInt(toString()), minimum at least 1 (1.6.0). */
+    c = str_ok("httpServer: {threads: {minimum: '2', maximum: 0x10, keepAliveTime: '+5'}}");
+    if (c != NULL)
+        CHECK_INT(c->http.threads_max, 16);
+    jxa_config_free(c);
+    str_err("httpServer: {threads: {minimum: 0, maximum: 2, keepAliveTime: 3}}",
+            "(t):1: httpServer.threads.minimum: must be at least 1, got 0; raise it");
+    str_err("httpServer: {threads: {minimum: '2x', maximum: 2, keepAliveTime: 3}}",
+            "(t):1: httpServer.threads.minimum: must be an integer, got the string "
+            "\"2x\"; remove the quotes");
+    str_err("httpServer: {metrics: {path: '  '}}", "(t):1: httpServer.metrics.path: "
+            "\"  \" must not be blank; write a path such as /metrics or /jmx/metrics");
+    str_err("httpServer: {metrics: {path: /-/healthy}}", "(t):1: httpServer.metrics.path: "
+            "\"/-/healthy\" is already the path of another page; write a path such as "
+            "/metrics or /jmx/metrics");
+    str_err("httpServer: {metrics: {path: /a, pth: /b}}", "(t):1: httpServer.metrics.pth: "
+            "unknown key; remove it or fix its spelling (see the jmx_exporter "
+            "configuration reference)");
+}
+
 /* The regex wrapper: unanchored pattern, whole-subject match, Java's line
  * terminators. */
 static void test_regex_semantics(void)
@@ -555,7 +693,7 @@ static void test_string_only_semantics(void)
             "file's permissions");
     str_err("httpServer: {threads: }", "(t):1: httpServer.threads.minimum: "
             "is a required integer; give minimum, maximum and keepAliveTime");
-    str_err("httpServer: {threads: {minimum: 0, maximum: 0, "
+    str_err("httpServer: {threads: {minimum: 1, maximum: 0, "
             "keepAliveTime: 1}}", "(t):1: httpServer.threads.maximum: must be "
             "at least 1, got 0; raise it");
     str_err("httpServer: {authentication: {basic: {password: p}}}", "(t):1: "
@@ -706,9 +844,9 @@ static void test_bad_fixtures(void)
          "keys, got a list; write key: value lines"},
         {"bad-include-null.yaml", "1: includeObjectNames: must be a list of "
          "ObjectNames, got null; write [\"domain:key=value\", ...]"},
-        {"bad-metric-customizers.yaml", "2: metricCustomizers: not supported "
-         "by this agent (a jmx_exporter 1.2.0 feature); remove it and use "
-         "rules with labels instead"},
+        {"bad-metric-customizers.yaml", "2: metricCustomizers[0]: Must "
+         "provide attributesAsLabels or extraMetrics, if metricCustomizers is "
+         "given; add one of them"},
         {"bad-merge.yaml", "2: rules[0]: a merge key (<<) needs a map or a "
          "list of maps; fix the alias"},
         {"bad-nul.yaml", "2: rules: value contains a NUL character; remove "
@@ -963,6 +1101,9 @@ SUITE(config)
     RUN(test_empty_configs);
     RUN(test_empty_lists);
     RUN(test_http_auth);
+    RUN(test_http_auth_env);
+    RUN(test_customizers);
+    RUN(test_metrics_path);
     RUN(test_regex_semantics);
     RUN(test_string_only_semantics);
     RUN(test_bad_fixtures);

@@ -131,6 +131,42 @@ static void test_v1_default_export(void)
     fx_leaf_free(&l);
 }
 
+/* metricCustomizers attributesAsLabels (jmx_exporter 1.6.0 JmxCollector,
+ * 3a7e226): toSafeName'd attribute names, lower-cased with
+ * lowercaseOutputLabelNames, after the key-property labels in the default
+ * export, before the rule's labels in a named rule; not in the match
+ * string; frozen with the rest of a cached rule's result. */
+static void test_attr_labels(void)
+{
+    struct jxa_prop al[] = {{"Kind.Name", "Eden Space"}, {"mode", "x"}};
+    struct fx_leaf l;
+    fx_leaf_init(&l, "d", "type=T,name=n", NULL, 0, "Count", NULL);
+    fx_leaf_num(&l, 3, "3");
+    l.leaf.attr_labels = al;
+    l.leaf.nattr_labels = 2;
+    struct fx_rule r0[] = {{0}};
+    RUN1(r0, &l,
+         "# HELP d_T_Count d:name=n,type=T,attribute=Count\n"
+         "# TYPE d_T_Count untyped\n"
+         "d_T_Count{Kind_Name=\"Eden Space\",mode=\"x\",name=\"n\"} 3.0\n");
+    /* The rule's own label of the same name comes second and is dropped;
+     * the pattern sees no attribute label. */
+    struct fx_rule r1[] = {{.pattern = "^d<type=T, name=n><>Count: 3$",
+                            .name = "c", .labels = {"mode", "rule", "z", "$0", NULL}}};
+    RUN1(r1, &l,
+         "# HELP c d:name=n,type=T,attribute=Count\n"
+         "# TYPE c untyped\n"
+         "c{Kind_Name=\"Eden Space\",mode=\"x\",z=\"d<type=T, name=n><>Count: 3\"} 3.0\n");
+    struct opts lo = {.lower_labels = true};
+    char err[256] = "";
+    char *s = run(r0, 1, &lo, &l, 1, NULL, err, sizeof err);
+    CHECK_STR(s, "# HELP d_T_Count d:name=n,type=T,attribute=Count\n"
+                 "# TYPE d_T_Count untyped\n"
+                 "d_T_Count{kind_name=\"Eden Space\",mode=\"x\",name=\"n\"} 3.0\n");
+    free(s);
+    fx_leaf_free(&l);
+}
+
 /* The exact match string, checked with a fully anchored pattern. */
 static void test_v1_match_string(void)
 {
@@ -1441,6 +1477,7 @@ SUITE(rules)
     RUN(test_snake_case_table);
     RUN(test_strip_reserved_suffixes);
     RUN(test_v1_default_export);
+    RUN(test_attr_labels);
     RUN(test_v1_match_string);
     RUN(test_v2_named_rule);
     RUN(test_v3_snake_case_match);

@@ -1,0 +1,391 @@
+/* config_customizers.c - the metricCustomizers section of the config
+ * (jmx_exporter 1.2+); see config.h, config_table.h and
+ * docs/semantics.md §17.
+ *
+ * jmx_exporter reads it in JmxCollector.loadConfig with unchecked casts
+ * (read in 1.6.0, commit 3a7e226): a list of maps, each with an
+ * mbeanFilter {domain, properties} and at least one of attributesAsLabels
+ * (a list of attribute names) and extraMetrics (a list of {name, value,
+ * description}).  Its own checks are the four "Must provide ..." errors,
+ * which we give with the same words.  Where a wrong type would be a
+ * ClassCastException or NullPointerException at load, or at every scrape
+ * of a matched bean, or would silently never match, we fail the load with
+ * one line instead; those places are marked "Stricter:". */
+#include "config.h"
+#include "config_table.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "javafmt.h"
+
+/* One customizer while it is read: which keys were given. */
+struct cust_tmp {
+    struct jxa_customizer *cu;
+    bool has_filter, has_domain, has_labels, has_extra;
+};
+
+static bool is_null(const yaml_node_t *v)
+{
+    struct jxa_y11_val y;
+    jxa_y11_resolve(v, &y);
+    return y.k == JXA_Y11_NULL;
+}
+
+/* A (String) cast of a scalar: strings only; the caller handles null. */
+static int get_string(struct jxa_cfg_ctx *c, const char *path, yaml_node_t *v,
+                      char **out)
+{
+    struct jxa_y11_val y;
+    jxa_y11_resolve(v, &y);
+    if (y.k != JXA_Y11_STR) {
+        char d[96];
+        return fail(c, line_of(v), path, "must be a string, got %s; quote "
+                    "it", jxa_y11_describe(v, d, sizeof d));
+    }
+    *out = strdup(y.s);
+    return *out ? 0 : oom(c, v, path);
+}
+
+/* --- mbeanFilter ---------------------------------------------------- */
+
+static int set_domain(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                      const char *path, yaml_node_t *v, void *base)
+{
+    (void)k;
+    struct cust_tmp *t = base;
+    if (v == NULL || is_null(v))
+        return 0;               /* "Must provide domain" below */
+    t->has_domain = true;
+    return get_string(c, path, v, &t->cu->domain);
+}
+
+/* properties: (Map<String, String>) getOrDefault(..., new HashMap<>()),
+ * compared with the bean's getKeyPropertyList().entrySet().containsAll. */
+static int set_props(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                     const char *path, yaml_node_t *v, void *base)
+{
+    (void)k;
+    struct jxa_customizer *cu = ((struct cust_tmp *)base)->cu;
+    if (v == NULL)
+        return 0;
+    char d[96], p[300];
+    /* Stricter: a null map is an NPE at every scrape of the domain. */
+    if (v->type != YAML_MAPPING_NODE)
+        return fail(c, line_of(v), path, "must be a map of key property to "
+                    "value, got %s; write properties: {type: Foo}",
+                    jxa_y11_describe(v, d, sizeof d));
+    struct jxa_y11_pairs ps = {0};
+    if (jxa_y11_pairs(&c->y, v, path, &ps) < 0) {
+        jxa_y11_pairs_free(&ps);
+        return -1;
+    }
+    int rc = 0;
+    cu->props = calloc(ps.n ? ps.n : 1, sizeof *cu->props);
+    if (cu->props == NULL)
+        rc = oom(c, v, path);
+    for (size_t i = 0; rc == 0 && i < ps.n; i++) {
+        struct jxa_y11_val kv, vv;
+        jxa_y11_resolve(ps.p[i].k, &kv);
+        jxa_y11_resolve(ps.p[i].v, &vv);
+        snprintf(p, sizeof p, "%s.%.100s", path, ps.p[i].key);
+        /* Stricter: a key or value that is not a String never equals an
+         * entry of the bean's Hashtable<String,String>, so jmx_exporter
+         * silently never applies the customizer. */
+        if (kv.k != JXA_Y11_STR || vv.k != JXA_Y11_STR) {
+            bool bad_key = kv.k != JXA_Y11_STR;
+            rc = fail(c, line_of(bad_key ? ps.p[i].k : ps.p[i].v), p,
+                      "key property %s must be a string, got %s; quote it "
+                      "(jmx_exporter compares strings, so it would never "
+                      "match)", bad_key ? "name" : "value",
+                      jxa_y11_describe(bad_key ? ps.p[i].k : ps.p[i].v, d,
+                                       sizeof d));
+            break;
+        }
+        cu->props[i].key = strdup(kv.s);
+        cu->props[i].value = strdup(vv.s);
+        cu->nprops = i + 1;
+        if (cu->props[i].key == NULL || cu->props[i].value == NULL)
+            rc = oom(c, ps.p[i].v, p);
+    }
+    jxa_y11_pairs_free(&ps);
+    return rc;
+}
+
+static const struct jxa_cfg_key filter_keys[] = {
+    {"domain", NULL, set_domain, 0, 0, 0},
+    {"properties", NULL, set_props, 0, 0, 0},
+};
+
+static int set_filter(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                      const char *path, yaml_node_t *v, void *base)
+{
+    (void)k;
+    struct cust_tmp *t = base;
+    if (v == NULL || is_null(v))
+        return 0;               /* "Must provide mbeanFilter" below */
+    if (v->type != YAML_MAPPING_NODE) {
+        char d[96];
+        return fail(c, line_of(v), path, "must be a map, got %s; write "
+                    "mbeanFilter: {domain: ..., properties: {...}}",
+                    jxa_y11_describe(v, d, sizeof d));
+    }
+    t->has_filter = true;
+    char prefix[120];
+    snprintf(prefix, sizeof prefix, "%s.", path);
+    if (JXA_CFG_APPLY(c, v, filter_keys, prefix, t) < 0)
+        return -1;
+    if (!t->has_domain)
+        return fail(c, line_of(v), path, "Must provide domain, if "
+                    "metricCustomizers is given; add domain: <the MBean "
+                    "domain>");
+    return 0;
+}
+
+/* --- attributesAsLabels --------------------------------------------- */
+
+static int set_labels(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                      const char *path, yaml_node_t *v, void *base)
+{
+    (void)k;
+    struct cust_tmp *t = base;
+    struct jxa_customizer *cu = t->cu;
+    if (v == NULL || is_null(v))
+        return 0;
+    char d[96], p[300];
+    if (v->type != YAML_SEQUENCE_NODE)
+        return fail(c, line_of(v), path, "must be a list of attribute "
+                    "names, got %s; write [Attr, ...]",
+                    jxa_y11_describe(v, d, sizeof d));
+    t->has_labels = true;
+    size_t n = (size_t)(v->data.sequence.items.top -
+                        v->data.sequence.items.start);
+    cu->labels = calloc(n ? n : 1, sizeof *cu->labels);
+    if (cu->labels == NULL)
+        return oom(c, v, path);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *it = jxa_y11_node(&c->y, v->data.sequence.items.start[i]);
+        snprintf(p, sizeof p, "%s[%zu]", path, i);
+        struct jxa_y11_val y;
+        jxa_y11_resolve(it, &y);
+        /* Stricter: a non-String element is a ClassCastException at every
+         * scrape of a matched bean (the for-each over List<String>). */
+        if (it == NULL || y.k != JXA_Y11_STR)
+            return fail(c, line_of(it ? it : v), p, "attribute names must "
+                        "be strings, got %s; quote it",
+                        jxa_y11_describe(it, d, sizeof d));
+        /* A repeated name is one HashMap key in jmx_exporter. */
+        bool dup = false;
+        for (size_t j = 0; j < cu->nlabels && !dup; j++)
+            dup = strcmp(cu->labels[j], y.s) == 0;
+        if (dup)
+            continue;
+        if ((cu->labels[cu->nlabels] = strdup(y.s)) == NULL)
+            return oom(c, it, p);
+        cu->nlabels++;
+    }
+    return 0;
+}
+
+/* --- extraMetrics ---------------------------------------------------- */
+
+struct extra_tmp {
+    struct jxa_extra_metric *m;
+    bool has_name, has_value;
+};
+
+static int set_extra_name(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                          const char *path, yaml_node_t *v, void *base)
+{
+    (void)k;
+    struct extra_tmp *t = base;
+    if (v == NULL || is_null(v))
+        return 0;
+    t->has_name = true;
+    return get_string(c, path, v, &t->m->name);
+}
+
+/* value: the Object SnakeYAML built, handed to processBeanValue as if an
+ * attribute had returned it: Number and Boolean become samples, a String
+ * only match text. */
+static int set_extra_value(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                           const char *path, yaml_node_t *v, void *base)
+{
+    (void)k;
+    struct extra_tmp *t = base;
+    struct jxa_extra_metric *m = t->m;
+    if (v == NULL || is_null(v))
+        return 0;
+    char d[96];
+    /* Stricter: a list or map is an object JmxScraper does not export
+     * (and auto-excludes an attribute of that name). */
+    if (v->type != YAML_SCALAR_NODE)
+        return fail(c, line_of(v), path, "must be a number, a boolean or a "
+                    "string, got %s; write a single value",
+                    jxa_y11_describe(v, d, sizeof d));
+    t->has_value = true;
+    struct jxa_y11_val y;
+    jxa_y11_resolve(v, &y);
+    m->text = jxa_y11_java_text(v);
+    if (m->text == NULL)
+        return oom(c, v, path);
+    switch (y.k) {
+    case JXA_Y11_BOOL:
+        m->kind = JXA_EXTRA_BOOL;
+        m->num = y.b ? 1.0 : 0.0;
+        break;
+    case JXA_Y11_INT:
+        m->kind = JXA_EXTRA_NUMBER;
+        if (!y.ibig) {
+            m->num = (double)y.i;
+        } else if (jxa_java_parse_double(m->text, &m->num) < 0) {
+            return fail(c, line_of(v), path, "integer %.40s is too big; "
+                        "write it as a decimal number", y.s);
+        }
+        break;
+    case JXA_Y11_FLOAT:
+        m->kind = JXA_EXTRA_NUMBER;
+        m->num = y.d;
+        break;
+    default:
+        m->kind = JXA_EXTRA_STRING;
+        break;
+    }
+    return 0;
+}
+
+static int set_extra_desc(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                          const char *path, yaml_node_t *v, void *base)
+{
+    (void)k;
+    struct extra_tmp *t = base;
+    if (v == NULL || is_null(v))
+        return 0;
+    return get_string(c, path, v, &t->m->description);
+}
+
+static const struct jxa_cfg_key extra_keys[] = {
+    {"name", NULL, set_extra_name, 0, 0, 0},
+    {"value", NULL, set_extra_value, 0, 0, 0},
+    {"description", NULL, set_extra_desc, 0, 0, 0},
+};
+
+static int set_extra(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                     const char *path, yaml_node_t *v, void *base)
+{
+    (void)k;
+    struct cust_tmp *t = base;
+    struct jxa_customizer *cu = t->cu;
+    if (v == NULL || is_null(v))
+        return 0;
+    char d[96], p[300], prefix[320];
+    if (v->type != YAML_SEQUENCE_NODE)
+        return fail(c, line_of(v), path, "must be a list of {name, value, "
+                    "description}, got %s; write - {name: ..., value: ...}",
+                    jxa_y11_describe(v, d, sizeof d));
+    t->has_extra = true;
+    size_t n = (size_t)(v->data.sequence.items.top -
+                        v->data.sequence.items.start);
+    cu->extra = calloc(n ? n : 1, sizeof *cu->extra);
+    if (cu->extra == NULL)
+        return oom(c, v, path);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *it = jxa_y11_node(&c->y, v->data.sequence.items.start[i]);
+        snprintf(p, sizeof p, "%s[%zu]", path, i);
+        snprintf(prefix, sizeof prefix, "%s.", p);
+        /* null: an NPE in loadConfig; a scalar: a ClassCastException. */
+        if (it == NULL || it->type != YAML_MAPPING_NODE)
+            return fail(c, line_of(it ? it : v), p, "must be a map, got %s; "
+                        "write - {name: ..., value: ...}",
+                        jxa_y11_describe(it, d, sizeof d));
+        struct extra_tmp et = {.m = &cu->extra[i]};
+        cu->nextra = i + 1;
+        if (JXA_CFG_APPLY(c, it, extra_keys, prefix, &et) < 0)
+            return -1;
+        if (!et.has_name)
+            return fail(c, line_of(it), p, "Must provide name, if "
+                        "extraMetric is given; add name: ...");
+        if (!et.has_value)
+            return fail(c, line_of(it), p, "Must provide value, if "
+                        "extraMetric is given; add value: ...");
+    }
+    return 0;
+}
+
+/* --- the list --------------------------------------------------------- */
+
+static const struct jxa_cfg_key cust_keys[] = {
+    {"mbeanFilter", NULL, set_filter, 0, 0, 0},
+    {"attributesAsLabels", NULL, set_labels, 0, 0, 0},
+    {"extraMetrics", NULL, set_extra, 0, 0, 0},
+};
+
+int jxa_cfg_set_customizers(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                            const char *path, yaml_node_t *v, void *base)
+{
+    (void)k;
+    struct jxa_config *cfg = base;
+    if (v == NULL)
+        return 0;
+    char d[96], p[300], prefix[320];
+    if (is_null(v))
+        return fail(c, line_of(v), path, "Must provide mbeanFilter, if "
+                    "metricCustomizers is given; write - mbeanFilter: "
+                    "{domain: ...} or remove the key");
+    /* A scalar or a map: a ClassCastException in loadConfig. */
+    if (v->type != YAML_SEQUENCE_NODE)
+        return fail(c, line_of(v), path, "must be a list of customizers, "
+                    "got %s; write - mbeanFilter: {domain: ...}",
+                    jxa_y11_describe(v, d, sizeof d));
+    size_t n = (size_t)(v->data.sequence.items.top -
+                        v->data.sequence.items.start);
+    cfg->customizers = n ? calloc(n, sizeof *cfg->customizers) : NULL;
+    if (n && cfg->customizers == NULL)
+        return oom(c, v, path);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *it = jxa_y11_node(&c->y, v->data.sequence.items.start[i]);
+        snprintf(p, sizeof p, "%s[%zu]", path, i);
+        snprintf(prefix, sizeof prefix, "%s.", p);
+        if (it == NULL || it->type != YAML_MAPPING_NODE)
+            return fail(c, line_of(it ? it : v), p, "a customizer must be a "
+                        "map, got %s; write - mbeanFilter: {domain: ...}",
+                        jxa_y11_describe(it, d, sizeof d));
+        struct cust_tmp t = {.cu = &cfg->customizers[i]};
+        cfg->ncustomizers = i + 1;
+        if (JXA_CFG_APPLY(c, it, cust_keys, prefix, &t) < 0)
+            return -1;
+        if (!t.has_filter)
+            return fail(c, line_of(it), p, "Must provide mbeanFilter, if "
+                        "metricCustomizers is given; add mbeanFilter: "
+                        "{domain: ...}");
+        if (!t.has_labels && !t.has_extra)
+            return fail(c, line_of(it), p, "Must provide attributesAsLabels "
+                        "or extraMetrics, if metricCustomizers is given; add "
+                        "one of them");
+    }
+    return 0;
+}
+
+void jxa_cfg_free_customizers(struct jxa_config *cfg)
+{
+    for (size_t i = 0; i < cfg->ncustomizers; i++) {
+        struct jxa_customizer *cu = &cfg->customizers[i];
+        free(cu->domain);
+        jxa_props_free(cu->props, cu->nprops);
+        for (size_t j = 0; j < cu->nlabels; j++)
+            free(cu->labels[j]);
+        free(cu->labels);
+        for (size_t j = 0; j < cu->nextra; j++) {
+            free(cu->extra[j].name);
+            free(cu->extra[j].description);
+            free(cu->extra[j].text);
+        }
+        free(cu->extra);
+    }
+    free(cfg->customizers);
+    cfg->customizers = NULL;
+    cfg->ncustomizers = 0;
+}
