@@ -53,22 +53,27 @@ LDFLAGS_SO := -shared -Wl,--version-script=agent/agent.map -Wl,--gc-sections \
 LIBS_SO    := $(addprefix $(TP)/lib/,libcivetweb.a libmbedtls.a libmbedx509.a libmbedcrypto.a \
               libyaml.a libpcre2-8.a libz.a) -lpthread -ldl -lm
 # The sanitizer build links the system's -dev packages instead (ASan's
-# runtime comes with the system compiler); mbedTLS's crypto (agent/auth.c)
-# from Debian's shared library, its static one is not PIC.
-SYS_LIBS_SO := $(LIBDIR)/libyaml.a $(LIBDIR)/libpcre2-8.a -lcivetweb -lmbedcrypto -lz -lpthread -lm
+# runtime comes with the system compiler), except civetweb and mbedTLS
+# (also the crypto of agent/auth.c):
+# TLS needs our patched civetweb (tools/patches/), so those two come from
+# build/3p (position-independent static libraries, headers of the same
+# Debian versions).
+SYS_LIBS_SO := $(LIBDIR)/libyaml.a $(LIBDIR)/libpcre2-8.a \
+               $(addprefix $(TP)/lib/,libcivetweb.a libmbedtls.a libmbedx509.a libmbedcrypto.a) \
+               -lz -lpthread -ldl -lm
 
 # Modules that need a JVM (JNI/JVMTI) or civetweb; everything else is pure C
 # and goes into the unit-test binary too.
 JVM_SRCS   := $(filter $(wildcard agent/*.c), agent/agent.c agent/jmx.c agent/jvm.c agent/jni_util.c agent/jvmti_util.c \
               agent/scraper.c agent/http.c agent/oneflag.c)
-# The keystore reader (TLS groundwork) is pure C on mbedTLS and is built
-# into the unit tests and the fuzzer only, against Debian's shared mbedTLS
-# (the -dev package; Debian's libmbedcrypto.a is not PIC).  It joins the
-# agent, on the PIC mbedTLS of build/3p, when httpServer.ssl is wired.
-TLS_SRCS   := $(filter $(wildcard agent/*.c), agent/keystore.c agent/rc2.c)
+# TLS (httpServer.ssl, docs/tls.md): the keystore reader and the server
+# configs, pure C on mbedTLS.  The agent links build/3p's PIC mbedTLS; the
+# unit tests, the fuzzer and the sanitizer build link Debian's shared one
+# (the -dev package; Debian's libmbedcrypto.a is not PIC).
+TLS_SRCS   := $(filter $(wildcard agent/*.c), agent/keystore.c agent/rc2.c agent/tls.c)
 TLS_LIBS   := -lmbedtls -lmbedx509 -lmbedcrypto
 PURE_SRCS  := $(filter-out $(JVM_SRCS) $(TLS_SRCS), $(wildcard agent/*.c))
-ALL_SRCS   := $(PURE_SRCS) $(JVM_SRCS)
+ALL_SRCS   := $(PURE_SRCS) $(TLS_SRCS) $(JVM_SRCS)
 UNIT_SRCS  := $(wildcard test/unit/*.c)
 
 OBJ        := $(ABUILD)/obj
@@ -120,7 +125,7 @@ dist:
 # The toolchain and the libraries, built once and kept under build/; the
 # script is a no-op while it and the toolchain are unchanged (the touch
 # keeps make from asking again).
-$(TP_STAMP): tools/thirdparty.sh tools/toolchain.sh
+$(TP_STAMP): tools/thirdparty.sh tools/toolchain.sh $(wildcard tools/patches/*.patch)
 	bash tools/thirdparty.sh $(ARCH) && touch $@
 
 # Unit tests: the pure modules and the test files, no JVM.
@@ -182,14 +187,14 @@ test-fuzz: $(FUZZ_BINS)
 ASAN_AGENT := $(BUILD)/asan/libspark_jmxagent.so
 ASAN_OBJ   := $(BUILD)/asan/obj
 
-$(ASAN_OBJ)/%.o: agent/%.c $(wildcard include/*.h) | $(ASAN_OBJ)
-	$(CC) $(CPPFLAGS) -std=c11 -O1 -g -fPIC -fvisibility=hidden $(WARN) \
+$(ASAN_OBJ)/%.o: agent/%.c $(wildcard include/*.h) $(TP_STAMP) | $(ASAN_OBJ)
+	$(CC) $(AGENT_CPPFLAGS) -std=c11 -O1 -g -fPIC -fvisibility=hidden $(WARN) \
 	    -fsanitize=address,undefined -fno-omit-frame-pointer -c $< -o $@
 
 $(ASAN_OBJ):
 	mkdir -p $@
 
-$(ASAN_AGENT): $(patsubst agent/%.c,$(ASAN_OBJ)/%.o,$(ALL_SRCS)) agent/agent.map
+$(ASAN_AGENT): $(patsubst agent/%.c,$(ASAN_OBJ)/%.o,$(ALL_SRCS)) agent/agent.map $(TP_STAMP)
 	$(CC) -shared -fsanitize=address,undefined -Wl,--version-script=agent/agent.map \
 	    -o $@.$$$$.tmp $(filter %.o,$^) $(SYS_LIBS_SO) && mv -f $@.$$$$.tmp $@
 

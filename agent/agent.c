@@ -159,6 +159,10 @@ static jint start(JavaVM *vm, const char *options, bool live)
         return fail(opts.strict, "JVMTI 11 is not available in this JVM");
     }
     jxa_jvmti_init(jvmti);
+    /* httpServer.ssl falls back to -Djavax.net.ssl.keyStore and friends,
+     * as jmx_exporter does (docs/tls.md); -D properties are there in the
+     * OnLoad phase. */
+    jxa_config_set_sysprop(jxa_jvmti_system_property);
     /* Before the config is loaded: YAML numbers and every value after it
      * are printed the way this JVM's Double.toString prints them.  The
      * java.vm.* properties are the VM's own, there in the OnLoad phase;

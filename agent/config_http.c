@@ -15,9 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "envref.h"
+#include "tls.h"
 
 /* --- threads ----------------------------------------------------- */
 
@@ -576,15 +578,339 @@ static int set_metrics(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     return JXA_CFG_APPLY(c, v, metrics_keys, prefix, &h->metrics_path);
 }
 
+/* --- ssl (HTTPServerFactory.configureSSL; docs/tls.md) ------------ */
+
+static jxa_sysprop_fn sysprop;
+
+void jxa_config_set_sysprop(jxa_sysprop_fn fn)
+{
+    sysprop = fn;
+}
+
+/* A non-blank string key (jmx_exporter: "must be a string", "must not be
+ * blank"); absent or null leaves *dst NULL. */
+static int set_nonblank(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                        const char *path, yaml_node_t *v, void *base)
+{
+    char **dst = JXA_CFG_FIELD(base, k, char *);
+    if (set_text_opt(c, k, path, v, base) < 0)
+        return -1;
+    if (*dst != NULL && blank(*dst)) {
+        free(*dst);
+        *dst = NULL;
+        return fail(c, line_of(v), path, "must not be blank; give a value or remove "
+                    "the key");
+    }
+    return 0;
+}
+
+static int set_tls_bool(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
+                        const char *path, yaml_node_t *v, void *base)
+{
+    bool *dst = JXA_CFG_FIELD(base, k, bool);
+    if (v == NULL)
+        return 0;
+    struct jxa_y11_val y;
+    jxa_y11_resolve(v, &y);
+    if (y.k == JXA_Y11_BOOL) {
+        *dst = y.b;
+        return 0;
+    }
+    char d[96];
+    return fail(c, line_of(v), path, "must be a boolean, got %s; write true or false",
+                jxa_y11_describe(v, d, sizeof d));
+}
+
+/* One level of nesting: keyStore, trustStore, certificate, pem.* */
+struct tls_tmp {
+    char *ks_file, *ks_pass, *ks_type, *alias;
+    char *pem_cert, *pem_key, *pem_pass;
+    char *ts_file, *ts_pass, *ts_type;
+    char *protocols, *ciphers;
+    bool mutual;
+    int ks_line, ts_line, pem_line, protocols_line, ciphers_line;
+};
+
+#define TT(f) offsetof(struct tls_tmp, f)
+
+static const struct jxa_cfg_key ks_keys[] = {
+    {"filename", NULL, set_nonblank, TT(ks_file), 0, 0},
+    {"password", NULL, set_nonblank, TT(ks_pass), 0, 0},
+    {"type", NULL, set_nonblank, TT(ks_type), 0, 0},
+};
+static const struct jxa_cfg_key ts_keys[] = {
+    {"filename", NULL, set_nonblank, TT(ts_file), 0, 0},
+    {"password", NULL, set_nonblank, TT(ts_pass), 0, 0},
+    {"type", NULL, set_nonblank, TT(ts_type), 0, 0},
+};
+static const struct jxa_cfg_key cert_keys[] = {
+    {"alias", NULL, set_nonblank, TT(alias), 0, 0},
+};
+static const struct jxa_cfg_key pem_cert_keys[] = {
+    {"filename", NULL, set_nonblank, TT(pem_cert), 0, 0},
+};
+static const struct jxa_cfg_key pem_key_keys[] = {
+    {"filename", NULL, set_nonblank, TT(pem_key), 0, 0},
+    {"password", NULL, set_nonblank, TT(pem_pass), 0, 0},
+};
+
+#define SUBMAP(fn, table, linefield)                                                  \
+    static int fn(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k, const char *path, \
+                  yaml_node_t *v, void *base)                                         \
+    {                                                                                 \
+        (void)k;                                                                      \
+        if (v == NULL)                                                                \
+            return 0;                                                                 \
+        if (check_map_or_null(c, path, v) < 0)                                        \
+            return -1;                                                                \
+        if (linefield >= 0)                                                           \
+            ((int *)(void *)((char *)base + (linefield)))[0] = line_of(v);            \
+        char prefix[96];                                                              \
+        snprintf(prefix, sizeof prefix, "%s.", path);                                 \
+        return JXA_CFG_APPLY(c, v, table, prefix, base);                              \
+    }
+
+SUBMAP(set_ks, ks_keys, (long)TT(ks_line))
+SUBMAP(set_ts, ts_keys, (long)TT(ts_line))
+SUBMAP(set_cert, cert_keys, -1L)
+SUBMAP(set_pem_cert, pem_cert_keys, -1L)
+SUBMAP(set_pem_key, pem_key_keys, -1L)
+
+static const struct jxa_cfg_key pem_keys[] = {
+    {"certificate", NULL, set_pem_cert, 0, 0, 0},
+    {"privateKey", NULL, set_pem_key, 0, 0, 0},
+};
+SUBMAP(set_pem, pem_keys, (long)TT(pem_line))
+
+/* protocols and ciphers: the line is kept for the later check. */
+static int set_list(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k, const char *path,
+                    yaml_node_t *v, void *base)
+{
+    struct tls_tmp *t = base;
+    if (v != NULL)
+        *(k->off == TT(protocols) ? &t->protocols_line : &t->ciphers_line) = line_of(v);
+    return set_nonblank(c, k, path, v, base);
+}
+
+static const struct jxa_cfg_key tls_keys[] = {
+    {"keyStore", NULL, set_ks, 0, 0, 0},
+    {"certificate", NULL, set_cert, 0, 0, 0},
+    {"pem", NULL, set_pem, 0, 0, 0},
+    {"mutualTLS", NULL, set_tls_bool, TT(mutual), 0, 0},
+    {"trustStore", NULL, set_ts, 0, 0, 0},
+    {"protocols", NULL, set_list, TT(protocols), 0, 0},
+    {"ciphers", NULL, set_list, TT(ciphers), 0, 0},
+};
+
+static void tls_tmp_free(struct tls_tmp *t)
+{
+    char **all[] = {&t->ks_file, &t->ks_pass, &t->ks_type, &t->alias, &t->pem_cert,
+                    &t->pem_key, &t->pem_pass, &t->ts_file, &t->ts_pass, &t->ts_type,
+                    &t->protocols, &t->ciphers};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (*all[i] != NULL)
+            explicit_bzero(*all[i], strlen(*all[i]));
+        free(*all[i]);
+        *all[i] = NULL;
+    }
+}
+
+/* A value left out in the config: the JVM's system property, as
+ * jmx_exporter's orElse(System.getProperty(...)).  *from names it. */
+static void fallback(char **dst, const char *prop, const char **from)
+{
+    if (*dst != NULL || sysprop == NULL)
+        return;
+    *dst = sysprop(prop);
+    if (*dst != NULL && from != NULL)
+        *from = prop;
+}
+
+/* ${NAME} in a password: the environment variable NAME, as jmx_exporter
+ * 1.6 resolves keystore passwords (envref.h). */
+static int expand_env(struct jxa_cfg_ctx *c, int line, const char *path, char **val)
+{
+    if (*val == NULL || !jxa_envref_is_ref(*val))
+        return 0;
+    char *r = NULL;
+    int rc = jxa_envref_resolve(*val, &r);
+    if (rc != JXA_ENVREF_OK)
+        return fail(c, line, path, "the environment variable of %.80s %s; set it in the JVM's "
+                    "environment or write the password", *val, jxa_envref_strerror(rc));
+    explicit_bzero(*val, strlen(*val));
+    free(*val);
+    *val = r;
+    return 0;
+}
+
+static const char *const ks_types[] = {"PKCS12", "JKS", "PKCS12S2"};
+
+static int check_type(struct jxa_cfg_ctx *c, int line, const char *path, const char *type)
+{
+    if (type == NULL)
+        return 0;
+    for (size_t i = 0; i < sizeof ks_types / sizeof ks_types[0]; i++)
+        if (strcasecmp(type, ks_types[i]) == 0)
+            return 0;
+    return fail(c, line, path, "unknown keystore type \"%.40s\"; use PKCS12 or JKS (the "
+                "file's content decides between them), or convert it with keytool "
+                "-importkeystore -deststoretype pkcs12", type);
+}
+
+static int tls_finish(struct jxa_cfg_ctx *c, const char *path, int line, struct tls_tmp *t,
+                      struct jxa_tls_config *o)
+{
+    char p[160], e[1024];
+    const char *ks_from = NULL, *ts_from = NULL;
+    bool pem = t->pem_cert != NULL || t->pem_key != NULL;
+    if (pem && t->ks_file != NULL) {
+        snprintf(p, sizeof p, "%s.pem", path);
+        return fail(c, t->pem_line, p, "both pem and keyStore are given; keep one of them");
+    }
+    if (pem && (t->pem_cert == NULL || t->pem_key == NULL)) {
+        snprintf(p, sizeof p, "%s.pem.%s.filename", path,
+                 t->pem_cert == NULL ? "certificate" : "privateKey");
+        return fail(c, t->pem_line, p, "is a required string; give both "
+                    "pem.certificate.filename and pem.privateKey.filename");
+    }
+    if (!pem) {
+        fallback(&t->ks_file, "javax.net.ssl.keyStore", &ks_from);
+        fallback(&t->ks_pass, "javax.net.ssl.keyStorePassword", NULL);
+        fallback(&t->ks_type, "javax.net.ssl.keyStoreType", NULL);
+        if (t->ks_file == NULL) {
+            snprintf(p, sizeof p, "%s.keyStore.filename", path);
+            return fail(c, t->ks_line ? t->ks_line : line, p, "is required (and "
+                        "-Djavax.net.ssl.keyStore is not set); give the keystore with the "
+                        "server's certificate, or pem.certificate and pem.privateKey");
+        }
+        snprintf(p, sizeof p, "%s.keyStore.type", path);
+        if (check_type(c, t->ks_line ? t->ks_line : line, p, t->ks_type) < 0)
+            return -1;
+        snprintf(p, sizeof p, "%s.keyStore.password", path);
+        if (expand_env(c, t->ks_line ? t->ks_line : line, p, &t->ks_pass) < 0)
+            return -1;
+    } else {
+        snprintf(p, sizeof p, "%s.pem.privateKey.password", path);
+        if (expand_env(c, t->pem_line, p, &t->pem_pass) < 0)
+            return -1;
+    }
+    if (t->mutual) {
+        fallback(&t->ts_file, "javax.net.ssl.trustStore", &ts_from);
+        fallback(&t->ts_pass, "javax.net.ssl.trustStorePassword", NULL);
+        fallback(&t->ts_type, "javax.net.ssl.trustStoreType", NULL);
+        if (t->ts_file == NULL) {
+            snprintf(p, sizeof p, "%s.trustStore.filename", path);
+            return fail(c, t->ts_line ? t->ts_line : line, p, "is required with mutualTLS "
+                        "(and -Djavax.net.ssl.trustStore is not set); give the keystore or "
+                        "PEM file of the CAs whose client certificates are accepted");
+        }
+        snprintf(p, sizeof p, "%s.trustStore.type", path);
+        if (check_type(c, t->ts_line ? t->ts_line : line, p, t->ts_type) < 0)
+            return -1;
+        snprintf(p, sizeof p, "%s.trustStore.password", path);
+        if (expand_env(c, t->ts_line ? t->ts_line : line, p, &t->ts_pass) < 0)
+            return -1;
+    }
+    if (t->protocols != NULL &&
+        jxa_tls_protocols(t->protocols, &o->min_minor, &o->max_minor, e, sizeof e) != 0) {
+        snprintf(p, sizeof p, "%s.protocols", path);
+        return fail(c, t->protocols_line, p, "%s", e);
+    }
+    if (t->ciphers != NULL && (o->ciphers = jxa_tls_ciphers(t->ciphers, e, sizeof e)) == NULL) {
+        snprintf(p, sizeof p, "%s.ciphers", path);
+        return fail(c, t->ciphers_line, p, "%s", e);
+    }
+    o->enabled = true;
+    o->mutual = t->mutual;
+    /* A relative path is the JVM's working directory's, as jmx_exporter
+     * (Paths.get) and the JDK (the javax.net.ssl.* properties) read it;
+     * one from the config that is not there is taken from the config
+     * file's directory, as every other path of the config. */
+    char *files[] = {t->ks_file, t->pem_cert, t->pem_key, t->ts_file};
+    char **dsts[] = {&o->keystore, &o->pem_cert, &o->pem_key, &o->truststore};
+    const char *froms[] = {ks_from, NULL, NULL, ts_from};
+    for (int i = 0; i < 4; i++) {
+        if (files[i] == NULL)
+            continue;
+        *dsts[i] = froms[i] || files[i][0] == '/' || access(files[i], F_OK) == 0
+                       ? strdup(files[i]) : resolve_path(c, files[i]);
+        if (*dsts[i] == NULL)
+            return fail(c, line, path, "out of memory; retry");
+    }
+    o->keystore_password = take(&t->ks_pass);
+    o->keystore_type = take(&t->ks_type);
+    o->alias = take(&t->alias);
+    o->pem_key_password = take(&t->pem_pass);
+    o->truststore_password = take(&t->ts_pass);
+    o->truststore_type = take(&t->ts_type);
+    if (c->reload)
+        return 0;
+    /* Loaded once here, so that a wrong password or a missing file is a
+     * config error at start with its line; the server loads again. */
+    struct jxa_tls *tls = jxa_tls_new(o, e, sizeof e);
+    if (tls == NULL) {
+        /* The message names the file as written in the config, which the
+         * line points at (the loader resolved it against the config's
+         * directory). */
+        bool trust = false;
+        for (int i = 0; i < 4; i++) {
+            size_t n = *dsts[i] ? strlen(*dsts[i]) : 0;
+            if (n > 0 && strncmp(e, *dsts[i], n) == 0 && e[n] == ':') {
+                char shown[1024];
+                snprintf(shown, sizeof shown, "%s%s", files[i], e + n);
+                snprintf(e, sizeof e, "%s", shown);
+                trust = i == 3;
+                break;
+            }
+        }
+        const char *which;
+        int at;
+        if (trust) {
+            which = ts_from ? "trustStore (from -Djavax.net.ssl.trustStore)" : "trustStore";
+            at = t->ts_line ? t->ts_line : line;
+        } else if (pem) {
+            which = "pem";
+            at = t->pem_line;
+        } else {
+            which = ks_from ? "keyStore (from -Djavax.net.ssl.keyStore)" : "keyStore";
+            at = t->ks_line ? t->ks_line : line;
+        }
+        snprintf(p, sizeof p, "%s.%s", path, which);
+        return fail(c, at, p, "%s", e);
+    }
+    jxa_tls_free(tls);
+    return 0;
+}
+
+static int set_ssl(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k, const char *path,
+                   yaml_node_t *v, void *base)
+{
+    (void)k;
+    struct jxa_http_config *h = base;
+    if (v == NULL)
+        return 0;
+    if (check_map_or_null(c, path, v) < 0)
+        return -1;
+    struct tls_tmp t;
+    memset(&t, 0, sizeof t);
+    char prefix[80];
+    snprintf(prefix, sizeof prefix, "%s.", path);
+    int rc = JXA_CFG_APPLY(c, v, tls_keys, prefix, &t);
+    if (rc == 0)
+        rc = tls_finish(c, path, line_of(v), &t, &h->tls);
+    tls_tmp_free(&t);
+    if (rc != 0)
+        jxa_tls_config_free(&h->tls);
+    return rc;
+}
+
 /* --- httpServer -------------------------------------------------- */
 
 static const struct jxa_cfg_key http_keys[] = {
     {"threads", NULL, set_threads, 0, 0, 0},
     {"metrics", NULL, set_metrics, 0, 0, 0},
     {"authentication", NULL, set_auth, 0, 0, 0},
-    {"ssl", NULL, jxa_cfg_set_refused, 0, 0,
-     "TLS is not supported by this agent; remove it and terminate TLS in "
-     "front of the agent (sidecar, service mesh or reverse proxy)"},
+    {"ssl", NULL, set_ssl, 0, 0, 0},
 };
 
 int jxa_cfg_set_http(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
@@ -618,6 +944,7 @@ void jxa_http_config_free(struct jxa_http_config *h)
     if (h->token != NULL)
         explicit_bzero(h->token, strlen(h->token));
     free(h->token);
+    jxa_tls_config_free(&h->tls);
     memset(h, 0, sizeof *h);
 }
 

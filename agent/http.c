@@ -27,6 +27,7 @@
 #include "negotiate.h"
 #include "scraper.h"
 #include "threadsig.h"
+#include "tls.h"
 
 #define CT_TEXT "text/plain; version=0.0.4; charset=utf-8"
 #define CT_OPENMETRICS "application/openmetrics-text; version=1.0.0; charset=utf-8"
@@ -66,6 +67,24 @@ static char bound_host[64];
 static struct jxa_http_config auth_copy;
 static const struct jxa_http_config *auth;
 static struct jxa_bearer bearer;
+/* httpServer.ssl: the server's TLS configs (tls.h), made at start and
+ * kept across a pause of the server (fdwatch) like the other settings. */
+static struct jxa_tls *tls;
+
+#if defined(MG_MBEDTLS_CONF_CALLBACKS)
+/* civetweb with our patch (tools/patches/civetweb-mbedtls-conf.patch)
+ * asks for a config per accepted connection and hands it back when the
+ * connection's TLS context is freed: rotation without a restart. */
+static const void *tls_acquire(void *user_data)
+{
+    return jxa_tls_acquire(user_data);
+}
+
+static void tls_release(const void *conf, void *user_data)
+{
+    jxa_tls_release(user_data, conf);
+}
+#endif
 
 static char *dup_opt(const char *s)
 {
@@ -82,7 +101,21 @@ static int copy_http(const struct jxa_http_config *h, char *err, size_t errlen)
     auth_copy.metrics_path = dup_opt(h->metrics_path);
     auth_copy.token_file = NULL;
     auth_copy.token = NULL;
+    memset(&auth_copy.tls, 0, sizeof auth_copy.tls);
     auth = &auth_copy;
+    if (h->tls.enabled) {
+#if defined(MG_MBEDTLS_CONF_CALLBACKS)
+        tls = jxa_tls_new(&h->tls, err, errlen);
+        if (tls == NULL)
+            return -1;
+#else
+        /* A civetweb without our patch (tools/patches/) cannot be
+         * handed a TLS configuration. */
+        snprintf(err, errlen, "httpServer.ssl: this build's civetweb has no TLS hook; use the "
+                 "self-contained build (make)");
+        return -1;
+#endif
+    }
     if (h->auth == JXA_AUTH_BEARER &&
         jxa_bearer_init(&bearer, h->token_file, h->token, TOKEN_CHECK_MS) != 0) {
         snprintf(err, errlen, "out of memory; retry");
@@ -423,8 +456,15 @@ static struct mg_context *try_start(const char *host, int port, char *err, size_
     static struct mg_callbacks cb;
     cb.log_message = log_message;
     cb.init_thread = init_thread;
+#if defined(MG_MBEDTLS_CONF_CALLBACKS)
+    if (tls != NULL) {
+        cb.mbedtls_conf_acquire = tls_acquire;
+        cb.mbedtls_conf_release = tls_release;
+    }
+#endif
     char ports[96], threads[16];
-    snprintf(ports, sizeof ports, "%s:%d", host, port);
+    /* "s": civetweb serves TLS on this port. */
+    snprintf(ports, sizeof ports, "%s:%d%s", host, port, tls != NULL ? "s" : "");
     /* httpServer.threads.maximum (jmx_exporter's handler pool) sets the
      * number of workers; see DEFAULT_THREADS for why there are many. */
     int nthreads = auth && auth->threads_max > 0 ? auth->threads_max : DEFAULT_THREADS;
@@ -435,6 +475,11 @@ static struct mg_context *try_start(const char *host, int port, char *err, size_
         "request_timeout_ms", REQUEST_TIMEOUT_MS,
         /* A kept-alive idle connection would pin a worker between scrapes. */
         "enable_keep_alive", "no",
+        /* A TLS handshake is several small writes (ServerHello, Certificate,
+         * ServerKeyExchange, ServerHelloDone); with Nagle's algorithm the
+         * later ones wait for the client's delayed ACK: 60 ms per https
+         * request instead of 24 (docs/tls.md, "Cost"). */
+        "tcp_nodelay", "1",
         "max_request_size", MAX_REQUEST_SIZE,
         "enable_directory_listing", "no",
         /* civetweb answers CORS preflights with '*' by default. */
@@ -443,7 +488,7 @@ static struct mg_context *try_start(const char *host, int port, char *err, size_
         "additional_header", "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY",
         NULL,
     };
-    struct mg_init_data init = {.callbacks = &cb, .user_data = NULL,
+    struct mg_init_data init = {.callbacks = &cb, .user_data = tls,
                                 .configuration_options = options};
     char text[256] = "";
     unsigned code = 0;

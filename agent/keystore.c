@@ -1652,6 +1652,35 @@ int jxa_keystore_parse_identity(const uint8_t *data, size_t len, const char *sho
     return r;
 }
 
+int jxa_keystore_decrypt_pkcs8(const uint8_t *der, size_t len, const char *shown,
+                               const char *password, mbedtls_pk_context *key, char *err,
+                               size_t errlen)
+{
+    struct ks k;
+    int r = ks_begin(&k, shown, password, err, errlen);
+    struct span epki = {der, len}, pki = {NULL, 0};
+    if (r == 0) {
+        r = decrypt_key(&k, epki, &pki, "encrypted private key");
+        if (r == 1)
+            r = fail(&k, JXA_KS_EPASSWORD, "wrong password for the private key; give the "
+                     "password it was encrypted with");
+    }
+    if (r == 0) {
+        int rc = PK_PARSE(key, pki.p, pki.n);
+        memset((uint8_t *)pki.p, 0, pki.n);     /* our own decrypted copy */
+        if (rc != 0) {
+            char m[128];
+            mbedtls_strerror(rc, m, sizeof m);
+            r = fail(&k, JXA_KS_ECORRUPT, "the decrypted private key cannot be read (%s); "
+                     "give an RSA or EC key", m);
+            mbedtls_pk_free(key);
+            mbedtls_pk_init(key);
+        }
+    }
+    ks_free(&k);
+    return r;
+}
+
 int jxa_keystore_parse_trust(const uint8_t *data, size_t len, const char *shown,
                              const char *password, mbedtls_x509_crt *cas, size_t *count,
                              char *err, size_t errlen)

@@ -67,6 +67,24 @@ enum jxa_auth_alg {
     JXA_AUTH_BEARER,        /* token_file / token below */
 };
 
+/* httpServer.ssl (docs/tls.md): where the server's identity and, for
+ * mutualTLS, the trusted client CAs come from.  Paths are resolved
+ * against the config file's directory; a keyStore or trustStore value
+ * left out falls back to the JVM's javax.net.ssl.* system property (read
+ * through the hook of jxa_config_set_sysprop), as jmx_exporter does. */
+struct jxa_tls_config {
+    bool enabled;
+    char *keystore, *keystore_password, *keystore_type;
+    char *alias;                    /* certificate.alias; NULL: first key */
+    char *pem_cert, *pem_key, *pem_key_password;   /* pem.* (instead) */
+    bool mutual;                    /* mutualTLS */
+    char *truststore, *truststore_password, *truststore_type;
+    int min_minor, max_minor;       /* protocols: TLS 1.x as mbedTLS's
+                                       minor version (1..3); 0: 1.2 only */
+    int *ciphers;                   /* ciphers: mbedTLS ids, 0-ended;
+                                       NULL: mbedTLS's defaults */
+};
+
 struct jxa_http_config {
     enum jxa_auth_alg auth;
     char *username;
@@ -82,6 +100,7 @@ struct jxa_http_config {
     int threads_max;        /* httpServer.threads.maximum, 0 = default */
     char *metrics_path;     /* httpServer.metrics.path (jmx_exporter 1.6+),
                                NULL = /metrics */
+    struct jxa_tls_config tls;  /* httpServer.ssl */
 };
 
 /* metricCustomizers (jmx_exporter 1.2+; docs/semantics.md §16).  One
@@ -177,6 +196,12 @@ void jxa_config_free(struct jxa_config *c);
 /* Frees the strings of h (the token wiped first) and zeroes it: for a
  * caller that overwrites a config's http with another one's. */
 void jxa_http_config_free(struct jxa_http_config *h);
+
+/* The JVM's system properties, for the javax.net.ssl.* fallback of
+ * httpServer.ssl: fn returns a malloc'd value or NULL.  The loader stays
+ * free of the JVM; the agent sets this before loading (NULL: none). */
+typedef char *(*jxa_sysprop_fn)(const char *name);
+void jxa_config_set_sysprop(jxa_sysprop_fn fn);
 
 /* Has the file changed on disk since c was loaded (mtime or size)?  Cheap:
  * one stat(). */

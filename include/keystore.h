@@ -70,4 +70,12 @@ int jxa_keystore_parse_trust(const uint8_t *data, size_t len, const char *shown,
                              const char *password, mbedtls_x509_crt *cas, size_t *count,
                              char *err, size_t errlen);
 
+/* A PKCS#8 EncryptedPrivateKeyInfo (DER) with the algorithms of the
+ * keystores (PBES2 with AES or 3DES and any HMAC-SHA PRF, the PKCS#12
+ * PBEs), which mbedTLS 2.28's own parser lacks: OpenSSL 3 encrypts PEM
+ * keys with PBES2, AES-256 and HMAC-SHA-256.  key must be initialised. */
+int jxa_keystore_decrypt_pkcs8(const uint8_t *der, size_t len, const char *shown,
+                               const char *password, mbedtls_pk_context *key, char *err,
+                               size_t errlen);
+
 #endif

@@ -27,7 +27,7 @@ tc=$top/build/toolchain/bin
 src=$top/build/3p/src
 out=$top/build/3p/$arch
 stamp=$out/.stamp
-want="$(sha256sum < tools/thirdparty.sh) $(cat build/toolchain/.stamp)"
+want="$(cat tools/thirdparty.sh tools/patches/*.patch | sha256sum) $(cat build/toolchain/.stamp)"
 [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && exit 0
 
 # Debian source package -> the directory it unpacks to (set by fetch).
@@ -206,6 +206,12 @@ build_mbedtls() {
 
 build_civetweb() {
   work civetweb
+  # Our own patch (tools/patches/, docs/tls.md "civetweb"): in mbedTLS mode
+  # civetweb reads one PEM file, verifies no client and spins on a
+  # non-blocking handshake; with it the agent hands civetweb an
+  # mbedtls_ssl_config per accepted connection (certificate, trust,
+  # versions, ciphers, rotation) and the handshake waits with a deadline.
+  patch -p1 --no-backup-if-mismatch < "$top/tools/patches/civetweb-mbedtls-conf.patch"
   # Debian builds civetweb with CMake and OpenSSL loaded at run time; ours
   # is the one C file with mbedTLS linked in (USE_MBEDTLS), no CGI, and
   # Debian's options otherwise: IPv4 only, 100 KiB worker stacks (the

@@ -35,5 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mbedtls_x509_crt_free(&cas);
     if (jxa_keystore_parse_identity(data, size, "in", "changeit", "no-such", &id, err, sizeof err) == 0)
         jxa_ks_identity_free(&id);
+    /* the same bytes as an encrypted PKCS#8 key (a PEM privateKey) */
+    mbedtls_pk_context pk;
+    mbedtls_pk_init(&pk);
+    if (jxa_keystore_decrypt_pkcs8(data, size, "in", "changeit", &pk, err, sizeof err) != 0
+        && (strncmp(err, "in: ", 4) != 0 || strchr(err, '\n')
+            || mbedtls_pk_get_type(&pk) != MBEDTLS_PK_NONE))
+        abort();
+    mbedtls_pk_free(&pk);
     return 0;
 }

@@ -163,7 +163,8 @@ def test_ours_basic_password_with_nul(jvm, config_path):
 def test_ours_security_headers(jvm, config_path):
     """X-Frame-Options: DENY and X-Content-Type-Options: nosniff on every
     response (jmx_exporter 1.6 sends both; HSTS only under TLS, which we
-    do not serve): ours, civetweb's own and the 401 challenge."""
+    do not send yet, docs/tls.md): ours, civetweb's own and the 401
+    challenge."""
     j = jvm(config_path("25_basic_auth"))
     good = j.auth
     j.auth = None

@@ -2,7 +2,10 @@
 # The agent in an older userland, for real: a Debian bullseye root
 # (glibc 2.31, tools/rootfs.sh) with bullseye's own OpenJDK 17 and none of
 # our libraries.  A fixture JVM inside it loads the agent, and one scrape
-# from outside (the chroot shares the loopback) must return its samples.
+# from outside (the chroot shares the loopback) must return its samples,
+# over https: the agent serves TLS from a PKCS#12 keystore (made here with
+# openssl), so the keystore reader and mbedTLS run on that arch too, and
+# curl checks the certificate against its CA file.
 # aarch64 runs under qemu-aarch64-static: slow, so the deadlines are long.
 #
 #   test/portable/smoke.sh ARCH path/libspark_jmxagent.so     (as root)
@@ -32,10 +35,22 @@ opt=$root/opt/jxa
 rm -rf "$opt" && mkdir -p "$opt"
 cp "$so" "$opt/libspark_jmxagent.so"
 cp -a "$work" "$opt/classes"
+# A self-signed certificate for 127.0.0.1, two days, in a PKCS#12 keystore.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$opt/tls.key" -out "$opt/tls.crt" \
+  -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1,DNS:localhost -days 2 2>/dev/null
+openssl pkcs12 -export -in "$opt/tls.crt" -inkey "$opt/tls.key" -name server \
+  -passout pass:smoke-tls -out "$opt/tls.p12"
 cat > "$opt/config.yaml" <<'YAML'
 lowercaseOutputName: true
 rules:
   - pattern: ".*"
+httpServer:
+  ssl:
+    keyStore:
+      filename: tls.p12
+      password: smoke-tls
+    certificate:
+      alias: server
 YAML
 [ "${#emu[@]}" = 0 ] || cp "${emu[0]}" "$root${emu[0]}"
 
@@ -64,7 +79,7 @@ pid=$!
 body=
 for ((i = 0; i < start_timeout * 4; i++)); do
   kill -0 "$pid" 2>/dev/null || break
-  if grep -q READY "$log" && body=$(curl -sf --max-time 60 "http://127.0.0.1:$port/metrics"); then
+  if grep -q READY "$log" && body=$(curl -sf --max-time 60 --cacert "$opt/tls.crt" "https://127.0.0.1:$port/metrics"); then
     case $body in *jmxagent_jmx_ready\ 1*) break ;; esac
   fi
   sleep 0.25
@@ -73,11 +88,11 @@ t1=$(date +%s.%N)
 if ! grep -q '^jmx_exporter_build_info{.*name="libspark_jmxagent"' <<< "$body" ||
    ! grep -q '^jvm_memory_used_bytes{' <<< "$body" ||
    ! grep -q '^fixture_' <<< "$body"; then
-  echo "smoke: $arch: no complete scrape from the JVM in $root; its output:" >&2
+  echo "smoke: $arch: no complete https scrape from the JVM in $root; its output:" >&2
   tail -n 30 "$log" >&2
   echo "smoke: last body: $(head -c 600 <<< "$body")" >&2
   exit 1
 fi
 runtime=$(grep -o '^jvm_runtime_info{[^}]*}' <<< "$body" | head -1)
-printf 'smoke: %s in Debian bullseye (glibc %s), %s: %d samples, %d bytes, first full scrape %.1f s after start\n' \
+printf 'smoke: %s in Debian bullseye (glibc %s), %s: %d samples, %d bytes over https, first full scrape %.1f s after start\n' \
   "$arch" "$glibc" "$runtime" "$(grep -vc '^#' <<< "$body")" "${#body}" "$(awk -v a="$t0" -v b="$t1" "BEGIN {print b - a}")"
