@@ -103,7 +103,7 @@ struct jxa_http_config {
     struct jxa_tls_config tls;  /* httpServer.ssl */
 };
 
-/* metricCustomizers (jmx_exporter 1.2+; docs/semantics.md §16).  One
+/* metricCustomizers (jmx_exporter 1.2+; docs/semantics.md §17).  One
  * extraMetrics entry: a constant leaf the walk adds to each matched bean, as
  * if the bean had an attribute `name` with this value. */
 enum jxa_extra_kind { JXA_EXTRA_NUMBER = 0, JXA_EXTRA_BOOL, JXA_EXTRA_STRING };
