@@ -58,18 +58,32 @@
 #define TOKEN_CHECK_MS 1000
 #define REALM "jmxagent"
 
-static struct mg_context *ctx;
-static int bound_port;
-static char bound_host[64];
-/* The HTTP settings are read once at start (jmx_exporter does the same);
- * the server keeps its own copy because a config reload frees the config
- * they came from. */
-static struct jxa_http_config auth_copy;
-static const struct jxa_http_config *auth;
-static struct jxa_bearer bearer;
-/* httpServer.ssl: the server's TLS configs (tls.h), made at start and
- * kept across a pause of the server (fdwatch) like the other settings. */
-static struct jxa_tls *tls;
+/* One server per exporter (options.h, "exporter="); civetweb hands each
+ * handler its server as cbdata. */
+struct jxa_http {
+    struct jxa_scraper *scraper;
+    struct mg_context *ctx;
+    int bound_port;
+    char bound_host[64];
+    /* The HTTP settings are read once at start (jmx_exporter does the same);
+     * the server keeps its own copy because a config reload frees the config
+     * they came from. */
+    struct jxa_http_config auth_copy;
+    const struct jxa_http_config *auth;
+    struct jxa_bearer bearer;
+    /* httpServer.ssl: the server's TLS configs (tls.h), made at start and
+     * kept across a pause of the server (fdwatch) like the other settings. */
+    struct jxa_tls *tls;
+    char index_html[2048];      /* names this server's metrics path */
+};
+
+struct jxa_http *jxa_http_new(struct jxa_scraper *s)
+{
+    struct jxa_http *srv = calloc(1, sizeof *srv);
+    if (srv != NULL)
+        srv->scraper = s;
+    return srv;
+}
 
 #if defined(MG_MBEDTLS_CONF_CALLBACKS)
 /* civetweb with our patch (tools/patches/civetweb-mbedtls-conf.patch)
@@ -91,22 +105,24 @@ static char *dup_opt(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-static int copy_http(const struct jxa_http_config *h, char *err, size_t errlen)
+static int copy_http(struct jxa_http *srv, const struct jxa_http_config *h, char *err,
+                     size_t errlen)
 {
-    auth_copy = *h;
-    auth_copy.username = dup_opt(h->username);
-    auth_copy.password = dup_opt(h->password);
-    auth_copy.password_hash = dup_opt(h->password_hash);
-    auth_copy.salt = dup_opt(h->salt);
-    auth_copy.metrics_path = dup_opt(h->metrics_path);
-    auth_copy.token_file = NULL;
-    auth_copy.token = NULL;
-    memset(&auth_copy.tls, 0, sizeof auth_copy.tls);
-    auth = &auth_copy;
+    struct jxa_http_config *a = &srv->auth_copy;
+    *a = *h;
+    a->username = dup_opt(h->username);
+    a->password = dup_opt(h->password);
+    a->password_hash = dup_opt(h->password_hash);
+    a->salt = dup_opt(h->salt);
+    a->metrics_path = dup_opt(h->metrics_path);
+    a->token_file = NULL;
+    a->token = NULL;
+    memset(&a->tls, 0, sizeof a->tls);
+    srv->auth = a;
     if (h->tls.enabled) {
 #if defined(MG_MBEDTLS_CONF_CALLBACKS)
-        tls = jxa_tls_new(&h->tls, err, errlen);
-        if (tls == NULL)
+        srv->tls = jxa_tls_new(&h->tls, err, errlen);
+        if (srv->tls == NULL)
             return -1;
 #else
         /* A civetweb without our patch (tools/patches/) cannot be
@@ -117,7 +133,7 @@ static int copy_http(const struct jxa_http_config *h, char *err, size_t errlen)
 #endif
     }
     if (h->auth == JXA_AUTH_BEARER &&
-        jxa_bearer_init(&bearer, h->token_file, h->token, TOKEN_CHECK_MS) != 0) {
+        jxa_bearer_init(&srv->bearer, h->token_file, h->token, TOKEN_CHECK_MS) != 0) {
         snprintf(err, errlen, "out of memory; retry");
         return -1;
     }
@@ -137,7 +153,8 @@ static const char index_fmt[] =
     "<p>OpenMetrics: send <tt>Accept: application/openmetrics-text</tt>.</p>\n"
     "<p>Health: <a href=\"/-/healthy\">/-/healthy</a></p>\n"
     "</body>\n</html>\n";
-static char index_html[sizeof index_fmt + 4 * 256];
+_Static_assert(sizeof index_fmt + 4 * 256 <= sizeof ((struct jxa_http *)0)->index_html,
+               "struct jxa_http's index_html holds the page with four 256-byte paths");
 
 /* Security headers as jmx_exporter 1.6 sends them on every response
  * (Strict-Transport-Security too, but only under TLS, which we do not
@@ -180,8 +197,9 @@ static bool method_ok(struct mg_connection *c)
  * 401 with a challenge; a token that does not match: 403 (the client did
  * authenticate, with the wrong credentials; RFC 6750 3.1 would also allow
  * 401 invalid_token, but 403 tells "rotate your token" from "add one"). */
-static bool bearer_authorized(struct mg_connection *c)
+static bool bearer_authorized(struct jxa_http *srv, struct mg_connection *c)
 {
+    struct jxa_bearer *bearer = &srv->bearer;
     const char *h = mg_get_header(c, "Authorization");
     const char *tok = NULL;
     if (h != NULL && strncasecmp(h, "Bearer", 6) == 0 && (h[6] == ' ' || h[6] == '\t')) {
@@ -198,9 +216,9 @@ static bool bearer_authorized(struct mg_connection *c)
         return false;
     }
     char msg[640];
-    switch (jxa_bearer_refresh(&bearer, msg, sizeof msg)) {
+    switch (jxa_bearer_refresh(bearer, msg, sizeof msg)) {
     case JXA_BEARER_ROTATED:
-        jxa_info("bearer token re-read from %s", bearer.path);
+        jxa_info("bearer token re-read from %s", bearer->path);
         break;
     case JXA_BEARER_FAILED:
         jxa_warn("httpServer.authentication.bearer.tokenFile: %s; keeping the previous token "
@@ -209,19 +227,20 @@ static bool bearer_authorized(struct mg_connection *c)
     case JXA_BEARER_SAME:
         break;
     }
-    if (jxa_bearer_check(&bearer, tok, n))
+    if (jxa_bearer_check(bearer, tok, n))
         return true;
     send_simple(c, 403, "text/plain; charset=utf-8", "Forbidden\n", "WWW-Authenticate",
                 "Bearer realm=\"" REALM "\", error=\"invalid_token\"");
     return false;
 }
 
-static bool authorized(struct mg_connection *c)
+static bool authorized(struct jxa_http *srv, struct mg_connection *c)
 {
+    const struct jxa_http_config *auth = srv->auth;
     if (auth == NULL || auth->auth == JXA_AUTH_NONE)
         return true;
     if (auth->auth == JXA_AUTH_BEARER)
-        return bearer_authorized(c);
+        return bearer_authorized(srv, c);
     switch (jxa_auth_basic(auth, mg_get_header(c, "Authorization"))) {
     case JXA_AUTH_OK:
         return true;
@@ -316,8 +335,8 @@ static int gzip_buf(const struct jxa_buf *in, struct jxa_buf *out)
 
 static int h_metrics(struct mg_connection *c, void *cbdata)
 {
-    (void)cbdata;
-    if (!method_ok(c) || !authorized(c))
+    struct jxa_http *srv = cbdata;
+    if (!method_ok(c) || !authorized(srv, c))
         return 1;
     const struct mg_request_info *ri = mg_get_request_info(c);
     const char *accept = mg_get_header(c, "Accept");
@@ -327,7 +346,7 @@ static int h_metrics(struct mg_connection *c, void *cbdata)
     size_t nnames = parse_names(ri->query_string, names, MAX_NAMES);
 
     double stale = 0;
-    struct jxa_result *r = jxa_scraper_get(&stale);
+    struct jxa_result *r = jxa_scraper_get(srv->scraper, &stale);
     if (r == NULL) {
         for (size_t i = 0; i < nnames; i++)
             free(names[i]);
@@ -369,18 +388,17 @@ out:
 
 static int h_healthy(struct mg_connection *c, void *cbdata)
 {
-    (void)cbdata;
     /* Behind the same authentication as /metrics, as in jmx_exporter. */
-    if (method_ok(c) && authorized(c))
+    if (method_ok(c) && authorized(cbdata, c))
         send_simple(c, 200, "text/plain; charset=utf-8", "Exporter is healthy.\n", NULL, NULL);
     return 1;
 }
 
 static int h_index(struct mg_connection *c, void *cbdata)
 {
-    (void)cbdata;
-    if (method_ok(c) && authorized(c))
-        send_simple(c, 200, "text/html; charset=utf-8", index_html, NULL, NULL);
+    if (method_ok(c) && authorized(cbdata, c))
+        send_simple(c, 200, "text/html; charset=utf-8", ((struct jxa_http *)cbdata)->index_html,
+                    NULL, NULL);
     return 1;
 }
 
@@ -451,20 +469,22 @@ static int resolve_host(const char *host, char *ip, size_t iplen, char *err, siz
     return 0;
 }
 
-static struct mg_context *try_start(const char *host, int port, char *err, size_t errlen)
+static struct mg_context *try_start(const struct jxa_http *srv, const char *host, int port,
+                                    char *err, size_t errlen)
 {
+    const struct jxa_http_config *auth = srv->auth;
     static struct mg_callbacks cb;
     cb.log_message = log_message;
     cb.init_thread = init_thread;
 #if defined(MG_MBEDTLS_CONF_CALLBACKS)
-    if (tls != NULL) {
+    if (srv->tls != NULL) {
         cb.mbedtls_conf_acquire = tls_acquire;
         cb.mbedtls_conf_release = tls_release;
     }
 #endif
     char ports[96], threads[16];
     /* "s": civetweb serves TLS on this port. */
-    snprintf(ports, sizeof ports, "%s:%d%s", host, port, tls != NULL ? "s" : "");
+    snprintf(ports, sizeof ports, "%s:%d%s", host, port, srv->tls != NULL ? "s" : "");
     /* httpServer.threads.maximum (jmx_exporter's handler pool) sets the
      * number of workers; see DEFAULT_THREADS for why there are many. */
     int nthreads = auth && auth->threads_max > 0 ? auth->threads_max : DEFAULT_THREADS;
@@ -488,7 +508,7 @@ static struct mg_context *try_start(const char *host, int port, char *err, size_
         "additional_header", "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY",
         NULL,
     };
-    struct mg_init_data init = {.callbacks = &cb, .user_data = tls,
+    struct mg_init_data init = {.callbacks = &cb, .user_data = srv->tls,
                                 .configuration_options = options};
     char text[256] = "";
     unsigned code = 0;
@@ -499,10 +519,10 @@ static struct mg_context *try_start(const char *host, int port, char *err, size_
     return c;
 }
 
-int jxa_http_start(const struct jxa_options *o, const struct jxa_http_config *h,
-                   char *err, size_t errlen)
+int jxa_http_start(struct jxa_http *srv, const struct jxa_options *o,
+                   const struct jxa_http_config *h, char *err, size_t errlen)
 {
-    if (h != NULL && copy_http(h, err, errlen) != 0)
+    if (h != NULL && copy_http(srv, h, err, errlen) != 0)
         return -1;
     char host[INET_ADDRSTRLEN];
     if (resolve_host(o->host ? o->host : "0.0.0.0", host, sizeof host, err, errlen) != 0)
@@ -514,11 +534,9 @@ int jxa_http_start(const struct jxa_options *o, const struct jxa_http_config *h,
     jxa_threadsig_mask(&mask);
     pthread_sigmask(SIG_SETMASK, &mask, &old);
     sigaction(SIGPIPE, NULL, &jvm_sigpipe);
-    for (int port = o->port_lo; port <= o->port_hi; port++) {
-        ctx = try_start(host, port, err, errlen);
-        if (ctx != NULL)
-            break;
-    }
+    struct mg_context *ctx = NULL;
+    for (int port = o->port_lo; port <= o->port_hi && ctx == NULL; port++)
+        ctx = try_start(srv, host, port, err, errlen);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (ctx == NULL) {
         if (o->port_hi > o->port_lo) {
@@ -529,23 +547,25 @@ int jxa_http_start(const struct jxa_options *o, const struct jxa_http_config *h,
         }
         return -1;
     }
+    srv->ctx = ctx;
+    const struct jxa_http_config *auth = srv->auth;
     const char *mpath = auth != NULL && auth->metrics_path != NULL ? auth->metrics_path
                                                                    : "/metrics";
     char pattern[300];
     snprintf(pattern, sizeof pattern, "%s$", mpath);
-    snprintf(index_html, sizeof index_html, index_fmt, mpath);
+    snprintf(srv->index_html, sizeof srv->index_html, index_fmt, mpath);
     /* Only this path: 1.6.0 keeps serving /metrics next to a configured
      * path (its security-header wrapper registers /metrics again), which
      * we do not copy (differences.py metrics-path-only). */
-    mg_set_request_handler(ctx, pattern, h_metrics, NULL);
-    mg_set_request_handler(ctx, "/-/healthy$", h_healthy, NULL);
-    mg_set_request_handler(ctx, "/$", h_index, NULL);
+    mg_set_request_handler(ctx, pattern, h_metrics, srv);
+    mg_set_request_handler(ctx, "/-/healthy$", h_healthy, srv);
+    mg_set_request_handler(ctx, "/$", h_index, srv);
     struct mg_server_port p[4];
     int n = mg_get_server_ports(ctx, 4, p);
-    bound_port = n > 0 ? p[0].port : o->port_lo;
-    snprintf(bound_host, sizeof bound_host, "%s",
+    srv->bound_port = n > 0 ? p[0].port : o->port_lo;
+    snprintf(srv->bound_host, sizeof srv->bound_host, "%s",
              strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host);
-    return bound_port;
+    return srv->bound_port;
 }
 
 /* civetweb's master thread polls with a 2 s quantum and checks the stop
@@ -553,13 +573,13 @@ int jxa_http_start(const struct jxa_options *o, const struct jxa_http_config *h,
  * it, cutting mg_stop from up to 2 s to ~10 ms (docs/design.md §8). */
 static void *waker(void *arg)
 {
-    (void)arg;
+    const struct jxa_http *srv = arg;
     usleep(2000);
     int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s < 0)
         return NULL;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)bound_port)};
-    inet_pton(AF_INET, bound_host, &a.sin_addr);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv->bound_port)};
+    inet_pton(AF_INET, srv->bound_host, &a.sin_addr);
     (void)connect(s, (struct sockaddr *)&a, sizeof a);
     close(s);
     return NULL;
@@ -603,8 +623,9 @@ static void *stopper(void *arg)
     return NULL;
 }
 
-void jxa_http_stop(void)
+void jxa_http_stop(struct jxa_http *srv)
 {
+    struct mg_context *ctx = srv != NULL ? srv->ctx : NULL;
     if (ctx == NULL)
         return;
     struct stop_job *j = malloc(sizeof *j);
@@ -618,7 +639,7 @@ void jxa_http_stop(void)
     jxa_threadsig_mask(&mask);
     pthread_sigmask(SIG_SETMASK, &mask, &old);
     pthread_t t, s;
-    bool woke = pthread_create(&t, NULL, waker, NULL) == 0;
+    bool woke = pthread_create(&t, NULL, waker, srv) == 0;
     /* mg_stop() joins every worker: one inside a PBKDF2 derivation (seconds
      * with jmx_exporter's defaults) would hold it, and VMDeath with it.  The
      * interrupt is lifted by whoever returns from mg_stop(). */
@@ -656,5 +677,5 @@ void jxa_http_stop(void)
         jxa_warn("HTTP server: a request is still being served %d ms after the stop (a "
                  "client that does not read its response, or a bearer tokenFile on a hung "
                  "mount); not waiting for it", STOP_WAIT_MS);
-    ctx = NULL;
+    srv->ctx = NULL;
 }

@@ -27,8 +27,11 @@
 #include "rules_embed.h"
 #include "sd.h"
 
-static struct jxa_autoconf plan;
-static bool planned;
+/* One plan per exporter (options.h, "exporter="): each chooses its own
+ * port and rules; the Spark properties are the first exporter's (every
+ * plan of a JVM names the same ones). */
+static struct jxa_autoconf plans[JXA_MAX_EXPORTERS];
+static size_t nplans;
 
 /* sun.java.command, or the same rebuilt from /proc/self/cmdline (a
  * launcher other than java's may not set the property). */
@@ -60,13 +63,20 @@ static const char *library_path(void)
 int jxa_oneflag_load(struct jxa_options *opts, struct jxa_config **cfg, char *err,
                      size_t errlen)
 {
+    if (nplans == JXA_MAX_EXPORTERS) {
+        snprintf(err, errlen, "more than %d exporters in this JVM; at most %d run in one JVM, "
+                 "remove an -agentpath or an exporter=", JXA_MAX_EXPORTERS, JXA_MAX_EXPORTERS);
+        return -1;
+    }
+    struct jxa_autoconf *pl = &plans[nplans];
     char *cmd = java_command();
-    int rc = jxa_autoconf_plan(opts, cmd, jxa_jvmti_system_property, library_path(), &plan,
+    int rc = jxa_autoconf_plan(opts, cmd, jxa_jvmti_system_property, library_path(), pl,
                                err, errlen);
     free(cmd);
     if (rc != 0)
         return -1;
-    planned = true;
+    nplans++;
+    const struct jxa_autoconf plan = *pl;
     opts->port_lo = plan.port_lo;
     opts->port_hi = plan.port_hi;
     if (opts->sd_dir == NULL && plan.sd_dir != NULL) {
@@ -97,6 +107,9 @@ int jxa_oneflag_load(struct jxa_options *opts, struct jxa_config **cfg, char *er
 
 void jxa_oneflag_report(const struct jxa_options *opts, int port, bool live)
 {
+    if (nplans == 0)
+        return;
+    const struct jxa_autoconf plan = plans[nplans - 1];
     struct jxa_buf b = {0};
     jxa_buf_printf(&b, "serving /metrics on %s:%d (config %s", opts->host ? opts->host : "0.0.0.0",
                    port, opts->config ? opts->config : "");
@@ -116,7 +129,9 @@ void jxa_oneflag_report(const struct jxa_options *opts, int port, bool live)
     const char *sd = jxa_sd_registered_path();
     if (sd[0] != '\0')
         jxa_buf_printf(&b, "; file_sd %s", sd);
-    if (plan.nprops > 0 && live) {
+    if (nplans > 1) {
+        jxa_buf_printf(&b, "; exporter %zu of this JVM", nplans);
+    } else if (plan.nprops > 0 && live) {
         jxa_buf_puts(&b, "; attached at run time: no Spark property set (main has run)");
     } else if (plan.nprops > 0) {
         jxa_buf_puts(&b, "; sets ");
@@ -133,8 +148,9 @@ void jxa_oneflag_report(const struct jxa_options *opts, int port, bool live)
 
 void jxa_oneflag_vm_init(JNIEnv *env)
 {
-    if (!planned)
+    if (nplans == 0)
         return;
+    const struct jxa_autoconf plan = plans[0];
     for (size_t i = 0; i < plan.nprops; i++) {
         int rc = jxa_jni_set_sysprop_absent(env, plan.props[i].key, plan.props[i].value);
         if (rc < 0)

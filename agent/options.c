@@ -184,15 +184,17 @@ out:
 }
 
 enum okey { K_PORT, K_HOST, K_CONFIG, K_LOG, K_LOG_LEVEL, K_STRICT,
-            K_PORT_FILE, K_SD_DIR, K_SD_JOB, K_RULES, K_EXECUTOR_AGENT, K_NKEYS };
+            K_PORT_FILE, K_SD_DIR, K_SD_JOB, K_RULES, K_EXECUTOR_AGENT, K_EXPORTER,
+            K_NKEYS };
 
 static const char *const key_names[K_NKEYS] = {
     "port", "host", "config", "log", "log_level", "strict", "port_file",
-    "sd_dir", "sd_job", "rules", "executor_agent",
+    "sd_dir", "sd_job", "rules", "executor_agent", "exporter",
 };
 
 #define KNOWN_KEYS "port, host, config, log, log_level, strict, port_file, " \
-                   "sd_dir, sd_job, rules, executor_agent"
+                   "sd_dir, sd_job, rules, executor_agent, exporter"
+#define EXPORTER_FORM "exporter=[host:]port:/path/config.yaml"
 
 static int find_key(const char *k, size_t n)
 {
@@ -206,6 +208,48 @@ static int set_string(char **dst, const char *v)
 {
     *dst = strdup(v);
     return *dst == NULL ? -1 : 0;
+}
+
+/* exporter=[host:]port:config, through the colon form's own parser. */
+static int parse_exporter(const char *item, const char *v, struct jxa_options *o, char *err,
+                          size_t errlen)
+{
+    if (o->nexporters == JXA_MAX_EXPORTERS) {
+        set_err(err, errlen, item, "more than %d exporters; at most %d run in one JVM, "
+                "remove some", JXA_MAX_EXPORTERS, JXA_MAX_EXPORTERS);
+        return -1;
+    }
+    struct jxa_options one;
+    memset(&one, 0, sizeof one);
+    if (parse_colon_form(v, &one, err, errlen) != 0) {
+        /* The colon form's own message offers port= too; here only the
+         * colon form is right. */
+        if (strstr(err, "not a valid option string") != NULL)
+            set_err(err, errlen, item, "expected " EXPORTER_FORM "; give each exporter "
+                    "its port and config");
+        free(one.host);
+        free(one.config);
+        return -1;
+    }
+    for (size_t i = 0; i < o->nexporters; i++) {
+        const struct jxa_exporter_opt *e = &o->exporters[i];
+        /* Port 0 (ephemeral) never clashes; overlapping ranges may
+         * share a free port, but one given twice is a mistake. */
+        if (one.port_lo != 0 && e->port_lo != 0 && one.port_lo <= e->port_hi &&
+            e->port_lo <= one.port_hi) {
+            set_err(err, errlen, item, "port %d is given to exporter %zu already; give each "
+                    "exporter its own port (or port 0)", one.port_lo, i + 1);
+            free(one.host);
+            free(one.config);
+            return -1;
+        }
+    }
+    struct jxa_exporter_opt *e = &o->exporters[o->nexporters++];
+    e->host = one.host;
+    e->port_lo = one.port_lo;
+    e->port_hi = one.port_hi;
+    e->config = one.config;
+    return 0;
 }
 
 /* One "key=value" item; item is a private NUL-terminated copy. */
@@ -229,7 +273,8 @@ static int parse_item(char *item, struct jxa_options *o, bool seen[K_NKEYS],
                 KNOWN_KEYS, (int)(eq - item), item);
         return -1;
     }
-    if (seen[k]) {
+    /* exporter= is the one key that repeats: one per exporter. */
+    if (seen[k] && k != K_EXPORTER) {
         set_err(err, errlen, item, "%s given twice; keep one", key_names[k]);
         return -1;
     }
@@ -269,6 +314,8 @@ static int parse_item(char *item, struct jxa_options *o, bool seen[K_NKEYS],
         rc = set_string(&o->rules, v);
         break;
     }
+    case K_EXPORTER:
+        return parse_exporter(item, v, o, err, errlen);
     case K_EXECUTOR_AGENT:
         if (strcasecmp(v, "true") == 0)
             o->no_executor_agent = false;
@@ -330,6 +377,16 @@ static int parse_kv_form(const char *s, struct jxa_options *o, char *err,
         p = comma + 1;
     }
     free(copy);
+    if (rc == 0 && o->nexporters > 0) {
+        static const enum okey single[] = {K_PORT, K_HOST, K_CONFIG, K_RULES};
+        for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
+            if (seen[single[i]]) {
+                set_err(err, errlen, key_names[single[i]], "exporter= names each exporter's "
+                        "host, port and config; remove %s= or write it into an "
+                        EXPORTER_FORM, key_names[single[i]]);
+                return -1;
+            }
+    }
     return rc;
 }
 
@@ -351,7 +408,7 @@ int jxa_options_parse(const char *s, struct jxa_options *o, char *err,
     int rc = s == NULL || s[0] == '\0' ? 0
            : is_kv_form(s) ? parse_kv_form(s, o, err, errlen)
                            : parse_colon_form(s, o, err, errlen);
-    if (rc == 0 && o->config == NULL) {
+    if (rc == 0 && o->config == NULL && o->nexporters == 0) {
         /* Fallback for launchers that can set the environment but not the
          * agent path (spark.executorEnv.JMXAGENT_CONFIG). */
         const char *env = getenv("JMXAGENT_CONFIG");
@@ -378,5 +435,34 @@ void jxa_options_free(struct jxa_options *o)
     free(o->sd_dir);
     free(o->sd_job);
     free(o->rules);
+    for (size_t i = 0; i < o->nexporters; i++) {
+        free(o->exporters[i].host);
+        free(o->exporters[i].config);
+    }
     memset(o, 0, sizeof *o);
+}
+
+static int copy_str(char **dst, const char *src)
+{
+    *dst = src != NULL ? strdup(src) : NULL;
+    return src != NULL && *dst == NULL ? -1 : 0;
+}
+
+int jxa_options_exporter(const struct jxa_options *o, size_t i, struct jxa_options *out)
+{
+    memset(out, 0, sizeof *out);
+    const struct jxa_exporter_opt *e = &o->exporters[i];
+    out->port_lo = e->port_lo;
+    out->port_hi = e->port_hi;
+    out->port_set = true;
+    out->log_level = o->log_level;
+    out->strict = o->strict;
+    out->no_executor_agent = o->no_executor_agent;
+    if (copy_str(&out->host, e->host) != 0 || copy_str(&out->config, e->config) != 0 ||
+        copy_str(&out->log, o->log) != 0 || copy_str(&out->sd_dir, o->sd_dir) != 0 ||
+        copy_str(&out->sd_job, o->sd_job) != 0) {
+        jxa_options_free(out);
+        return -1;
+    }
+    return 0;
 }

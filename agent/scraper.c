@@ -24,25 +24,33 @@
 /* HotSpot needs far more than civetweb's 100 KiB for MXBean getters. */
 #define SCRAPER_STACK (2u << 20)
 
+/* One thread walks for every exporter (docs/design.md §3): the hand-off
+ * state below is shared, what belongs to one exporter is in its struct. */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond_req;
 static pthread_cond_t cond_done;
-static unsigned long req_gen, done_gen;
-static bool busy, started, stopping, detached;
-static double walk_started;     /* when the newest walk began */
-static unsigned long walk_target;   /* the request generation it serves */
-static struct jxa_result *latest;
-static _Atomic double timeout_s = DEFAULT_TIMEOUT_S;
-static _Atomic double min_interval_s = DEFAULT_MIN_INTERVAL_S;
-
+static bool started, stopping, detached, busy;
 static JavaVM *jvm;
-static struct jxa_config *cfg;
-static struct jxa_engine *engine;
-static struct jxa_jmx *jmx;
-static double t_start;
-static double reload_ok, reload_fail;
-static struct timespec failed_mtime;    /* last edit that did not load */
-static char last_scrape_err[512];       /* logged already, this config */
+static struct jxa_scraper *exporters[JXA_MAX_EXPORTERS];   /* under mu */
+static size_t nexporters, next_turn;
+
+struct jxa_scraper {
+    unsigned long req_gen, done_gen;    /* under mu */
+    bool busy, serving;                 /* under mu; serving: added to the thread */
+    double walk_started;        /* when the newest walk began */
+    unsigned long walk_target;  /* the request generation it serves */
+    struct jxa_result *latest;
+    _Atomic double timeout_s;
+    _Atomic double min_interval_s;
+    /* Only the scraper thread touches these once serving. */
+    struct jxa_config *cfg;
+    struct jxa_engine *engine;
+    struct jxa_jmx *jmx;
+    double t_start;
+    double reload_ok, reload_fail;
+    struct timespec failed_mtime;    /* last edit that did not load */
+    char last_scrape_err[512];       /* logged already, this config */
+};
 
 double jxa_now(void)
 {
@@ -59,16 +67,26 @@ static struct timespec deadline(double s)
     return ts;
 }
 
-double jxa_scraper_timeout(void)
+double jxa_scraper_timeout(const struct jxa_scraper *s)
 {
-    return timeout_s;
+    return s->timeout_s;
 }
 
-static void apply_timeout(const struct jxa_config *c)
+static void apply_timeout(struct jxa_scraper *s, const struct jxa_config *c)
 {
-    timeout_s = c->scrape_timeout_seconds > 0 ? (double)c->scrape_timeout_seconds
-                                              : DEFAULT_TIMEOUT_S;
-    min_interval_s = c->min_scrape_interval_seconds;
+    s->timeout_s = c->scrape_timeout_seconds > 0 ? (double)c->scrape_timeout_seconds
+                                                 : DEFAULT_TIMEOUT_S;
+    s->min_interval_s = c->min_scrape_interval_seconds;
+}
+
+struct jxa_scraper *jxa_scraper_new(void)
+{
+    struct jxa_scraper *s = calloc(1, sizeof *s);
+    if (s != NULL) {
+        atomic_init(&s->timeout_s, DEFAULT_TIMEOUT_S);
+        atomic_init(&s->min_interval_s, DEFAULT_MIN_INTERVAL_S);
+    }
+    return s;
 }
 
 void jxa_result_release(struct jxa_result *r)
@@ -83,25 +101,26 @@ void jxa_result_release(struct jxa_result *r)
  * the new one does not load.  A failed reload leaves the file "changed", so
  * every scrape tries again and counts one more failure, as jmx_exporter
  * does; the error line is logged once per edit, not once per scrape. */
-static void maybe_reload(void)
+static void maybe_reload(struct jxa_scraper *s)
 {
+    struct jxa_config *cfg = s->cfg;
     if (cfg->path == NULL || !jxa_config_changed(cfg))
         return;
     struct stat st = {0};
-    bool same_edit = stat(cfg->path, &st) == 0 && st.st_mtim.tv_sec == failed_mtime.tv_sec &&
-                     st.st_mtim.tv_nsec == failed_mtime.tv_nsec;
+    bool same_edit = stat(cfg->path, &st) == 0 && st.st_mtim.tv_sec == s->failed_mtime.tv_sec &&
+                     st.st_mtim.tv_nsec == s->failed_mtime.tv_nsec;
     char err[512];
     struct jxa_config *n = NULL;
     if (jxa_config_reload(cfg->path, &n, err, sizeof err) != 0) {
-        reload_fail++;
+        s->reload_fail++;
         if (!same_edit)
             jxa_error("config reload failed, keeping the previous config: %s", err);
-        failed_mtime = st.st_mtim;
+        s->failed_mtime = st.st_mtim;
         return;
     }
     struct jxa_engine *e = jxa_engine_new(n);
     if (e == NULL) {
-        reload_fail++;
+        s->reload_fail++;
         jxa_config_free(n);
         return;
     }
@@ -110,14 +129,14 @@ static void maybe_reload(void)
      * move over. */
     n->http = cfg->http;
     memset(&cfg->http, 0, sizeof cfg->http);
-    jxa_engine_free(engine);
+    jxa_engine_free(s->engine);
     jxa_config_free(cfg);
-    last_scrape_err[0] = '\0';
-    cfg = n;
-    engine = e;
-    jxa_jmx_config_changed(jmx);
-    apply_timeout(cfg);
-    reload_ok++;
+    s->last_scrape_err[0] = '\0';
+    s->cfg = cfg = n;
+    s->engine = e;
+    jxa_jmx_config_changed(s->jmx);
+    apply_timeout(s, cfg);
+    s->reload_ok++;
     jxa_info("config reloaded from %s (%zu rules)", cfg->path, cfg->nrules);
 }
 
@@ -159,21 +178,22 @@ static void reserve_self(struct jxa_mset *m)
     jxa_mset_family(m, JXA_STALE_FAMILY, JXA_GAUGE, NULL, NULL);
 }
 
-static void self_metrics(double duration, bool error, size_t cached, bool ready)
+static void self_metrics(struct jxa_scraper *s, double duration, bool error, size_t cached,
+                         bool ready)
 {
     jxa_family_add(fam_duration, "", NULL, 0, duration, 0);
     jxa_family_add(fam_error, "", NULL, 0, error ? 1 : 0, 0);
     jxa_family_add(fam_cached, "", NULL, 0, (double)cached, 0);
-    jxa_family_add(fam_reload_ok, "", NULL, 0, reload_ok, 0);
-    jxa_family_add(fam_reload_fail, "", NULL, 0, reload_fail, 0);
+    jxa_family_add(fam_reload_ok, "", NULL, 0, s->reload_ok, 0);
+    jxa_family_add(fam_reload_fail, "", NULL, 0, s->reload_fail, 0);
     struct jxa_label bl[2] = {{"name", "libspark_jmxagent"}, {"version", JXA_VERSION}};
     jxa_family_add(fam_build, "", bl, 2, 1, JXA_SAMPLE_INT);
     jxa_family_add(fam_ready, "", NULL, 0, ready ? 1 : 0, 0);
-    jxa_family_add(fam_mbeans, "", NULL, 0, (double)jxa_jmx_nbeans(jmx), 0);
+    jxa_family_add(fam_mbeans, "", NULL, 0, (double)jxa_jmx_nbeans(s->jmx), 0);
     /* A series per rule that failed at least once: a rule file has tens
      * of rules, a zero for each would be noise. */
-    for (size_t i = 0; i < cfg->nrules; i++) {
-        unsigned long n = jxa_engine_match_errors(engine, i);
+    for (size_t i = 0; i < s->cfg->nrules; i++) {
+        unsigned long n = jxa_engine_match_errors(s->engine, i);
         if (n == 0)
             continue;
         char idx[24];
@@ -194,10 +214,11 @@ static const struct {
     {jxa_gc_collect, false},
 };
 
-static struct jxa_result *scrape(JNIEnv *env)
+static struct jxa_result *scrape(struct jxa_scraper *s, JNIEnv *env)
 {
     double t0 = jxa_now();
-    maybe_reload();
+    maybe_reload(s);
+    const struct jxa_config *cfg = s->cfg;
     struct jxa_result *r = calloc(1, sizeof *r);
     if (r == NULL || (r->m = jxa_mset_new()) == NULL) {
         free(r);
@@ -205,33 +226,48 @@ static struct jxa_result *scrape(JNIEnv *env)
     }
     atomic_init(&r->refs, 1);
     reserve_self(r->m);
-    bool error = false, ready = jxa_jmx_ready(jmx, env, cfg, t0 - t_start);
+    bool error = false, ready = jxa_jmx_ready(s->jmx, env, cfg, t0 - s->t_start);
     size_t cached = 0;
     if (ready) {
         char err[512] = "";
-        jxa_engine_begin(engine);
-        if (jxa_jmx_scrape(jmx, env, cfg, engine, r->m, err, sizeof err) != 0) {
+        jxa_engine_begin(s->engine);
+        if (jxa_jmx_scrape(s->jmx, env, cfg, s->engine, r->m, err, sizeof err) != 0) {
             error = true;
             /* jmx_exporter logs the exception on every scrape; once per
              * distinct error and config is enough for the log, the gauge
              * jmx_scrape_error says it on every scrape. */
-            if (strcmp(err, last_scrape_err) != 0) {
+            if (strcmp(err, s->last_scrape_err) != 0) {
                 jxa_warn("JMX scrape failed: %s", err);
-                snprintf(last_scrape_err, sizeof last_scrape_err, "%s", err);
+                snprintf(s->last_scrape_err, sizeof s->last_scrape_err, "%s", err);
             }
         }
-        cached = jxa_engine_end(engine);
+        cached = jxa_engine_end(s->engine);
     }
     if (!cfg->exclude_jvm_metrics)
         for (size_t i = 0; i < sizeof collectors / sizeof collectors[0]; i++)
             if (ready || !collectors[i].needs_jmx)
                 collectors[i].collect(env, r->m);
-    self_metrics(jxa_now() - t0, error, cached, ready);
+    self_metrics(s, jxa_now() - t0, error, cached, ready);
     size_t dropped = jxa_mset_finish(r->m);
     if (dropped > 0)
         jxa_debug("%zu duplicate samples dropped", dropped);
     r->finished = jxa_now();
     return r;
+}
+
+/* Under mu: the next exporter with a request no walk has served, taking
+ * turns from the one after the last served, so one exporter's requests
+ * cannot starve another's. */
+static struct jxa_scraper *next_pending(void)
+{
+    for (size_t k = 0; k < nexporters; k++) {
+        size_t i = (next_turn + k) % nexporters;
+        if (exporters[i]->req_gen != exporters[i]->done_gen) {
+            next_turn = (i + 1) % nexporters;
+            return exporters[i];
+        }
+    }
+    return NULL;
 }
 
 static void *scraper_main(void *arg)
@@ -254,33 +290,34 @@ static void *scraper_main(void *arg)
          * was removed gets no scrape that would bring it back (sd.h). */
         struct timespec idle = deadline(JXA_SD_CHECK_SECONDS);
         int rc = 0;
-        while (req_gen == done_gen && !stopping && rc != ETIMEDOUT)
+        struct jxa_scraper *s = NULL;
+        while (!stopping && (s = next_pending()) == NULL && rc != ETIMEDOUT)
             rc = pthread_cond_timedwait(&cond_req, &mu, &idle);
         if (stopping) {
             pthread_mutex_unlock(&mu);
             break;
         }
-        if (req_gen == done_gen) {
+        if (s == NULL) {
             pthread_mutex_unlock(&mu);
             jxa_sd_sweep_maybe();
             continue;
         }
-        unsigned long target = req_gen;
-        busy = true;
-        walk_started = jxa_now();
-        walk_target = target;
+        unsigned long target = s->req_gen;
+        busy = s->busy = true;
+        s->walk_started = jxa_now();
+        s->walk_target = target;
         pthread_mutex_unlock(&mu);
 
-        struct jxa_result *r = scrape(env);
+        struct jxa_result *r = scrape(s, env);
 
         pthread_mutex_lock(&mu);
         if (r != NULL) {
-            struct jxa_result *old = latest;
-            latest = r;
+            struct jxa_result *old = s->latest;
+            s->latest = r;
             jxa_result_release(old);
         }
-        done_gen = target;
-        busy = false;
+        s->done_gen = target;
+        busy = s->busy = false;
         pthread_cond_broadcast(&cond_done);
         pthread_mutex_unlock(&mu);
         /* After the answer went out: the scrape never waits for it. */
@@ -295,7 +332,8 @@ static void *scraper_main(void *arg)
     return NULL;
 }
 
-int jxa_scraper_start(JavaVM *vm, struct jxa_config *c)
+/* The first exporter starts the thread; later ones join its turns. */
+static int start_thread(JavaVM *vm)
 {
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -303,15 +341,7 @@ int jxa_scraper_start(JavaVM *vm, struct jxa_config *c)
     pthread_cond_init(&cond_done, &ca);
     pthread_cond_init(&cond_req, &ca);    /* the idle wait is on CLOCK_MONOTONIC too */
     pthread_condattr_destroy(&ca);
-
     jvm = vm;
-    cfg = c;
-    apply_timeout(cfg);
-    engine = jxa_engine_new(cfg);
-    jmx = jxa_jmx_new();
-    if (engine == NULL || jmx == NULL)
-        return -1;
-    t_start = jxa_now();
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, SCRAPER_STACK);
@@ -323,18 +353,38 @@ int jxa_scraper_start(JavaVM *vm, struct jxa_config *c)
         jxa_error("cannot start the scraper thread: %s", strerror(rc));
         return -1;
     }
-    pthread_mutex_lock(&mu);
-    started = true;
-    pthread_mutex_unlock(&mu);
     return 0;
 }
 
-struct jxa_result *jxa_scraper_get(double *stale_s)
+int jxa_scraper_start(struct jxa_scraper *s, JavaVM *vm, struct jxa_config *c)
+{
+    s->cfg = c;
+    apply_timeout(s, c);
+    s->engine = jxa_engine_new(c);
+    s->jmx = jxa_jmx_new();
+    if (s->engine == NULL || s->jmx == NULL)
+        return -1;
+    s->t_start = jxa_now();
+    pthread_mutex_lock(&mu);
+    int rc = 0;
+    if (stopping || nexporters == JXA_MAX_EXPORTERS)
+        rc = -1;
+    else if (!started && (rc = start_thread(vm)) == 0)
+        started = true;
+    if (rc == 0) {
+        exporters[nexporters++] = s;
+        s->serving = true;
+    }
+    pthread_mutex_unlock(&mu);
+    return rc;
+}
+
+struct jxa_result *jxa_scraper_get(struct jxa_scraper *s, double *stale_s)
 {
     *stale_s = 0;
-    struct timespec until = deadline(timeout_s);
+    struct timespec until = deadline(s->timeout_s);
     pthread_mutex_lock(&mu);
-    if (!started || stopping) {
+    if (!s->serving || stopping) {
         pthread_mutex_unlock(&mu);
         return NULL;
     }
@@ -344,25 +394,25 @@ struct jxa_result *jxa_scraper_get(double *stale_s)
      * interval (every getter, and findDeadlockedThreads, a safepoint),
      * not one walk after the other. */
     unsigned long want;
-    double iv = min_interval_s;
-    if (iv > 0 && walk_target > 0 && jxa_now() - walk_started < iv) {
-        want = walk_target;
+    double iv = s->min_interval_s;
+    if (iv > 0 && s->walk_target > 0 && jxa_now() - s->walk_started < iv) {
+        want = s->walk_target;
     } else {
-        want = ++req_gen;
+        want = ++s->req_gen;
         pthread_cond_signal(&cond_req);
     }
     int rc = 0;
     /* A walk already overrunning the timeout (a getter that hangs) will not
      * be done in time for this request either: answer at once with the
      * last good result instead of making every scrape wait it out. */
-    if (busy && latest != NULL && jxa_now() - walk_started > timeout_s)
+    if (s->busy && s->latest != NULL && jxa_now() - s->walk_started > s->timeout_s)
         rc = ETIMEDOUT;
-    while (done_gen < want && !stopping && rc != ETIMEDOUT)
+    while (s->done_gen < want && !stopping && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&cond_done, &mu, &until);
-    struct jxa_result *r = latest;
+    struct jxa_result *r = s->latest;
     if (r != NULL) {
         atomic_fetch_add(&r->refs, 1);
-        if (done_gen < want)
+        if (s->done_gen < want)
             *stale_s = jxa_now() - r->finished;
     }
     pthread_mutex_unlock(&mu);
@@ -373,6 +423,7 @@ bool jxa_scraper_stop(int wait_ms)
 {
     pthread_mutex_lock(&mu);
     if (!started) {
+        stopping = true;
         pthread_mutex_unlock(&mu);
         return true;
     }

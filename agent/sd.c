@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -253,6 +254,22 @@ struct jxa_sd *jxa_sd_open(const char *dir, const char *proc_root, long pid, con
     return sd;
 }
 
+int jxa_sd_set_body(struct jxa_sd *sd, const char *body, char *err, size_t errlen)
+{
+    err[0] = '\0';
+    char *copy = strdup(body);
+    if (copy == NULL) {
+        snprintf(err, errlen, "sd_dir=%s: out of memory", sd->dir);
+        return -1;
+    }
+    free(sd->body);
+    sd->body = copy;
+    if (atomic_load(&sd->removed))
+        return 0;
+    sd->written = write_file(sd, err, errlen) == 0;
+    return sd->written ? 0 : -1;
+}
+
 const char *jxa_sd_name(const struct jxa_sd *sd)
 {
     return sd->name;
@@ -327,7 +344,11 @@ static void json_str(struct jxa_buf *b, const char *s)
     jxa_buf_putc(b, '"');
 }
 
+/* One file per process; each exporter of the JVM adds its target group
+ * (options.h, "exporter="). */
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;  /* register vs upkeep */
 static struct jxa_sd *self_sd;      /* set before the scraper thread starts */
+static struct jxa_buf groups;       /* the target groups so far, comma-separated */
 static double last_check, last_sweep;
 static char logged[1024];           /* the failure logged last, "" if none */
 
@@ -341,6 +362,7 @@ static double now_s(void)
 int jxa_sd_register(const char *dir, const char *job, const char *host, int port,
                     const char *java_command, char *err, size_t errlen)
 {
+    err[0] = '\0';
     char *exec_id, *app_id;
     const char *role = jxa_sd_role(java_command, &exec_id, &app_id);
     char hostname[256];
@@ -354,7 +376,7 @@ int jxa_sd_register(const char *dir, const char *job, const char *host, int port
     snprintf(pid, sizeof pid, "%ld", (long)getpid());
     snprintf(target, sizeof target, "%s:%d", host, port);
     struct jxa_buf b = {0};
-    jxa_buf_puts(&b, "[{\"targets\":[");
+    jxa_buf_puts(&b, "{\"targets\":[");
     json_str(&b, target);
     jxa_buf_puts(&b, "],\"labels\":{\"job\":");
     json_str(&b, job ? job : "jmxagent");
@@ -370,16 +392,34 @@ int jxa_sd_register(const char *dir, const char *job, const char *host, int port
         jxa_buf_puts(&b, ",\"spark_app_id\":");
         json_str(&b, app_id);
     }
-    jxa_buf_puts(&b, "}}]\n");
+    jxa_buf_puts(&b, "}}");
     free(exec_id);
     free(app_id);
-    if (b.failed)
+    pthread_mutex_lock(&reg_mu);
+    struct jxa_buf body = {0};
+    if (!b.failed) {
+        if (groups.len > 0)
+            jxa_buf_putc(&groups, ',');
+        jxa_buf_puts(&groups, b.data);
+        jxa_buf_printf(&body, "[%s]\n", groups.data);
+    }
+    char note[600] = "";
+    if (b.failed || groups.failed || body.failed)
         snprintf(err, errlen, "sd_dir=%s: out of memory", dir);
-    else
-        self_sd = jxa_sd_open(dir, "/proc", (long)getpid(), b.data, err, errlen);
-    jxa_buf_free(&b);
+    else if (self_sd == NULL)
+        self_sd = jxa_sd_open(dir, "/proc", (long)getpid(), body.data, err, errlen);
+    else if (jxa_sd_set_body(self_sd, body.data, err, errlen) == 0 &&
+             strcmp(dir, self_sd->dir) != 0)
+        snprintf(note, sizeof note, "sd_dir=%s: this JVM's exporters share one file_sd "
+                 "file; %s is listed in %s; give every exporter the same sd_dir", dir, target,
+                 self_sd->path ? self_sd->path : self_sd->dir);
+    if (err[0] == '\0' && note[0] != '\0')
+        snprintf(err, errlen, "%s", note);
     last_check = last_sweep = now_s();
-    snprintf(logged, sizeof logged, "%s", err);
+    snprintf(logged, sizeof logged, "%s", note[0] ? "" : err);
+    pthread_mutex_unlock(&reg_mu);
+    jxa_buf_free(&b);
+    jxa_buf_free(&body);
     return err[0] != '\0' ? -1 : 0;
 }
 
@@ -405,7 +445,9 @@ void jxa_sd_sweep_maybe(void)
     if (sweep)
         last_sweep = now;
     char err[1024];
+    pthread_mutex_lock(&reg_mu);
     int rc = jxa_sd_refresh(self_sd, sweep, err, sizeof err);
+    pthread_mutex_unlock(&reg_mu);
     if (rc < 0 && strcmp(err, logged) != 0) {
         jxa_warn("%s", err);
         snprintf(logged, sizeof logged, "%s", err);

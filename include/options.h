@@ -10,7 +10,14 @@
  * port there), sd_dir (write a Prometheus file_sd target file there, removed
  * at exit), sd_job (value of the `job` label in it), rules (an embedded
  * rule file by name: driver, executor, master, worker), executor_agent
- * (true|false: may a driver add the agent to its executors' options).
+ * (true|false: may a driver add the agent to its executors' options),
+ * exporter ([host:]port:/path/config.yaml, jmx_exporter's form; repeat it
+ * for several exporters in one JVM, each with its own config, port, caches
+ * and self metrics: exporter=9404:/a.yaml,exporter=9405:/b.yaml; it
+ * replaces port, host, config and rules, and port_file then gets one port
+ * a line, in order).  Loading the agent twice with different option
+ * strings does the same; an identical string is one exporter (Spark 3.4 to
+ * 4.0 repeat the executors' options, docs/spark.md).
  * Every key may be left out, and so may the whole string: a bare
  * -agentpath chooses port, rules and sd_dir by itself (autoconf.h).
  * When no config is given, the environment variable JMXAGENT_CONFIG is used.
@@ -21,7 +28,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* At most this many exporters in one JVM (exporter=, or several loads). */
+#define JXA_MAX_EXPORTERS 8
+
 enum jxa_log_level { JXA_LOG_ERROR = 0, JXA_LOG_WARN, JXA_LOG_INFO, JXA_LOG_DEBUG };
+
+struct jxa_exporter_opt {
+    char *host;             /* NULL: 0.0.0.0 */
+    int port_lo, port_hi;
+    char *config;
+};
 
 struct jxa_options {
     char *host;             /* NULL: 0.0.0.0, as the Java agent */
@@ -36,6 +52,8 @@ struct jxa_options {
     char *sd_job;
     char *rules;            /* rules=NAME, NULL if not given */
     bool no_executor_agent; /* executor_agent=false */
+    struct jxa_exporter_opt exporters[JXA_MAX_EXPORTERS];   /* exporter=, in order */
+    size_t nexporters;
 };
 
 /* Parses s (NULL or empty: nothing given, all defaults).  Returns 0, or
@@ -44,5 +62,11 @@ struct jxa_options {
 int jxa_options_parse(const char *s, struct jxa_options *o, char *err,
                       size_t errlen);
 void jxa_options_free(struct jxa_options *o);
+
+/* The options of exporter i of o (i < o->nexporters): a deep copy of o
+ * with that exporter's host, port and config and no exporter list, and
+ * without port_file (the caller writes every port to it).  Returns 0, or
+ * -1 when out of memory (*out zeroed). */
+int jxa_options_exporter(const struct jxa_options *o, size_t i, struct jxa_options *out);
 
 #endif

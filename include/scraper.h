@@ -1,5 +1,8 @@
 /* scraper.h - the one JVM-attached thread that walks JMX, and the hand-off
- * between it and the HTTP threads.
+ * between it and the HTTP threads.  Several exporters in one JVM (options.h)
+ * each have a struct jxa_scraper (config, rule and bean caches, reload
+ * state, minimum interval, last result); the one thread walks for them in
+ * turn (docs/design.md §3).
  *
  * Debian's civetweb runs its workers on 100 KiB stacks, which HotSpot
  * refuses to attach (docs/design.md §3), so no HTTP thread ever calls JNI: a
@@ -19,6 +22,7 @@
 
 #include "config.h"
 #include "mset.h"
+#include "options.h"     /* JXA_MAX_EXPORTERS */
 
 /* A published scrape: immutable once published, shared by reference. */
 struct jxa_result {
@@ -27,23 +31,32 @@ struct jxa_result {
     double finished;        /* CLOCK_MONOTONIC seconds */
 };
 
-/* Takes ownership of cfg (the startup config; may be reloaded from
- * cfg->path).  Starts the thread attached as a daemon, so it never keeps
- * the JVM alive.  Returns 0 or -1. */
-int jxa_scraper_start(JavaVM *vm, struct jxa_config *cfg);
+struct jxa_scraper;
 
-/* From any thread: a fresh result, or after timeout_s the last good one
- * (*stale_s = its age), or NULL when there is none yet or the agent stops.
- * Release it with jxa_result_release. */
-struct jxa_result *jxa_scraper_get(double *stale_s);
+/* One exporter's side of the hand-off, before it serves: jxa_scraper_get
+ * answers NULL (503) until jxa_scraper_start.  NULL when out of memory. */
+struct jxa_scraper *jxa_scraper_new(void);
+
+/* Takes ownership of cfg (the startup config; may be reloaded from
+ * cfg->path) and adds s to the scraper thread's turns; the first call
+ * starts the thread, attached as a daemon, so it never keeps the JVM
+ * alive.  Returns 0 or -1 (no thread, JXA_MAX_EXPORTERS reached, or the
+ * agent is stopping). */
+int jxa_scraper_start(struct jxa_scraper *s, JavaVM *vm, struct jxa_config *cfg);
+
+/* From any thread: a fresh result for exporter s, or after its timeout the
+ * last good one (*stale_s = its age), or NULL when there is none yet or the
+ * agent stops.  Release it with jxa_result_release. */
+struct jxa_result *jxa_scraper_get(struct jxa_scraper *s, double *stale_s);
 void jxa_result_release(struct jxa_result *r);
 
-/* At VMDeath: stop taking requests, wake everyone, wait at most wait_ms
- * for a walk in progress.  Returns true if the scraper is idle. */
+/* At VMDeath: stop taking requests (every exporter), wake everyone, wait
+ * at most wait_ms for a walk in progress.  Returns true if the scraper is
+ * idle. */
 bool jxa_scraper_stop(int wait_ms);
 
 /* The scraper's config-derived request timeout (scrapeTimeoutSeconds). */
-double jxa_scraper_timeout(void);
+double jxa_scraper_timeout(const struct jxa_scraper *s);
 
 double jxa_now(void);
 

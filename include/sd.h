@@ -59,6 +59,10 @@ struct jxa_sd;
  * jxa_sd_refresh tries again. */
 struct jxa_sd *jxa_sd_open(const char *dir, const char *proc_root, long pid, const char *body,
                            char *err, size_t errlen);
+/* Replaces the file's content with body (copied) and writes it now,
+ * unless removed.  Returns 0, or -1 with one line in err (jxa_sd_refresh
+ * tries again). */
+int jxa_sd_set_body(struct jxa_sd *sd, const char *body, char *err, size_t errlen);
 /* The file's name in dir, "" while it cannot be named (proc unreadable). */
 const char *jxa_sd_name(const struct jxa_sd *sd);
 /* Upkeep (see above); sweeps dir first when sweep is nonzero.  Returns 1
@@ -81,8 +85,10 @@ int jxa_sd_sweep_at(const char *dir, const char *proc_root);
 
 /* Registers this process (pid, /proc) with the target host:port and the
  * labels job, spark_role, pid (and spark_executor_id, spark_app_id for
- * executors, from java_command).  Returns 0, or -1 with one line in err
- * (the caller logs it; upkeep tries again). */
+ * executors, from java_command).  Each further call (another exporter in
+ * the JVM) adds a target group to the same file, in the first call's dir.
+ * Returns 0, or -1 with one line in err (the caller logs it; upkeep tries
+ * again). */
 int jxa_sd_register(const char *dir, const char *job, const char *host, int port,
                     const char *java_command, char *err, size_t errlen);
 /* The path of the file jxa_sd_register named ("" if none), for the log. */
