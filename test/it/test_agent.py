@@ -363,17 +363,27 @@ def test_dynamic_attach_and_second_copy_refused(tmp_path):
         # The -agentpath copy failed (a bad option): nothing runs, so a
         # corrected dynamic attach may load it.
         assert "without the exporter" in j.output()
-        r = subprocess.run([jcmd, str(j.proc.pid), "JVMTI.agent_load", harness.OURS,
-                            f"127.0.0.1:{port}:{cfg}"], capture_output=True, text=True, timeout=60)
+        first = f"127.0.0.1:{port}:{cfg}"
+        r = subprocess.run([jcmd, str(j.proc.pid), "JVMTI.agent_load", harness.OURS, first],
+                           capture_output=True, text=True, timeout=60)
         assert "return code: 0" in r.stdout, r.stdout + r.stderr
         j.port = port
         assert _wait(lambda: harness.port_open(port), 10)
         assert j.scrape().value("jmxagent_jmx_ready") == 1.0
-        r = subprocess.run([jcmd, str(j.proc.pid), "JVMTI.agent_load", harness.OURS,
-                            f"127.0.0.1:{harness.free_port()}:{cfg}"],
+        # The same options again are the same exporter: refused.
+        r = subprocess.run([jcmd, str(j.proc.pid), "JVMTI.agent_load", harness.OURS, first],
                            capture_output=True, text=True, timeout=60)
         assert "return code: -1" in r.stdout, r.stdout + r.stderr
         assert "already loaded" in j.output()
+        # Other options add a second exporter, on its own port.
+        second = harness.free_port()
+        r = subprocess.run([jcmd, str(j.proc.pid), "JVMTI.agent_load", harness.OURS,
+                            f"127.0.0.1:{second}:{cfg}"],
+                           capture_output=True, text=True, timeout=60)
+        assert "return code: 0" in r.stdout, r.stdout + r.stderr
+        assert _wait(lambda: harness.port_open(second), 10)
+        assert j.scrape().value("jmxagent_jmx_ready") == 1.0
+        j.port = second
         assert j.scrape().value("jmxagent_jmx_ready") == 1.0
         _no_jni_warnings(j)
 

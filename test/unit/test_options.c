@@ -184,8 +184,64 @@ static void test_form_detection(void)
     jxa_options_free(&o);
 }
 
+/* Several exporters in one option (options.h, "exporter="). */
+static void test_exporters(void)
+{
+    struct jxa_options o, one;
+    setenv("JMXAGENT_CONFIG", "/env.yaml", 1);
+    CHECK_INT(jxa_options_parse("exporter=127.0.0.1:9404:/a.yaml,log_level=debug,"
+                                "exporter=9405-9407:/b:c.yaml,port_file=/p,sd_dir=/sd,"
+                                "exporter=0:/a.yaml", &o, err, sizeof err), 0);
+    CHECK_STR(err, "");
+    CHECK_INT((int)o.nexporters, 3);
+    CHECK_STR(o.config, NULL);      /* not JMXAGENT_CONFIG: each has its own */
+    CHECK_STR(o.exporters[0].host, "127.0.0.1");
+    CHECK_INT(o.exporters[0].port_lo, 9404);
+    CHECK_STR(o.exporters[0].config, "/a.yaml");
+    CHECK_STR(o.exporters[1].host, NULL);
+    CHECK_INT(o.exporters[1].port_lo, 9405);
+    CHECK_INT(o.exporters[1].port_hi, 9407);
+    CHECK_STR(o.exporters[1].config, "/b:c.yaml");
+    CHECK_INT(o.exporters[2].port_lo, 0);
+    /* Each exporter's own options: the shared keys, its host, port and
+     * config; port_file stays with the caller, who writes every port. */
+    CHECK_INT(jxa_options_exporter(&o, 1, &one), 0);
+    CHECK_INT(one.port_lo, 9405);
+    CHECK_INT(one.port_hi, 9407);
+    CHECK(one.port_set);
+    CHECK_STR(one.host, NULL);
+    CHECK_STR(one.config, "/b:c.yaml");
+    CHECK_STR(one.sd_dir, "/sd");
+    CHECK_STR(one.port_file, NULL);
+    CHECK_INT(one.log_level, JXA_LOG_DEBUG);
+    CHECK_INT((int)one.nexporters, 0);
+    jxa_options_free(&one);
+    jxa_options_free(&o);
+    unsetenv("JMXAGENT_CONFIG");
+
+    /* Two ephemeral ports never clash; eight exporters are allowed. */
+    CHECK_INT(jxa_options_parse("exporter=0:/a,exporter=0:/b", &o, err, sizeof err), 0);
+    jxa_options_free(&o);
+    CHECK_INT(jxa_options_parse("exporter=1:/a,exporter=2:/a,exporter=3:/a,exporter=4:/a,"
+                                "exporter=5:/a,exporter=6:/a,exporter=7:/a,exporter=8:/a",
+                                &o, err, sizeof err), 0);
+    CHECK_INT((int)o.nexporters, JXA_MAX_EXPORTERS);
+    jxa_options_free(&o);
+
+    /* A failed parse leaves nothing behind (LSan checks the frees). */
+    CHECK_INT(jxa_options_parse("exporter=1:/a,exporter=1:/b", &o, err, sizeof err), -1);
+    CHECK_INT((int)o.nexporters, 0);
+    CHECK_STR(o.exporters[0].config, NULL);
+    /* The colon form alone stays one exporter, config and all. */
+    CHECK_INT(jxa_options_parse("9404:/a.yaml,exporter=9405:/b.yaml", &o, err, sizeof err), 0);
+    CHECK_INT((int)o.nexporters, 0);
+    CHECK_STR(o.config, "/a.yaml,exporter=9405:/b.yaml");
+    jxa_options_free(&o);
+}
+
 SUITE(options)
 {
+    RUN(test_exporters);
     RUN(test_colon_form_port_and_file);
     RUN(test_colon_form_host);
     RUN(test_colon_form_range);

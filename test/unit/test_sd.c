@@ -394,10 +394,21 @@ static void test_removed_file_comes_back(void)
     CHECK_STR(err, "");
     CHECK_STR(slurp(p), "[{\"targets\":[\"h:1\"]}]\n");
     CHECK_INT(count_entries(w.sd), 1);
+    /* A second exporter of the JVM: the file names both at once, and the
+     * upkeep writes the new content back. */
+    CHECK_INT(jxa_sd_set_body(sd, "[{\"targets\":[\"h:1\"]},{\"targets\":[\"h:2\"]}]\n", err,
+                              sizeof err), 0);
+    CHECK_STR(slurp(p), "[{\"targets\":[\"h:1\"]},{\"targets\":[\"h:2\"]}]\n");
+    CHECK_INT(unlink(p), 0);
+    CHECK_INT(jxa_sd_refresh(sd, 0, err, sizeof err), 1);
+    CHECK_STR(slurp(p), "[{\"targets\":[\"h:1\"]},{\"targets\":[\"h:2\"]}]\n");
+    CHECK_INT(count_entries(w.sd), 1);
     /* After the JVM's exit removed it, nothing brings it back. */
     jxa_sd_remove(sd);
     CHECK(!exists(w.sd, jxa_sd_name(sd)));
     CHECK_INT(jxa_sd_refresh(sd, 1, err, sizeof err), 0);
+    CHECK_INT(count_entries(w.sd), 0);
+    CHECK_INT(jxa_sd_set_body(sd, "[]\n", err, sizeof err), 0);
     CHECK_INT(count_entries(w.sd), 0);
     jxa_sd_free(sd);
 
