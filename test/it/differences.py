@@ -232,6 +232,21 @@ DIFFERENCES += [
                "as {}; ours treats it as {} and serves the default export.",
         scope="lifecycle",
     ),
+    Difference(
+        name="several-exporters-one-library",
+        reason="jmx_exporter 1.3+ runs several exporters in one JVM through a separate "
+               "isolator agent (-javaagent:jmx_prometheus_isolator_javaagent.jar="
+               "/path/exporter1.jar=[host:]port:config1,/path/exporter2.jar=...), each jar "
+               "in its own class loader, and calls System.exit(1) when any of them fails to "
+               "start (IsolatorJavaAgent.premain, jmx_exporter 2f2f68dd). Ours needs no "
+               "second artifact: exporter=[host:]port:config repeated in one option, or "
+               "-agentpath given again with other options; an exporter that fails to start "
+               "costs one error line and the others serve (strict=true stops the JVM). "
+               "The same option string loaded twice is one exporter (Spark 3.4 to 4.0 "
+               "repeat the executors' options). One scraper thread walks for every "
+               "exporter in turn (docs/design.md §3).",
+        scope="lifecycle",
+    ),
 ]
 
 
