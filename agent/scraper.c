@@ -30,6 +30,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond_req;
 static pthread_cond_t cond_done;
 static bool started, stopping, detached, busy;
+static double busy_since;       /* when the walk in progress, anyone's, began */
 static JavaVM *jvm;
 static struct jxa_scraper *exporters[JXA_MAX_EXPORTERS];   /* under mu */
 static size_t nexporters, next_turn;
@@ -304,7 +305,7 @@ static void *scraper_main(void *arg)
         }
         unsigned long target = s->req_gen;
         busy = s->busy = true;
-        s->walk_started = jxa_now();
+        busy_since = s->walk_started = jxa_now();
         s->walk_target = target;
         pthread_mutex_unlock(&mu);
 
@@ -404,8 +405,10 @@ struct jxa_result *jxa_scraper_get(struct jxa_scraper *s, double *stale_s)
     int rc = 0;
     /* A walk already overrunning the timeout (a getter that hangs) will not
      * be done in time for this request either: answer at once with the
-     * last good result instead of making every scrape wait it out. */
-    if (s->busy && s->latest != NULL && jxa_now() - s->walk_started > s->timeout_s)
+     * last good result instead of making every scrape wait it out.  The
+     * walk may be another exporter's: ours waits behind it (docs/design.md
+     * §3). */
+    if (busy && s->latest != NULL && jxa_now() - busy_since > s->timeout_s)
         rc = ETIMEDOUT;
     while (s->done_gen < want && !stopping && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&cond_done, &mu, &until);

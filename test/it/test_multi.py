@@ -142,3 +142,33 @@ def test_jvm_exits_cleanly(multi):
     assert not harness.port_open(multi["pa"]) and not harness.port_open(multi["pb"])
     assert [f for f in os.listdir(multi["sd"]) if f.endswith(".json")] == []
     assert "still being served" not in j.output()
+
+
+def test_a_hung_walk_leaves_the_other_its_last_result(tmp_path):
+    """One scraper thread walks for both exporters (docs/design.md §3):
+    while a getter of the first hangs, the second serves its last good
+    result with its age, and the JVM still exits."""
+    block = tmp_path / "block"
+    common = "scrapeTimeoutSeconds: 1\nminScrapeIntervalSeconds: 0\n"
+    cfg_a = tmp_path / "a.yaml"
+    cfg_b = tmp_path / "b.yaml"
+    cfg_a.write_text(common + "includeObjectNames: ['hang:*']\nexcludeJvmMetrics: true\n")
+    cfg_b.write_text(common + "includeObjectNames: ['java.lang:type=ClassLoading']\n")
+    pa, pb = harness.free_port(), harness.free_port()
+    j = Jvm("ours", str(cfg_a), port=pa, name="multi-hang", main="Hang",
+            fixture_args=[str(block)],
+            options=f"exporter=127.0.0.1:{pa}:{cfg_a},exporter=127.0.0.1:{pb}:{cfg_b}")
+    b = Jvm("ours", str(cfg_b), port=pb, name="multi-hang-b")
+    with j:
+        assert j.scrape().value("hang_Slow_Value") == 7.0
+        good = b.scrape()
+        assert good.value("java_lang_ClassLoading_Verbose") == 0.0
+        assert "jmxagent_scrape_stale_seconds" not in good.families
+        block.write_text("x")
+        assert j.scrape().value("jmxagent_scrape_stale_seconds") >= 0.0   # A: hung
+        e = b.scrape()
+        assert e.value("java_lang_ClassLoading_Verbose") == 0.0           # B: its last result
+        assert e.value("jmxagent_scrape_stale_seconds") >= 0.0
+        os.killpg(j.proc.pid, 15)
+        assert j.wait_exit(10) == 143, j.output()
+        assert j.jni_warnings() == []
