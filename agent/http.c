@@ -473,7 +473,11 @@ static struct mg_context *try_start(const struct jxa_http *srv, const char *host
                                     char *err, size_t errlen)
 {
     const struct jxa_http_config *auth = srv->auth;
-    static struct mg_callbacks cb;
+    /* mg_start2 copies the callbacks (civetweb.c v1.15): one per start,
+     * since several servers may start at once (the fd watcher's resume
+     * and an attach). */
+    struct mg_callbacks cb;
+    memset(&cb, 0, sizeof cb);
     cb.log_message = log_message;
     cb.init_thread = init_thread;
 #if defined(MG_MBEDTLS_CONF_CALLBACKS)
