@@ -797,6 +797,48 @@ def test_min_scrape_interval_config(tmp_path):
         assert got == [got[0]] * 5, got
 
 
+# Hits is named by a rule; Flag is read by a rule that sees its value;
+# Unused (a long) can be matched by no rule, whatever its value; Text (a
+# String that spells a match string) is matched by a rule, but a String is
+# a sample only through `value:`, which no rule has.
+FETCHES = r"""---
+rules:
+  - pattern: 'hostile.fetch<type=Probe><>Hits'
+    name: probe_hits
+  - pattern: 'hostile.fetch<type=Probe><>Flag: true'
+    name: probe_flag
+  - pattern: 'hostile.fetch<type=Calls><>(\w+)Calls'
+    name: calls_$1
+"""
+
+
+def _fetch_run(agent, tmp_path):
+    """(calls per getter after 3 scrapes, the probe_ lines of the last)."""
+    with _hostile(agent, tmp_path, FETCHES, ["--fetches"]) as j:
+        for _ in range(2):
+            j.get()
+        body = j.get().body.decode()
+        # The jar's walk reads HotSpotDiagnostic.DiagnosticOptions, whose
+        # native code overflows -Xcheck:jni's local-ref count: a JDK warning.
+        _healthy(j) if agent == "ours" else j.alive()
+    calls = {m[0]: float(m[1]) for m in re.findall(r"^calls_(\w+) (\S+)$", body, re.M)}
+    probe = sorted(l for l in body.splitlines() if "probe_" in l)
+    return calls, probe
+
+
+def test_unfetched_attributes_are_those_no_rule_can_use(tmp_path):
+    """Our agent does not call a getter whose attribute no rule could turn
+    into a sample, whatever the value (Unused: no pattern can match its
+    match string; Text: no rule has `value:`), and calls the others at
+    every walk; the jar calls all four; the rules' output is the same."""
+    ours, ours_probe = _fetch_run("ours", tmp_path)
+    jar, jar_probe = _fetch_run("jar", tmp_path)
+    assert ours["Unused"] == 0 and ours["Text"] == 0, ours
+    assert ours["Hits"] >= 2 and ours["Flag"] >= 2, ours   # Calls may be read first
+    assert jar["Unused"] >= 2 and jar["Text"] >= 2, jar
+    assert ours_probe == jar_probe and len(ours_probe) >= 4, (ours_probe, jar_probe)
+
+
 # A rule that fails the walk at one bean, every time ("No group 9").
 FAILING_WALK = r"""---
 rules:
