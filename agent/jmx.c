@@ -29,6 +29,7 @@ struct attr {
     char *name;
     char *desc;             /* NULL when the bean gives none */
     enum jxa_vclass vc;     /* what the declared type says of the value */
+    size_t first_rule;      /* rules before it miss every such value */
 };
 
 struct bean {
@@ -443,6 +444,7 @@ struct walk {
 
     struct jxa_buf text;            /* value text scratch */
     struct jxa_buf aname;           /* attribute name scratch */
+    size_t first_rule;              /* of the attribute being read */
     char *err;
     size_t errlen;
     bool failed;                    /* a rule raised a scrape error */
@@ -506,6 +508,9 @@ static void record(struct walk *w, const char *attr, const char *desc,
         .text = jxa_buf_str(&w->text),
         .attr_labels = w->alabels,
         .nattr_labels = w->nalabels,
+        /* Only for the attribute's own value: a declared scalar type
+         * guarantees it has no keys or index labels of its own. */
+        .first_rule = w->nkeys == 0 && w->nprops == w->nborrowed ? w->first_rule : 0,
     };
     if (jxa_engine_record(w->eng, &leaf, w->out, w->err, w->errlen) != 0)
         w->failed = true;
@@ -1150,6 +1155,7 @@ static bool build_fetch(struct walk *w)
     jsize n = 0;
     for (size_t i = 0; i < b->nattrs; i++) {
         const char *a = b->attrs[i].name;
+        b->attrs[i].first_rule = 0;
         if (in_filter(ex, a) || name_in(b->auto_excluded, b->nauto_excluded, a) ||
             is_runtime_skip(b, a))
             continue;
@@ -1158,16 +1164,19 @@ static bool build_fetch(struct walk *w)
         if (cfg->ninclude_attrs > 0 && !in_filter(in, a))
             continue;
         /* Not fetched when no rule can make anything of any value its
-         * type allows: the getter never runs, as for excluded names. */
-        size_t misses = 0;
-        if (!b->dynamic && b->attrs[i].vc != JXA_VC_ANY && w->eng != NULL) {
+         * type allows: the getter never runs, as for excluded names.  Not
+         * for a bean with a metricCustomizer: its attributesAsLabels and
+         * extraMetrics come from the bulk call's result. */
+        size_t misses = 0, first = 0;
+        if (!b->dynamic && b->cust == NULL && b->attrs[i].vc != JXA_VC_ANY && w->eng != NULL) {
             struct jxa_leaf leaf = {.domain = b->domain, .props = b->props,
                                     .nprops = b->nprops, .attr = a,
                                     .description = b->attrs[i].desc};
-            if (!jxa_engine_needs_value(w->eng, &leaf, b->attrs[i].vc, &misses)) {
+            if (!jxa_engine_needs_value(w->eng, &leaf, b->attrs[i].vc, &misses, &first)) {
                 b->skip_touched += misses;
                 continue;
             }
+            b->attrs[i].first_rule = first;
         }
         pick[n++] = i;
     }
@@ -1199,12 +1208,21 @@ static bool build_fetch(struct walk *w)
     return b->fetch != NULL;
 }
 
-static const char *attr_desc(const struct bean *b, const char *name)
+static const struct attr *attr_of(const struct bean *b, const char *name)
 {
     for (size_t i = 0; i < b->nattrs; i++)
         if (strcmp(b->attrs[i].name, name) == 0)
-            return b->attrs[i].desc;
+            return &b->attrs[i];
     return NULL;
+}
+
+/* One attribute's value, as jmx_exporter's walk reads it. */
+static void process_attr(struct walk *w, jobject v, const char *name)
+{
+    const struct attr *at = attr_of(w->b, name);
+    w->first_rule = at ? at->first_rule : 0;
+    process_value(w, v, name, at ? at->desc : NULL, 0);
+    w->first_rule = 0;
 }
 
 /* o's class is exactly cls (not a subclass, whose getters may differ). */
@@ -1229,7 +1247,7 @@ static void fetch_one_by_one(struct walk *w)
         jobject v = jxa_jni_obj(env, j->mbs, j->m_get_attribute, w->on, name);
         char *n = jxa_jni_strdup(env, name);
         if (v != NULL && n != NULL)
-            process_value(w, v, n, attr_desc(w->b, n), 0);
+            process_attr(w, v, n);
         free(n);
         if (v) (*env)->DeleteLocalRef(env, v);
         (*env)->DeleteLocalRef(env, name);
@@ -1362,8 +1380,7 @@ static void scrape_bean(struct walk *w)
             jxa_buf_reset(&w->aname);
             if (jn != NULL && v != NULL && jxa_jni_str(env, jn, &w->aname) == 0 &&
                 !w->aname.failed) {
-                const char *name = jxa_buf_str(&w->aname);
-                process_value(w, v, name, attr_desc(b, name), 0);
+                process_attr(w, v, jxa_buf_str(&w->aname));
             }
             if (v) (*env)->DeleteLocalRef(env, v);
             if (jn) (*env)->DeleteLocalRef(env, jn);

@@ -913,7 +913,9 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
     uint64_t mh = 0;
     bool no_store = false;              /* a match gave up: cache nothing */
 
-    for (size_t ri = 0; ri < cfg->nrules; ri++) {
+    /* Rules before first_rule are known to miss this leaf (the walk asked
+     * jxa_engine_needs_value when it built the fetch list). */
+    for (size_t ri = leaf->first_rule; ri < cfg->nrules; ri++) {
         const struct jxa_rule *rule = &cfg->rules[ri];
         struct jxa_buf *sb = subject(e, leaf, rule);
         if (sb->failed)
@@ -1195,10 +1197,11 @@ static bool silent_for_strings(struct jxa_engine *e, const struct jxa_rule *r)
 }
 
 bool jxa_engine_needs_value(struct jxa_engine *e, const struct jxa_leaf *leaf,
-                            enum jxa_vclass vc, size_t *cached_misses)
+                            enum jxa_vclass vc, size_t *cached_misses, size_t *first_rule)
 {
     const struct jxa_config *cfg = e->cfg;
     *cached_misses = 0;
+    *first_rule = 0;
     if (vc == JXA_VC_ANY || leaf->nattr_keys != 0)
         return true;
     e->snake_built = false;
@@ -1208,9 +1211,17 @@ bool jxa_engine_needs_value(struct jxa_engine *e, const struct jxa_leaf *leaf,
     /* A String leaf past a rule that may or may not match it (by value):
      * later cached rules would then be tried or not, value by value. */
     bool maybe = false;
+    /* Still in the run of uncached rules that miss every value: the leaf
+     * can start at the first rule after it (a cached rule ends the run, so
+     * the cache sees every rule it would have seen). */
+    bool leading = true;
     size_t ri = 0;
     for (; ri < cfg->nrules; ri++) {
         const struct jxa_rule *r = &cfg->rules[ri];
+        if (leading && (r->re == NULL || r->cache)) {
+            *first_rule = ri;
+            leading = false;
+        }
         if (r->re == NULL) {
             /* Matches every leaf (a cached one too): the leaf stops here. */
             if (vc == JXA_VC_STRING && !r->cache && silent_for_strings(e, r))
@@ -1222,18 +1233,21 @@ bool jxa_engine_needs_value(struct jxa_engine *e, const struct jxa_leaf *leaf,
                 return true;
             continue;
         }
-        if (vc == JXA_VC_BOOL) {
-            if (whole_match(e, r, name_subject(e, leaf, r, "true")) != 0 ||
-                whole_match(e, r, name_subject(e, leaf, r, "false")) != 0)
-                return true;
-        } else if (vc == JXA_VC_NUMBER) {
-            if (!number_never_matches(e, r, name_subject(e, leaf, r, "")))
-                return true;
-        } else {
-            if (!silent_for_strings(e, r))
-                return true;
-            maybe = true;
+        bool miss = false;
+        if (vc == JXA_VC_BOOL)
+            miss = whole_match(e, r, name_subject(e, leaf, r, "true")) == 0 &&
+                   whole_match(e, r, name_subject(e, leaf, r, "false")) == 0;
+        else if (vc == JXA_VC_NUMBER)
+            miss = number_never_matches(e, r, name_subject(e, leaf, r, ""));
+        if (miss)
+            continue;
+        if (leading) {
+            *first_rule = ri;
+            leading = false;
         }
+        if (vc != JXA_VC_STRING || !silent_for_strings(e, r))
+            return true;
+        maybe = true;
     }
     *cached_misses = e->cached_before[ri];
     return false;

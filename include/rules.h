@@ -43,6 +43,8 @@ struct jxa_leaf {
                                        value; labels of every sample, not
                                        part of the match string */
     size_t nattr_labels;
+    size_t first_rule;              /* rules before it are known to miss
+                                       (jxa_engine_needs_value); 0: try all */
 };
 
 struct jxa_engine;
@@ -85,9 +87,11 @@ enum jxa_vclass { JXA_VC_ANY = 0, JXA_VC_NUMBER, JXA_VC_BOOL, JXA_VC_STRING };
  * (docs/bench.md, "Fetching only what can produce a sample").  On false,
  * *cached_misses is the number of cached rules the leaf would have missed:
  * pass it to jxa_engine_skipped at every walk so jmx_scrape_cached_beans
- * stays what it would have been. */
+ * stays what it would have been.  On true, *first_rule is where
+ * jxa_engine_record can start for every value of class vc: the rules
+ * before it are uncached and miss them all (leaf->first_rule). */
 bool jxa_engine_needs_value(struct jxa_engine *e, const struct jxa_leaf *leaf,
-                            enum jxa_vclass vc, size_t *cached_misses);
+                            enum jxa_vclass vc, size_t *cached_misses, size_t *first_rule);
 
 /* Counts, for this scrape, the cached misses of leaves not fetched. */
 void jxa_engine_skipped(struct jxa_engine *e, size_t cached_misses);

@@ -76,7 +76,60 @@ static void check_silent(struct jxa_config *c, const char *kpls, const char *att
     jxa_props_free(props, nprops);
 }
 
-/* The verdict for one attribute; a "not needed" one is cross-checked. */
+/* The exposition, rc and cache count of one leaf recorded from rule
+ * `first` on. */
+static char *record_from(struct jxa_config *c, struct jxa_leaf l, size_t first, int *rc,
+                         size_t *touched)
+{
+    struct jxa_engine *e = jxa_engine_new(c);
+    struct jxa_mset *m = jxa_mset_new();
+    char err[256] = "";
+    l.first_rule = first;
+    jxa_engine_begin(e);
+    *rc = jxa_engine_record(e, &l, m, err, sizeof err);
+    *touched = jxa_engine_end(e);
+    jxa_mset_finish(m);
+    struct jxa_buf out = {0};
+    jxa_mset_write(m, &(struct jxa_write_req){JXA_FMT_TEXT, NULL, 0, 0}, &out);
+    jxa_mset_free(m);
+    jxa_engine_free(e);
+    return jxa_buf_steal(&out);
+}
+
+/* Starting at the verdict's first_rule gives what starting at 0 gives,
+ * for every value of the class. */
+static void check_first_rule(struct jxa_config *c, const char *kpls, const char *attr,
+                             enum jxa_vclass vc, size_t first)
+{
+    const char *const *vals = vc == JXA_VC_NUMBER ? numbers
+                              : vc == JXA_VC_BOOL ? booleans : strings;
+    size_t n = vc == JXA_VC_NUMBER ? sizeof numbers / sizeof *numbers
+               : vc == JXA_VC_BOOL ? 2 : sizeof strings / sizeof *strings;
+    struct jxa_prop *props = NULL;
+    size_t nprops = 0;
+    CHECK_INT(jxa_props_parse(kpls, &props, &nprops), 0);
+    for (size_t i = 0; i < n; i++) {
+        struct jxa_leaf l = {.domain = "bench", .props = props, .nprops = nprops,
+                             .attr = attr, .text = vals[i]};
+        l.kind = vc == JXA_VC_NUMBER ? JXA_V_NUMBER : vc == JXA_VC_BOOL ? JXA_V_BOOL
+                                                                       : JXA_V_STRING;
+        l.num = vc == JXA_VC_BOOL ? (strcmp(vals[i], "true") == 0) : 1;
+        int rc0, rc1;
+        size_t t0, t1;
+        char *all = record_from(c, l, 0, &rc0, &t0);
+        char *from = record_from(c, l, first, &rc1, &t1);
+        if (rc0 != rc1 || t0 != t1 || strcmp(all ? all : "", from ? from : "") != 0)
+            FAILF("%s %s = \"%s\" from rule %zu: \"%s\" (rc %d, touched %zu); from 0: "
+                  "\"%s\" (rc %d, touched %zu)", kpls, attr, vals[i], first, from, rc1, t1,
+                  all, rc0, t0);
+        free(all);
+        free(from);
+    }
+    jxa_props_free(props, nprops);
+}
+
+/* The verdict for one attribute; a "not needed" one is cross-checked, and
+ * so is a needed one's first rule. */
 static bool needs(struct jxa_config *c, const char *kpls, const char *attr,
                   enum jxa_vclass vc)
 {
@@ -85,12 +138,14 @@ static bool needs(struct jxa_config *c, const char *kpls, const char *attr,
     CHECK_INT(jxa_props_parse(kpls, &props, &nprops), 0);
     struct jxa_engine *e = jxa_engine_new(c);
     struct jxa_leaf l = {.domain = "bench", .props = props, .nprops = nprops, .attr = attr};
-    size_t misses = 99;
-    bool r = jxa_engine_needs_value(e, &l, vc, &misses);
+    size_t misses = 99, first = 99;
+    bool r = jxa_engine_needs_value(e, &l, vc, &misses, &first);
     jxa_engine_free(e);
     jxa_props_free(props, nprops);
     if (!r)
         check_silent(c, kpls, attr, vc, misses);
+    else if (first > 0)
+        check_first_rule(c, kpls, attr, vc, first);
     return r;
 }
 
@@ -222,10 +277,56 @@ static void test_default_rule(void)
     jxa_config_free(c);
 }
 
+/* The stress-rules order: a bean of a later type skips the rules of the
+ * earlier types (uncached, proven misses), and only those. */
+static size_t first_of(struct jxa_config *c, const char *kpls, const char *attr,
+                       enum jxa_vclass vc)
+{
+    struct jxa_prop *props = NULL;
+    size_t nprops = 0, misses = 0, first = 99;
+    CHECK_INT(jxa_props_parse(kpls, &props, &nprops), 0);
+    struct jxa_engine *e = jxa_engine_new(c);
+    struct jxa_leaf l = {.domain = "bench", .props = props, .nprops = nprops, .attr = attr};
+    CHECK(jxa_engine_needs_value(e, &l, vc, &misses, &first));
+    jxa_engine_free(e);
+    jxa_props_free(props, nprops);
+    needs(c, kpls, attr, vc);           /* cross-checks that first rule */
+    return first;
+}
+
+static void test_first_rule(void)
+{
+    struct jxa_config *c = load(
+        "rules:\n"
+        "  - pattern: 'bench<type=Cache, name=cache(\\d+)><>Count'\n"
+        "    name: a\n"
+        "  - pattern: 'bench<type=Pool, name=pool(\\d+)><>Count'\n"
+        "    name: b\n"
+        "  - pattern: 'E1'\n"                           /* can be in a number */
+        "    name: c\n"
+        "  - pattern: 'bench<type=Queue, name=queue(\\d+)><>Count'\n"
+        "    name: d\n"
+        "  - pattern: 'bench<type=Queue, name=queue(\\d+)><>Flag'\n"
+        "    name: e\n"
+        "    cache: true\n"
+        "  - pattern: 'bench<type=Queue, name=queue(\\d+)><>Open: true'\n"
+        "    name: f\n");
+    if (!c)
+        return;
+    CHECK_INT(first_of(c, "type=Cache,name=cache1", "Count", JXA_VC_NUMBER), 0);
+    CHECK_INT(first_of(c, "type=Pool,name=pool1", "Count", JXA_VC_NUMBER), 1);
+    CHECK_INT(first_of(c, "type=Queue,name=queue1", "Count", JXA_VC_NUMBER), 2);
+    CHECK_INT(first_of(c, "type=Queue,name=queue1", "Flag", JXA_VC_BOOL), 4);   /* cached */
+    CHECK_INT(first_of(c, "type=Queue,name=queue1", "Open", JXA_VC_BOOL), 4);
+    CHECK_INT(first_of(c, "type=Queue,name=queue1", "Label", JXA_VC_STRING), 0);
+    jxa_config_free(c);
+}
+
 SUITE(prefilter)
 {
     RUN(test_named_attributes);
     RUN(test_value_patterns);
     RUN(test_cached_rules);
     RUN(test_default_rule);
+    RUN(test_first_rule);
 }
