@@ -800,9 +800,12 @@ def test_min_scrape_interval_config(tmp_path):
 # Hits is named by a rule; Flag is read by a rule that sees its value;
 # Unused (a long) can be matched by no rule, whatever its value; Text (a
 # String that spells a match string) is matched by a rule, but a String is
-# a sample only through `value:`, which no rule has.
+# a sample only through `value:`, which no rule has.  Liar's Count is
+# declared a String by a DynamicMBean and is a Long: it must be fetched.
 FETCHES = r"""---
 rules:
+  - pattern: 'hostile.fetch<type=Liar><>Count'
+    name: probe_liar
   - pattern: 'hostile.fetch<type=Probe><>Hits'
     name: probe_hits
   - pattern: 'hostile.fetch<type=Probe><>Flag: true'
@@ -837,6 +840,7 @@ def test_unfetched_attributes_are_those_no_rule_can_use(tmp_path):
     assert ours["Hits"] >= 2 and ours["Flag"] >= 2, ours   # Calls may be read first
     assert jar["Unused"] >= 2 and jar["Text"] >= 2, jar
     assert ours_probe == jar_probe and len(ours_probe) >= 4, (ours_probe, jar_probe)
+    assert "probe_liar 5.0" in ours_probe, ours_probe
 
 
 # A rule that fails the walk at one bean, every time ("No group 9").
