@@ -634,3 +634,23 @@ def test_what_only_this_agent_sees_is_shown():
     for fam in ["jmx_scrape_duration_seconds", "jmx_scrape_error", "jmxagent_scrape_stale_seconds",
                 "jmx_config_reload_failure_total"]:
         assert fam in cluster, fam
+
+
+def test_native_histogram_gc_pauses():
+    """Both lab Prometheus servers scrape with native histograms on (so they
+    ask the agents for protobuf), and every GC-pause panel and the alert ask
+    for the native jvm_gc_pause_seconds first (histogram_quantile,
+    histogram_count/histogram_sum over it), the classic series as fallback."""
+    compose = yaml.safe_load(open(COMPOSE_FILE))
+    assert "--enable-feature=native-histograms" in compose["services"]["prometheus"]["command"]
+    lab = open(os.path.join(COMPOSE, "native", "lab.sh")).read()
+    start = lab[lab.index("start prometheus prometheus"):]
+    assert "--enable-feature=native-histograms" in start[:start.index("\n  wait_http")]
+    exprs = [e for name in ("spark-cluster", "spark-jobs") for _, _, e in queries(dashboard(name))]
+    pause = [e for e in exprs if "jvm_gc_pause_seconds" in e]
+    assert len(pause) >= 4
+    for e in pause:
+        assert re.search(r"(histogram_quantile\([0-9.]+, sum by \([^)]*\) \((rate|increase)|"
+                         r"histogram_(count|sum)\(rate)\(jvm_gc_pause_seconds\{", e), e
+    assert any(re.search(r"histogram_quantile\(0.99, rate\(jvm_gc_pause_seconds\{", a["expr"])
+               for a in alerts())
