@@ -185,7 +185,7 @@ $(UNIT_SAN): $(PURE_SRCS) $(TLS_SRCS) $(UNIT_SRCS) $(GEN_SRCS) $(wildcard includ
 # keystore reader computes but ignores its integrity checks and caps key
 # derivation at 64 iterations, so mutated inputs reach the parsers behind
 # the MAC and one input stays fast.
-FUZZ_TARGETS := options javafmt objname config rules negotiate keystore javaregex
+FUZZ_TARGETS := options javafmt objname config rules negotiate keystore javaregex pbexpo
 FUZZ_SECONDS ?= 120
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_CFLAGS  := -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

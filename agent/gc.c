@@ -1,11 +1,11 @@
 /* gc.c - see gc.h. */
 #include "gc.h"
 
-#include <math.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 /* Upper bounds in seconds; pauses of Spark executors range from tenths of
@@ -44,17 +44,31 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* v = m * 2^e with m in [0.5, 1), for a normal positive v: frexp() from
+ * the IEEE 754 bits, because the aarch64 build calls libm's frexp and the
+ * agent would then need libm.so.6 (README, Build: glibc's libc and
+ * libpthread only). */
+static double split(double v, int *e)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    *e = (int)((b >> 52) & 0x7ff) - 1022;
+    b = (b & ~(UINT64_C(0x7ff) << 52)) | (UINT64_C(1022) << 52);
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
+
 int jxa_gc_native_index(double seconds)
 {
     /* seconds = y * 2^(e-1), y in [1, 2); the bucket is (e-1)*8 + the
      * smallest k with y <= 2^(k/8), i.e. k = ceil(log2(y^8)), found from
      * y^8's binary exponent (three squarings, no log()). */
     int e, e8;
-    double y = 2 * frexp(seconds, &e);
+    double y = 2 * split(seconds, &e);
     double y8 = y * y;
     y8 *= y8;
     y8 *= y8;
-    double f8 = frexp(y8, &e8);
+    double f8 = split(y8, &e8);
     return (e - 1) * (1 << JXA_GC_SCHEMA) + (f8 == 0.5 ? e8 - 1 : e8);
 }
 

@@ -191,6 +191,18 @@ static const char *label_value(const struct jxa_family *f, size_t k, size_t n, c
     return NULL;
 }
 
+/* A count sample's value as protobuf's uint64.  The agent's own counts are
+ * whole and non-negative; anything else is clamped, not converted (a
+ * double outside uint64's range has no defined conversion in C). */
+static uint64_t to_count(double v)
+{
+    if (!(v > 0))
+        return 0;                       /* also NaN */
+    if (v >= 18446744073709551616.0)    /* 2^64 */
+        return UINT64_MAX;
+    return (uint64_t)v;
+}
+
 static double parse_bound(const char *s)
 {
     double d = NAN;
@@ -279,7 +291,7 @@ static bool point_metric(struct pool *p, PbMetric *pm, const struct jxa_family *
                 continue;
             if (strcmp(v.suffix, "_count") == 0) {
                 s->has_sample_count = 1;
-                s->sample_count = (uint64_t)v.value;
+                s->sample_count = to_count(v.value);
             } else if (strcmp(v.suffix, "_sum") == 0) {
                 s->has_sample_sum = 1;
                 s->sample_sum = v.value;
@@ -310,7 +322,7 @@ static bool point_metric(struct pool *p, PbMetric *pm, const struct jxa_family *
             continue;
         if (strcmp(v.suffix, "_count") == 0) {
             h->has_sample_count = 1;
-            h->sample_count = (uint64_t)v.value;
+            h->sample_count = to_count(v.value);
         } else if (strcmp(v.suffix, "_sum") == 0) {
             h->has_sample_sum = 1;
             h->sample_sum = v.value;
@@ -318,7 +330,7 @@ static bool point_metric(struct pool *p, PbMetric *pm, const struct jxa_family *
             PbBucket *e = &b[h->n_bucket];
             io__prometheus__client__bucket__init(e);
             e->has_cumulative_count = e->has_upper_bound = 1;
-            e->cumulative_count = (uint64_t)v.value;
+            e->cumulative_count = to_count(v.value);
             e->upper_bound = parse_bound(label_value(f, k, v.nlabels, "le"));
             h->bucket[h->n_bucket++] = e;
         }
