@@ -24,6 +24,7 @@ import harness  # noqa: E402
 import pbdecode
 
 PROMETHEUS = shutil.which("prometheus")
+LAB_RULES = os.path.join(harness.ROOT, "compose", "prometheus", "alert-rules.yml")
 
 
 def _query(port: int, expr: str) -> list:
@@ -46,9 +47,12 @@ def scraped():
     prom = None
     with jvm:
         with open(cfg, "w") as f:
-            f.write("global: {scrape_interval: 1s, scrape_timeout: 1s}\n"
+            # The lab's rule file too: its recording rules over the native
+            # histogram (job names spark-*) must evaluate on this Prometheus.
+            f.write("global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}\n"
+                    f"rule_files: ['{LAB_RULES}']\n"
                     "scrape_configs:\n"
-                    "  - job_name: agent\n"
+                    "  - job_name: spark-executor\n"
                     f"    static_configs: [{{targets: ['127.0.0.1:{jvm.port}']}}]\n")
         log = open(os.path.join(tmp, "prometheus.log"), "wb")
         prom = subprocess.Popen([PROMETHEUS, f"--config.file={cfg}",
@@ -108,3 +112,16 @@ def test_histogram_quantile_on_native(scraped):
     assert r and 0 < float(r[0]["value"][1]) < 60, r
     # Classic series are not made from a native histogram by Prometheus 2.42.
     assert _query(scraped["port"], "jvm_gc_pause_seconds_bucket") == []
+
+
+def test_lab_recording_rules_on_native(scraped):
+    """The lab's recorded float series of the native histogram (what
+    reaches long-term storage) come out with our count."""
+    deadline, r = time.monotonic() + 20, []
+    while time.monotonic() < deadline:
+        r = _query(scraped["port"], "jvm_gc_pause_seconds:count")
+        if r:
+            break
+        time.sleep(0.5)
+    assert r, "jvm_gc_pause_seconds:count was not recorded"
+    assert float(r[0]["value"][1]) == float(scraped["result"][0]["histogram"][1]["count"])
