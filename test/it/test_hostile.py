@@ -33,6 +33,7 @@ import time
 import pytest
 
 import harness
+import pbdecode
 import validate
 from harness import Jvm
 
@@ -423,6 +424,13 @@ def test_ours_hostile(scenario, config, tmp_path):
         for rep in reps:
             EXPECT[scenario](rep, config)
             assert rep.value("jmx_scrape_error") == SCRAPE_ERROR[scenario]
+        # The protobuf exposition of the same content: Google's decoder
+        # reads every message, no family twice, none empty.
+        r = j.get("/metrics", headers={"Accept": pbdecode.ACCEPT}, timeout=60)
+        assert r.status == 200 and r.headers["content-type"] == pbdecode.CONTENT_TYPE
+        fams = pbdecode.decode(r.body)
+        pbdecode.to_exposition(fams)
+        assert fams and all(len(f.metric) > 0 for f in fams)
         _healthy(j)
         if scenario == "fatal":
             assert "JMX scrape failed" in j.output()
