@@ -353,6 +353,11 @@ def test_dockerfile_sources_exist():
     # dpkg-source (dpkg-dev), a venv for Zig's toolchain, the JNI headers.
     for pkg in ["dpkg-dev", "python3-venv", "openjdk-17-jdk-headless"]:
         assert pkg in text, pkg
+    # protoc-c and the .proto files the Makefile generates C code from
+    # (the packages of .ci/deps.d/protobuf.list).
+    proto = open(os.path.join(ROOT, ".ci", "deps.d", "protobuf.list")).read().split("\n")
+    for pkg in [l.strip() for l in proto if l.strip() and not l.startswith("#")]:
+        assert pkg in text, pkg
     assert "COPY tools/ tools/" in text and "COPY rules/ rules/" in text
 
 
