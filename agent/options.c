@@ -333,6 +333,18 @@ static int parse_kv_form(const char *s, struct jxa_options *o, char *err,
     return rc;
 }
 
+/* jmx_exporter 1.1+ (Arguments.parse): a string its colon-form regex does
+ * not match is the config file of the OpenTelemetry-only mode.  Only a
+ * string with no ':' is taken that way here: one with a ':' is far more
+ * likely a mistyped [host:]port:file (and a bare number a port without
+ * its file) than a file name, and is refused as before. */
+static bool is_path_form(const char *s)
+{
+    if (strchr(s, ':') != NULL || strchr(s, '=') != NULL)
+        return false;
+    return s[strspn(s, "0123456789-")] != '\0';
+}
+
 static bool is_kv_form(const char *s)
 {
     const char *eq = strchr(s, '=');
@@ -348,9 +360,19 @@ int jxa_options_parse(const char *s, struct jxa_options *o, char *err,
     if (err != NULL && errlen > 0)
         err[0] = '\0';
     /* Nothing given (a bare -agentpath): autoconf.h chooses. */
-    int rc = s == NULL || s[0] == '\0' ? 0
-           : is_kv_form(s) ? parse_kv_form(s, o, err, errlen)
-                           : parse_colon_form(s, o, err, errlen);
+    int rc = 0;
+    if (s == NULL || s[0] == '\0')
+        rc = 0;
+    else if (is_kv_form(s))
+        rc = parse_kv_form(s, o, err, errlen);
+    else if (is_path_form(s)) {
+        o->push_only = true;
+        if (set_string(&o->config, s) < 0) {
+            set_err(err, errlen, s, "out of memory; retry");
+            rc = -1;
+        }
+    } else
+        rc = parse_colon_form(s, o, err, errlen);
     if (rc == 0 && o->config == NULL) {
         /* Fallback for launchers that can set the environment but not the
          * agent path (spark.executorEnv.JMXAGENT_CONFIG). */

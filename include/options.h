@@ -11,6 +11,9 @@
  * at exit), sd_job (value of the `job` label in it), rules (an embedded
  * rule file by name: driver, executor, master, worker), executor_agent
  * (true|false: may a driver add the agent to its executors' options).
+ * jmx_exporter 1.1+'s third form, a bare config path (no port, no ':' and
+ * no '='), is its OpenTelemetry-only mode: no HTTP server, the config's
+ * openTelemetry section pushes the metrics (push_only).
  * Every key may be left out, and so may the whole string: a bare
  * -agentpath chooses port, rules and sd_dir by itself (autoconf.h).
  * When no config is given, the environment variable JMXAGENT_CONFIG is used.
@@ -36,6 +39,7 @@ struct jxa_options {
     char *sd_job;
     char *rules;            /* rules=NAME, NULL if not given */
     bool no_executor_agent; /* executor_agent=false */
+    bool push_only;         /* the bare-path form: no HTTP server */
 };
 
 /* Parses s (NULL or empty: nothing given, all defaults).  Returns 0, or
