@@ -206,9 +206,10 @@ static jint start(JavaVM *vm, const char *options, bool live)
     memset(&startup_cfg->otel, 0, sizeof startup_cfg->otel);
     if (opts.push_only && !otel.enabled) {
         char line[1200];
-        snprintf(line, sizeof line, "options: %.300s: a config path without a port is "
-                 "jmx_exporter's OpenTelemetry-only form, but the config has no openTelemetry "
-                 "section; add one, or give a port: 9404:%.300s", options, options);
+        const char *f = opts.config ? opts.config : "(no config)";
+        snprintf(line, sizeof line, "options: %.300s: push only (a config path without a "
+                 "port, jmx_exporter's OpenTelemetry-only form, or http=false), but the config "
+                 "has no openTelemetry section; add one, or give a port: 9404:%.300s", f, f);
         jxa_config_free(startup_cfg);
         startup_cfg = NULL;
         return fail(opts.strict, line);

@@ -184,15 +184,15 @@ out:
 }
 
 enum okey { K_PORT, K_HOST, K_CONFIG, K_LOG, K_LOG_LEVEL, K_STRICT,
-            K_PORT_FILE, K_SD_DIR, K_SD_JOB, K_RULES, K_EXECUTOR_AGENT, K_NKEYS };
+            K_PORT_FILE, K_SD_DIR, K_SD_JOB, K_RULES, K_EXECUTOR_AGENT, K_HTTP, K_NKEYS };
 
 static const char *const key_names[K_NKEYS] = {
     "port", "host", "config", "log", "log_level", "strict", "port_file",
-    "sd_dir", "sd_job", "rules", "executor_agent",
+    "sd_dir", "sd_job", "rules", "executor_agent", "http",
 };
 
 #define KNOWN_KEYS "port, host, config, log, log_level, strict, port_file, " \
-                   "sd_dir, sd_job, rules, executor_agent"
+                   "sd_dir, sd_job, rules, executor_agent, http"
 
 static int find_key(const char *k, size_t n)
 {
@@ -278,6 +278,19 @@ static int parse_item(char *item, struct jxa_options *o, bool seen[K_NKEYS],
             set_err(err, errlen, item, "executor_agent must be true or false; "
                     "use executor_agent=false to keep a driver from adding the "
                     "agent to its executors");
+            return -1;
+        }
+        return 0;
+    case K_HTTP:
+        /* http=false: the bare-path form's push-only mode, in this form
+         * (which can carry strict=true and log=). */
+        if (strcasecmp(v, "true") == 0)
+            o->push_only = false;
+        else if (strcasecmp(v, "false") == 0)
+            o->push_only = true;
+        else {
+            set_err(err, errlen, item, "http must be true or false; use http=false to "
+                    "only push to the openTelemetry endpoint");
             return -1;
         }
         return 0;
