@@ -1,7 +1,7 @@
 /* httpc.h - one HTTP/1.1 POST with a deadline, for the OTLP pusher
  * (pusher.h).  Plain sockets, not civetweb's client: one deadline bounds
- * the name lookup's connect, the send and the answer together
- * (mg_connect_client has no connect timeout of its own), IPv6 works
+ * the connect, the send and the answer together (civetweb 1.15's
+ * connect_socket waits a fixed 10 s for a connect), IPv6 works
  * (Debian's civetweb is built without it), and nothing here needs a
  * civetweb context.  No TLS.  Pure C; any thread but a GC callback. */
 #ifndef JXA_HTTPC_H
