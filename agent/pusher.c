@@ -63,8 +63,14 @@ static bool push_once(uint64_t start_ns, struct jxa_buf *body, char *err, size_t
         return false;
     }
     jxa_buf_reset(body);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = jxa_otlp_encode(m, &cfg, start_ns, wall_ns(), body);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    size_t n = jxa_mset_nsamples(m);
     source.release(h);
+    jxa_debug("OpenTelemetry push: %zu samples, %zu bytes, encoded in %.2f ms", n, body->len,
+              (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     if (rc != 0 || body->failed) {
         snprintf(err, errlen, "out of memory encoding the metrics");
         return false;
