@@ -26,6 +26,7 @@ static bool running, stop_flag, exited;
 static struct jxa_otel_config cfg;
 static struct jxa_pusher_source source;
 static atomic_ulong n_ok, n_failed;
+static char target[512];        /* http://host:port/path, for the log */
 
 unsigned long jxa_pusher_ok(void)
 {
@@ -116,14 +117,13 @@ static void *pusher_main(void *arg)
         if (push_once(start_ns, &body, err, sizeof err)) {
             atomic_fetch_add(&n_ok, 1);
             if (failing)
-                jxa_info("OpenTelemetry push to http://%s:%s%s works again", cfg.host,
-                         cfg.port, cfg.path);
+                jxa_info("OpenTelemetry push to %s works again", target);
             failing = false;
         } else {
             atomic_fetch_add(&n_failed, 1);
             /* One line per interval at most: this is the only attempt. */
-            jxa_warn("OpenTelemetry push to http://%s:%s%s failed: %s; next try in %d s",
-                     cfg.host, cfg.port, cfg.path, err, cfg.interval_s);
+            jxa_warn("OpenTelemetry push to %s failed: %s; next try in %d s", target, err,
+                     cfg.interval_s);
             failing = true;
         }
         pthread_mutex_lock(&mu);
@@ -140,6 +140,9 @@ int jxa_pusher_start(struct jxa_otel_config *o, const struct jxa_pusher_source *
     cfg = *o;
     memset(o, 0, sizeof *o);
     source = *src;
+    bool v6 = strchr(cfg.host, ':') != NULL;
+    snprintf(target, sizeof target, "http://%s%.200s%s:%s%.200s", v6 ? "[" : "", cfg.host,
+             v6 ? "]" : "", cfg.port, cfg.path);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -164,8 +167,7 @@ int jxa_pusher_start(struct jxa_otel_config *o, const struct jxa_pusher_source *
     pthread_mutex_lock(&mu);
     running = true;
     pthread_mutex_unlock(&mu);
-    jxa_info("OpenTelemetry push to http://%s:%s%s every %d s", cfg.host, cfg.port, cfg.path,
-             cfg.interval_s);
+    jxa_info("OpenTelemetry push to %s every %d s", target, cfg.interval_s);
     return 0;
 }
 
