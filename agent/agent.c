@@ -204,6 +204,9 @@ static jint start(JavaVM *vm, const char *options, bool live)
 
     otel = startup_cfg->otel;
     memset(&startup_cfg->otel, 0, sizeof startup_cfg->otel);
+    if (otel.enabled && jxa_otel_apply_env(&otel, getenv("OTEL_RESOURCE_ATTRIBUTES"),
+                                           getenv("OTEL_SERVICE_NAME")) != 0)
+        jxa_warn("OTEL_RESOURCE_ATTRIBUTES: out of memory; pushing the config's attributes");
     if (opts.push_only && !otel.enabled) {
         char line[1200];
         const char *f = opts.config ? opts.config : "(no config)";

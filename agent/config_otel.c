@@ -374,6 +374,71 @@ int jxa_cfg_set_otel(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k, const c
     return 0;
 }
 
+static int put_copy(struct jxa_otel_config *o, const char *key, const char *value)
+{
+    char *v = strdup(value);
+    if (v == NULL)
+        return -1;
+    int rc = put_attr(o, key, &v);
+    free(v);
+    return rc;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Trimmed, percent-decoded copy of [s, e); NULL on a bad escape or OOM. */
+static char *decode(const char *s, const char *e)
+{
+    while (s < e && (*s == ' ' || *s == '\t'))
+        s++;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    char *out = malloc((size_t)(e - s) + 1), *w = out;
+    if (out == NULL)
+        return NULL;
+    for (const char *p = s; p < e; p++) {
+        if (*p == '%') {
+            int hi = p + 2 < e ? hexval(p[1]) : -1, lo = hi >= 0 ? hexval(p[2]) : -1;
+            if (lo < 0) {
+                free(out);
+                return NULL;
+            }
+            *w++ = (char)(hi * 16 + lo);
+            p += 2;
+        } else {
+            *w++ = *p;
+        }
+    }
+    *w = '\0';
+    return out;
+}
+
+int jxa_otel_apply_env(struct jxa_otel_config *o, const char *attrs, const char *service)
+{
+    for (const char *p = attrs; p != NULL && *p != '\0';) {
+        const char *end = strchr(p, ',');
+        if (end == NULL)
+            end = p + strlen(p);
+        const char *eq = memchr(p, '=', (size_t)(end - p));
+        if (eq != NULL) {
+            char *k = decode(p, eq), *v = decode(eq + 1, end);
+            int rc = k != NULL && v != NULL && *k != '\0' ? put_copy(o, k, v) : 0;
+            free(k);
+            free(v);
+            if (rc < 0)
+                return -1;
+        }
+        p = *end ? end + 1 : end;
+    }
+    if (service != NULL && service[0] != '\0' && put_copy(o, "service.name", service) < 0)
+        return -1;
+    return 0;
+}
+
 static void free_kv(struct jxa_kv *a, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

@@ -228,6 +228,14 @@ void jxa_config_free(struct jxa_config *c);
 void jxa_http_config_free(struct jxa_http_config *h);
 /* Frees the strings of o and zeroes it. */
 void jxa_otel_config_free(struct jxa_otel_config *o);
+/* The OpenTelemetry SDK's environment over the config's resource, as
+ * client_java's OtelAutoConfig merges it (the environment wins):
+ * otel_resource_attributes is OTEL_RESOURCE_ATTRIBUTES ("k=v,k=v", values
+ * percent-encoded), otel_service_name OTEL_SERVICE_NAME, both may be NULL.
+ * Malformed entries are skipped, as the SDK skips them.  Returns 0 or -1
+ * (out of memory). */
+int jxa_otel_apply_env(struct jxa_otel_config *o, const char *otel_resource_attributes,
+                       const char *otel_service_name);
 
 /* The JVM's system properties, for the javax.net.ssl.* fallback of
  * httpServer.ssl: fn returns a malloc'd value or NULL.  The loader stays

@@ -139,6 +139,25 @@ static void test_config_errors(void)
     }
 }
 
+static void test_env(void)
+{
+    char err[512] = "";
+    struct jxa_config *c = load("openTelemetry:\n  protocol: http/protobuf\n"
+                                "  serviceName: cfg\n  resourceAttributes:\n    team: a\n",
+                                err, sizeof err);
+    CHECK(c != NULL);
+    if (c == NULL)
+        return;
+    CHECK_INT(jxa_otel_apply_env(&c->otel, " team = b%2Cc ,bad, =x,k8s.pod.name=p-1,%zz=1",
+                                 "env-svc"), 0);
+    CHECK_STR(attr(&c->otel, "team"), "b,c");
+    CHECK_STR(attr(&c->otel, "k8s.pod.name"), "p-1");
+    CHECK_STR(attr(&c->otel, "service.name"), "env-svc");
+    CHECK_INT(c->otel.nattrs, 3);
+    CHECK_INT(jxa_otel_apply_env(&c->otel, NULL, NULL), 0);
+    jxa_config_free(c);
+}
+
 typedef Opentelemetry__Proto__Metrics__V1__Metric Metric;
 
 static const Metric *find(const Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest *r,
@@ -331,6 +350,7 @@ SUITE(otlp)
     RUN(test_config_full);
     RUN(test_config_defaults_and_paths);
     RUN(test_config_errors);
+    RUN(test_env);
     RUN(test_encode);
     RUN(test_httpc);
 }
