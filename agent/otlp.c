@@ -474,18 +474,6 @@ static int on_sample(void *ctx, const char *suffix, const struct jxa_label *l, s
  * "unknown_service:java" when nothing else does. */
 #define DEFAULT_SERVICE "unknown_service:java"
 
-/* A protobuf-c output buffer that appends to a jxa_buf. */
-struct bufsink {
-    ProtobufCBuffer base;
-    struct jxa_buf *out;
-};
-
-static void sink_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
-{
-    struct bufsink *s = (struct bufsink *)b;
-    jxa_buf_put(s->out, data, len);
-}
-
 int jxa_otlp_encode(const struct jxa_mset *m, const struct jxa_otel_config *o,
                     uint64_t start_ns, uint64_t now_ns, struct jxa_buf *out)
 {
@@ -535,9 +523,16 @@ int jxa_otlp_encode(const struct jxa_mset *m, const struct jxa_otel_config *o,
     req.n_resource_metrics = 1;
 
     if (rc == 0 && !e.a.oom) {
-        struct bufsink sink = {{sink_append}, out};
-        opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__pack_to_buffer(
-            &req, &sink.base);
+        /* One size pass and one pack into contiguous memory: packing
+         * through a ProtobufCBuffer makes a call per field. */
+        size_t n = opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__get_packed_size(&req);
+        if (jxa_buf_reserve(out, n) < 0) {
+            rc = -1;
+        } else {
+            opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__pack(
+                &req, (uint8_t *)out->data + out->len);
+            out->len += n;
+        }
     }
     bool oom = e.a.oom;
     arena_free(&e.a);
