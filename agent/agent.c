@@ -45,6 +45,7 @@ static bool serving;
 /* The openTelemetry section, taken out of the startup config before the
  * scraper owns it (a reload never changes it). */
 static struct jxa_otel_config otel;
+static struct jxa_pusher *pusher;
 
 /* Before the option string is parsed we cannot know whether strict mode
  * was asked for; a failed parse still honours a literal strict=true. */
@@ -68,8 +69,9 @@ static jint fail(bool strict, const char *what)
 }
 
 /* pusher.h's source: the scrape an HTTP handler would get. */
-static const struct jxa_mset *push_acquire(void **handle)
+static const struct jxa_mset *push_acquire(void *ctx, void **handle)
 {
+    (void)ctx;
     double stale;
     struct jxa_result *r = jxa_scraper_get(&stale);
     *handle = r;
@@ -91,8 +93,8 @@ static void start_scraper(JavaVM *vm)
     }
     startup_cfg = NULL;     /* the scraper owns it now */
     if (otel.enabled) {
-        static const struct jxa_pusher_source src = {push_acquire, push_release};
-        jxa_pusher_start(&otel, &src);
+        static const struct jxa_pusher_source src = {push_acquire, push_release, NULL};
+        pusher = jxa_pusher_start(&otel, &src);
     }
 }
 
@@ -133,7 +135,8 @@ static void JNICALL on_vm_death(jvmtiEnv *jv, JNIEnv *env)
     bool idle = jxa_scraper_stop(50);
     /* A push in flight is left to the process exit like a busy walk:
      * its socket has a deadline, its thread is not the JVM's. */
-    jxa_pusher_stop(10);
+    jxa_pusher_stop(pusher, 10);
+    pusher = NULL;
     /* The watcher first: it may be restarting the server right now. */
     if (jxa_fdwatch_stop(20) && idle)
         jxa_http_stop();

@@ -19,24 +19,28 @@
 #include "mset.h"
 
 /* Where the scrapes come from: acquire returns the newest finished scrape
- * (fresh if it can be had within the scrape timeout) and a handle for
- * release, or NULL when there is none yet or the agent stops. */
+ * of ctx (fresh if it can be had within the scrape timeout) and a handle
+ * for release, or NULL when there is none yet or the agent stops. */
 struct jxa_pusher_source {
-    const struct jxa_mset *(*acquire)(void **handle);
+    const struct jxa_mset *(*acquire)(void *ctx, void **handle);
     void (*release)(void *handle);
+    void *ctx;
 };
 
-/* Takes over *o (zeroed afterwards) and starts the thread.  Returns 0, or
- * -1 (no thread; logged). */
-int jxa_pusher_start(struct jxa_otel_config *o, const struct jxa_pusher_source *src);
+struct jxa_pusher;
+
+/* Takes over *o (zeroed afterwards) and starts the thread.  Returns the
+ * pusher, or NULL (no thread; logged).  One per exporter. */
+struct jxa_pusher *jxa_pusher_start(struct jxa_otel_config *o,
+                                    const struct jxa_pusher_source *src);
 
 /* At VMDeath: stop, waiting at most wait_ms for a push in flight (past
- * that, the thread is left to the process exit).  True if it stopped or
- * never ran. */
-bool jxa_pusher_stop(int wait_ms);
+ * that, the thread is left to the process exit and p with it).  True if
+ * it stopped (p is then freed) or p is NULL. */
+bool jxa_pusher_stop(struct jxa_pusher *p, int wait_ms);
 
 /* Pushes so far that the receiver answered 2xx, and that failed. */
-unsigned long jxa_pusher_ok(void);
-unsigned long jxa_pusher_failed(void);
+unsigned long jxa_pusher_ok(const struct jxa_pusher *p);
+unsigned long jxa_pusher_failed(const struct jxa_pusher *p);
 
 #endif

@@ -17,6 +17,7 @@
 #include "httpc.h"
 #include "mset.h"
 #include "otlp.h"
+#include "pusher.h"
 
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
 
@@ -345,6 +346,53 @@ static void test_httpc(void)
     CHECK(strstr(err, "Connection refused") != NULL);
 }
 
+static const struct jxa_mset *one_set(void *ctx, void **handle)
+{
+    *handle = NULL;
+    return ctx;
+}
+
+static void no_release(void *handle)
+{
+    (void)handle;
+}
+
+/* The thread end to end: one push per interval to a local receiver, the
+ * counters, and a stop that frees everything (LSan in test-unit-san). */
+static void test_pusher(void)
+{
+    struct jxa_mset *m = jxa_mset_new();
+    jxa_family_add(jxa_mset_family(m, "g", JXA_GAUGE, "g", NULL), "", NULL, 0, 1, 0);
+    jxa_mset_finish(m);
+    struct server s = {.answer = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"};
+    int port;
+    s.fd = listen_local(&port);
+    CHECK(s.fd >= 0);
+    pthread_t t;
+    pthread_create(&t, NULL, serve, &s);
+    char yaml[200], err[512] = "";
+    snprintf(yaml, sizeof yaml, "openTelemetry:\n  protocol: http/protobuf\n  interval: 1\n"
+             "  endpoint: http://127.0.0.1:%d\n", port);
+    struct jxa_config *c = load(yaml, err, sizeof err);
+    CHECK(c != NULL);
+    if (c == NULL)
+        return;
+    struct jxa_pusher_source src = {one_set, no_release, m};
+    struct jxa_pusher *p = jxa_pusher_start(&c->otel, &src);
+    CHECK(p != NULL);
+    CHECK(!c->otel.enabled);    /* taken over */
+    for (int i = 0; i < 100 && jxa_pusher_ok(p) == 0; i++)
+        usleep(50000);
+    CHECK_INT(jxa_pusher_ok(p), 1);
+    CHECK_INT(jxa_pusher_failed(p), 0);
+    CHECK(jxa_pusher_stop(p, 1000));
+    pthread_join(t, NULL);
+    close(s.fd);
+    CHECK(strstr(s.got, "POST /v1/metrics HTTP/1.1\r\n") == s.got);
+    jxa_config_free(c);
+    jxa_mset_free(m);
+}
+
 SUITE(otlp)
 {
     RUN(test_config_full);
@@ -353,4 +401,5 @@ SUITE(otlp)
     RUN(test_env);
     RUN(test_encode);
     RUN(test_httpc);
+    RUN(test_pusher);
 }
