@@ -113,7 +113,8 @@ $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: %.proto
 
 # The OTLP files are fetched on first use (protoc-c finds them through
 # PROTO_PATH; the recipe above names $*.proto, not the path make assumed).
-$(OTLP_PROTOS):
+# A grouped target (&:): one run of the script for all four, also under -j.
+$(OTLP_PROTOS) &:
 	@bash .ci/otlp-proto.sh
 
 # A .proto that no PROTO_PATH directory holds: say which package brings it.
