@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -129,8 +130,13 @@ int jxa_httpc_post(const struct jxa_httpc_req *r, char *err, size_t errlen)
                  errno == ETIMEDOUT ? "timed out" : strerror(errno));
         goto out;
     }
-    char ans[512];
-    size_t got = 0, total = 0;
+    /* The status line and the headers (what fits); the rest is counted
+     * and dropped.  Done at the end of the body when the answer says how
+     * long it is: a receiver that keeps the connection open despite
+     * Connection: close must not hold us until the deadline. */
+    char ans[4096];
+    size_t got = 0, total = 0, head = 0;
+    long long clen = -1;
     for (;;) {
         char tmp[4096];
         ssize_t n = recv(fd, tmp, sizeof tmp, 0);
@@ -138,8 +144,19 @@ int jxa_httpc_post(const struct jxa_httpc_req *r, char *err, size_t errlen)
             size_t take = (size_t)n < sizeof ans - 1 - got ? (size_t)n : sizeof ans - 1 - got;
             memcpy(ans + got, tmp, take);
             got += take;
+            ans[got] = '\0';
             total += (size_t)n;
-            if (total >= MAX_ANSWER)
+            if (head == 0) {
+                char *eoh = strstr(ans, "\r\n\r\n");
+                if (eoh != NULL) {
+                    head = (size_t)(eoh - ans) + 4;
+                    for (char *l = strstr(ans, "\r\n"); l != NULL && l < eoh;
+                         l = strstr(l + 2, "\r\n"))
+                        if (strncasecmp(l + 2, "Content-Length:", 15) == 0)
+                            clen = strtoll(l + 17, NULL, 10);
+                }
+            }
+            if (total >= MAX_ANSWER || (head > 0 && clen >= 0 && total >= head + (size_t)clen))
                 break;
             continue;
         }
