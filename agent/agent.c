@@ -229,6 +229,7 @@ static jint start(JavaVM *vm, const char *options, bool live)
     if (port < 0) {
         char line[1200];
         snprintf(line, sizeof line, "cannot serve /metrics: %s", err);
+        jxa_otel_config_free(&otel);
         jxa_config_free(startup_cfg);
         startup_cfg = NULL;
         return fail(opts.strict, line);
