@@ -93,6 +93,14 @@ GEN        := $(BUILD)/gen
 PROTOC_C   ?= protoc-c
 PROTO_PATH := /usr/share/gocode/src/github.com/prometheus/client_model /usr/include
 PROTOS     := io/prometheus/client/metrics.proto google/protobuf/timestamp.proto
+# OTLP (the openTelemetry push, agent/otlp.c): the opentelemetry-proto
+# package's files, put under build/proto/otlp by .ci/otlp-proto.sh.
+PROTO_PATH += $(BUILD)/proto/otlp
+OTLP_PROTOS := opentelemetry/proto/collector/metrics/v1/metrics_service.proto \
+               opentelemetry/proto/common/v1/common.proto \
+               opentelemetry/proto/metrics/v1/metrics.proto \
+               opentelemetry/proto/resource/v1/resource.proto
+PROTOS     += $(OTLP_PROTOS)
 GEN_SRCS    = $(patsubst %.proto,$(GEN)/%.pb-c.c,$(PROTOS))
 GEN_HDRS    = $(patsubst %.proto,$(GEN)/%.pb-c.h,$(PROTOS))
 vpath %.proto $(PROTO_PATH)
@@ -102,6 +110,12 @@ vpath %.proto $(PROTO_PATH)
 $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: %.proto
 	@mkdir -p $(GEN)
 	$(PROTOC_C) $(addprefix -I,$(PROTO_PATH)) --c_out=$(GEN) $*.proto
+
+# The OTLP files are fetched on first use (protoc-c finds them through
+# PROTO_PATH; the recipe above names $*.proto, not the path make assumed).
+# A grouped target (&:): one run of the script for all four, also under -j.
+$(OTLP_PROTOS) &:
+	@bash .ci/otlp-proto.sh
 
 # A .proto that no PROTO_PATH directory holds: say which package brings it.
 %.proto:
@@ -231,6 +245,11 @@ $(ASAN_OBJ)/%.o: agent/%.c $(wildcard include/*.h) $(GEN_HDRS) $(TP_STAMP) | $(A
 $(ASAN_OBJ)/gen/%.o: $(GEN)/%.c $(GEN_HDRS) $(TP_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(AGENT_CPPFLAGS) -std=c11 -O1 -g -fPIC -fvisibility=hidden $(WARN) \
+	    -fsanitize=address,undefined -fno-omit-frame-pointer -c $< -o $@
+
+$(ASAN_OBJ)/gen/%.o: $(GEN)/%.c $(GEN_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -std=c11 -O1 -g -fPIC -fvisibility=hidden $(WARN) \
 	    -fsanitize=address,undefined -fno-omit-frame-pointer -c $< -o $@
 
 $(ASAN_OBJ):

@@ -33,6 +33,7 @@
 #include "log.h"
 #include "oneflag.h"
 #include "options.h"
+#include "pusher.h"
 #include "scraper.h"
 #include "sd.h"
 
@@ -41,6 +42,10 @@ static atomic_bool loaded;
 static struct jxa_options opts;
 static struct jxa_config *startup_cfg;
 static bool serving;
+/* The openTelemetry section, taken out of the startup config before the
+ * scraper owns it (a reload never changes it). */
+static struct jxa_otel_config otel;
+static struct jxa_pusher *pusher;
 
 /* Before the option string is parsed we cannot know whether strict mode
  * was asked for; a failed parse still honours a literal strict=true. */
@@ -63,6 +68,21 @@ static jint fail(bool strict, const char *what)
     return attaching ? JNI_ERR : JNI_OK;
 }
 
+/* pusher.h's source: the scrape an HTTP handler would get. */
+static const struct jxa_mset *push_acquire(void *ctx, void **handle)
+{
+    (void)ctx;
+    double stale;
+    struct jxa_result *r = jxa_scraper_get(&stale);
+    *handle = r;
+    return r != NULL ? r->m : NULL;
+}
+
+static void push_release(void *handle)
+{
+    jxa_result_release(handle);
+}
+
 static void start_scraper(JavaVM *vm)
 {
     if (!serving || startup_cfg == NULL)
@@ -72,6 +92,10 @@ static void start_scraper(JavaVM *vm)
         return;
     }
     startup_cfg = NULL;     /* the scraper owns it now */
+    if (otel.enabled) {
+        static const struct jxa_pusher_source src = {push_acquire, push_release, NULL};
+        pusher = jxa_pusher_start(&otel, &src);
+    }
 }
 
 static void JNICALL on_vm_init(jvmtiEnv *jv, JNIEnv *env, jthread thread)
@@ -109,6 +133,10 @@ static void JNICALL on_vm_death(jvmtiEnv *jv, JNIEnv *env)
      * If the scraper is still busy we skip mg_stop (its workers may wait
      * on the scraper) and let process exit close the socket. */
     bool idle = jxa_scraper_stop(50);
+    /* A push in flight is left to the process exit like a busy walk:
+     * its socket has a deadline, its thread is not the JVM's. */
+    jxa_pusher_stop(pusher, 10);
+    pusher = NULL;
     /* The watcher first: it may be restarting the server right now. */
     if (jxa_fdwatch_stop(20) && idle)
         jxa_http_stop();
@@ -177,10 +205,31 @@ static jint start(JavaVM *vm, const char *options, bool live)
     if (jxa_oneflag_load(&opts, &startup_cfg, err, sizeof err) != 0)
         return fail(opts.strict, err);
 
+    otel = startup_cfg->otel;
+    memset(&startup_cfg->otel, 0, sizeof startup_cfg->otel);
+    if (otel.enabled && jxa_otel_apply_env(&otel, getenv("OTEL_RESOURCE_ATTRIBUTES"),
+                                           getenv("OTEL_SERVICE_NAME")) != 0)
+        jxa_warn("OTEL_RESOURCE_ATTRIBUTES: out of memory; pushing the config's attributes");
+    if (opts.push_only && !otel.enabled) {
+        char line[1200];
+        const char *f = opts.config ? opts.config : "(no config)";
+        snprintf(line, sizeof line, "options: %.300s: push only (a config path without a "
+                 "port, jmx_exporter's OpenTelemetry-only form, or http=false), but the config "
+                 "has no openTelemetry section; add one, or give a port: 9404:%.300s", f, f);
+        jxa_config_free(startup_cfg);
+        startup_cfg = NULL;
+        return fail(opts.strict, line);
+    }
+    if (opts.push_only) {
+        /* No HTTP server, no port file, no file_sd target: nothing listens. */
+        serving = true;
+        goto events;
+    }
     int port = jxa_http_start(&opts, &startup_cfg->http, err, sizeof err);
     if (port < 0) {
         char line[1200];
         snprintf(line, sizeof line, "cannot serve /metrics: %s", err);
+        jxa_otel_config_free(&otel);
         jxa_config_free(startup_cfg);
         startup_cfg = NULL;
         return fail(opts.strict, line);
@@ -201,6 +250,7 @@ static jint start(JavaVM *vm, const char *options, bool live)
     }
     jxa_oneflag_report(&opts, port, live);
 
+events:;
     jvmtiEventCallbacks cb;
     memset(&cb, 0, sizeof cb);
     cb.VMInit = on_vm_init;

@@ -927,3 +927,43 @@ bool jxa_family_native(const struct jxa_family *f, size_t k, struct jxa_native_h
     }
     return false;
 }
+
+int jxa_mset_visit(const struct jxa_mset *m, const struct jxa_mset_visitor *v, void *ctx)
+{
+    if (m->norder != m->nfams)
+        return -1;              /* not finished */
+    struct jxa_label *lab = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    for (size_t i = 0; i < m->norder && rc == 0; i++) {
+        const struct jxa_family *f = m->order[i];
+        size_t live = 0;
+        for (size_t k = 0; k < f->ns; k++)
+            live += !f->s[k].dropped;
+        if (live == 0)
+            continue;
+        rc = v->family(ctx, S(m, f->name), family_type(f), S(m, f->help), S(m, f->unit));
+        for (size_t k = 0; k < f->ns && rc == 0; k++) {
+            const struct msample *s = &f->s[k];
+            if (s->dropped)
+                continue;
+            if (s->nlabels > cap) {
+                struct jxa_label *n = realloc(lab, s->nlabels * sizeof *n);
+                if (n == NULL) {
+                    rc = -1;
+                    break;
+                }
+                lab = n;
+                cap = s->nlabels;
+            }
+            for (uint32_t j = 0; j < s->nlabels; j++) {
+                lab[j].name = S(m, m->labels[s->labels + j].name);
+                lab[j].value = S(m, m->labels[s->labels + j].value);
+            }
+            const char *suffix = s->suffix == NOSTR ? "" : S(m, s->suffix);
+            rc = v->sample(ctx, suffix, lab, s->nlabels, s->value, s->flags);
+        }
+    }
+    free(lab);
+    return rc;
+}

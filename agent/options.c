@@ -184,15 +184,15 @@ out:
 }
 
 enum okey { K_PORT, K_HOST, K_CONFIG, K_LOG, K_LOG_LEVEL, K_STRICT,
-            K_PORT_FILE, K_SD_DIR, K_SD_JOB, K_RULES, K_EXECUTOR_AGENT, K_NKEYS };
+            K_PORT_FILE, K_SD_DIR, K_SD_JOB, K_RULES, K_EXECUTOR_AGENT, K_HTTP, K_NKEYS };
 
 static const char *const key_names[K_NKEYS] = {
     "port", "host", "config", "log", "log_level", "strict", "port_file",
-    "sd_dir", "sd_job", "rules", "executor_agent",
+    "sd_dir", "sd_job", "rules", "executor_agent", "http",
 };
 
 #define KNOWN_KEYS "port, host, config, log, log_level, strict, port_file, " \
-                   "sd_dir, sd_job, rules, executor_agent"
+                   "sd_dir, sd_job, rules, executor_agent, http"
 
 static int find_key(const char *k, size_t n)
 {
@@ -281,6 +281,19 @@ static int parse_item(char *item, struct jxa_options *o, bool seen[K_NKEYS],
             return -1;
         }
         return 0;
+    case K_HTTP:
+        /* http=false: the bare-path form's push-only mode, in this form
+         * (which can carry strict=true and log=). */
+        if (strcasecmp(v, "true") == 0)
+            o->push_only = false;
+        else if (strcasecmp(v, "false") == 0)
+            o->push_only = true;
+        else {
+            set_err(err, errlen, item, "http must be true or false; use http=false to "
+                    "only push to the openTelemetry endpoint");
+            return -1;
+        }
+        return 0;
     case K_LOG_LEVEL: {
         static const char *const lv[] = {"error", "warn", "info", "debug"};
         for (int i = 0; i < 4; i++)
@@ -333,6 +346,18 @@ static int parse_kv_form(const char *s, struct jxa_options *o, char *err,
     return rc;
 }
 
+/* jmx_exporter 1.1+ (Arguments.parse): a string its colon-form regex does
+ * not match is the config file of the OpenTelemetry-only mode.  Only a
+ * string with no ':' is taken that way here: one with a ':' is far more
+ * likely a mistyped [host:]port:file (and a bare number a port without
+ * its file) than a file name, and is refused as before. */
+static bool is_path_form(const char *s)
+{
+    if (strchr(s, ':') != NULL || strchr(s, '=') != NULL)
+        return false;
+    return s[strspn(s, "0123456789-")] != '\0';
+}
+
 static bool is_kv_form(const char *s)
 {
     const char *eq = strchr(s, '=');
@@ -348,9 +373,19 @@ int jxa_options_parse(const char *s, struct jxa_options *o, char *err,
     if (err != NULL && errlen > 0)
         err[0] = '\0';
     /* Nothing given (a bare -agentpath): autoconf.h chooses. */
-    int rc = s == NULL || s[0] == '\0' ? 0
-           : is_kv_form(s) ? parse_kv_form(s, o, err, errlen)
-                           : parse_colon_form(s, o, err, errlen);
+    int rc = 0;
+    if (s == NULL || s[0] == '\0')
+        rc = 0;
+    else if (is_kv_form(s))
+        rc = parse_kv_form(s, o, err, errlen);
+    else if (is_path_form(s)) {
+        o->push_only = true;
+        if (set_string(&o->config, s) < 0) {
+            set_err(err, errlen, s, "out of memory; retry");
+            rc = -1;
+        }
+    } else
+        rc = parse_colon_form(s, o, err, errlen);
     if (rc == 0 && o->config == NULL) {
         /* Fallback for launchers that can set the environment but not the
          * agent path (spark.executorEnv.JMXAGENT_CONFIG). */

@@ -159,4 +159,20 @@ struct jxa_label jxa_sample_label(const struct jxa_family *f, size_t k, size_t i
  * without le), if any. */
 bool jxa_family_native(const struct jxa_family *f, size_t k, struct jxa_native_hist *out);
 
+/* Read-only walk over a finished set, for writers of other formats (the
+ * OTLP encoder, otlp.h): the families /metrics would show (sorted by
+ * name, without dropped samples and empty families), each followed by
+ * its samples in exposition order.  name is the base name; type the
+ * exposed type (mixed rule types give UNKNOWN); suffix "" or "_count",
+ * "_sum", "_bucket"; labels sorted by name, a summary's quantile and a
+ * histogram's le among them.  A callback returning non-zero stops the
+ * walk with that value. */
+struct jxa_mset_visitor {
+    int (*family)(void *ctx, const char *name, enum jxa_mtype type, const char *help,
+                  const char *unit);
+    int (*sample)(void *ctx, const char *suffix, const struct jxa_label *labels,
+                  size_t nlabels, double value, int flags);
+};
+int jxa_mset_visit(const struct jxa_mset *m, const struct jxa_mset_visitor *v, void *ctx);
+
 #endif

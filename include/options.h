@@ -10,7 +10,11 @@
  * port there), sd_dir (write a Prometheus file_sd target file there, removed
  * at exit), sd_job (value of the `job` label in it), rules (an embedded
  * rule file by name: driver, executor, master, worker), executor_agent
- * (true|false: may a driver add the agent to its executors' options).
+ * (true|false: may a driver add the agent to its executors' options), http
+ * (true|false: http=false is the push-only mode below).
+ * jmx_exporter 1.1+'s third form, a bare config path (no port, no ':' and
+ * no '='), is its OpenTelemetry-only mode: no HTTP server, the config's
+ * openTelemetry section pushes the metrics (push_only).
  * Every key may be left out, and so may the whole string: a bare
  * -agentpath chooses port, rules and sd_dir by itself (autoconf.h).
  * When no config is given, the environment variable JMXAGENT_CONFIG is used.
@@ -36,6 +40,8 @@ struct jxa_options {
     char *sd_job;
     char *rules;            /* rules=NAME, NULL if not given */
     bool no_executor_agent; /* executor_agent=false */
+    bool push_only;         /* the bare-path form or http=false: no HTTP
+                               server, the openTelemetry push only */
 };
 
 /* Parses s (NULL or empty: nothing given, all defaults).  Returns 0, or

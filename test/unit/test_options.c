@@ -182,6 +182,17 @@ static void test_form_detection(void)
                                 sizeof err), 0);
     CHECK_STR(o.config, "/x=y.yaml");
     jxa_options_free(&o);
+    /* jmx_exporter 1.1+'s OpenTelemetry-only form: a bare path, no HTTP. */
+    CHECK_INT(jxa_options_parse("/etc/otel.yaml", &o, err, sizeof err), 0);
+    CHECK_STR(o.config, "/etc/otel.yaml");
+    CHECK(o.push_only);
+    CHECK(!o.port_set);
+    jxa_options_free(&o);
+    CHECK_INT(jxa_options_parse("9404:/c.yaml", &o, err, sizeof err), 0);
+    CHECK(!o.push_only);
+    jxa_options_free(&o);
+    /* A bare number stays a port without its file (an error). */
+    CHECK_INT(jxa_options_parse("9404", &o, err, sizeof err), -1);
 }
 
 SUITE(options)
