@@ -16,7 +16,7 @@ VERSION    := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0
 LIBDIR     := /usr/lib/x86_64-linux-gnu
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-CPPFLAGS   := -Iinclude -isystem $(JAVA_HOME)/include -isystem $(JAVA_HOME)/include/linux \
+CPPFLAGS   := -Iinclude -I$(BUILD)/gen -isystem $(JAVA_HOME)/include -isystem $(JAVA_HOME)/include/linux \
               -D_GNU_SOURCE -DJXA_VERSION='"$(VERSION)"'
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=c11 -fPIC -fvisibility=hidden -fno-omit-frame-pointer \
@@ -51,16 +51,16 @@ AGENT_CPPFLAGS := $(CPPFLAGS) -isystem $(TP)/include
 LDFLAGS_SO := -shared -Wl,--version-script=agent/agent.map -Wl,--gc-sections \
               -Wl,-z,defs -Wl,-z,now -Wl,-z,relro
 LIBS_SO    := $(addprefix $(TP)/lib/,libcivetweb.a libmbedtls.a libmbedx509.a libmbedcrypto.a \
-              libyaml.a libpcre2-8.a libz.a) -lpthread -ldl -lm
+              libyaml.a libpcre2-8.a libz.a libprotobuf-c.a) -lpthread -ldl -lm
 # The sanitizer build links the system's -dev packages instead (ASan's
 # runtime comes with the system compiler), except civetweb and mbedTLS
 # (also the crypto of agent/auth.c):
 # TLS needs our patched civetweb (tools/patches/), so those two come from
 # build/3p (position-independent static libraries, headers of the same
-# Debian versions).
+# Debian versions); protobuf-c too, for the same reason (build/3p headers).
 SYS_LIBS_SO := $(LIBDIR)/libyaml.a $(LIBDIR)/libpcre2-8.a \
-               $(addprefix $(TP)/lib/,libcivetweb.a libmbedtls.a libmbedx509.a libmbedcrypto.a) \
-               -lz -lpthread -ldl -lm
+               $(addprefix $(TP)/lib/,libcivetweb.a libmbedtls.a libmbedx509.a libmbedcrypto.a \
+               libprotobuf-c.a) -lz -lpthread -ldl -lm
 
 # Modules that need a JVM (JNI/JVMTI) or civetweb; everything else is pure C
 # and goes into the unit-test binary too.
@@ -76,6 +76,51 @@ PURE_SRCS  := $(filter-out $(JVM_SRCS) $(TLS_SRCS), $(wildcard agent/*.c))
 ALL_SRCS   := $(PURE_SRCS) $(TLS_SRCS) $(JVM_SRCS)
 UNIT_SRCS  := $(wildcard test/unit/*.c)
 
+# --- Protobuf: C code generated from .proto files at build time ----------
+# protoc-c (Debian's protobuf-c-compiler) writes build/gen/<path>.pb-c.{c,h}
+# for every <path>.proto of PROTOS, found under PROTO_PATH (the .proto files
+# come from Debian packages, .ci/deps.d/protobuf.list; none is committed).
+# Another part adds its own with
+#   PROTO_PATH += /dir/holding/the/tree
+#   PROTOS     += some/pkg/thing.proto      (path relative to a PROTO_PATH dir)
+# and includes "some/pkg/thing.pb-c.h"; the generated .c files join the
+# agent and the ASan agent (against build/3p's PIC libprotobuf-c.a), the
+# unit tests and the fuzzers (against Debian's libprotobuf-c).
+# metrics.proto: Prometheus' client_model (io.prometheus.client.MetricFamily,
+# native-histogram fields included); it imports google/protobuf/timestamp.proto.
+# build/gen is on CPPFLAGS (-I), for the agent and the tests alike.
+GEN        := $(BUILD)/gen
+PROTOC_C   ?= protoc-c
+PROTO_PATH := /usr/share/gocode/src/github.com/prometheus/client_model /usr/include
+PROTOS     := io/prometheus/client/metrics.proto google/protobuf/timestamp.proto
+# OTLP (the openTelemetry push, agent/otlp.c): the opentelemetry-proto
+# package's files, put under build/proto/otlp by .ci/otlp-proto.sh.
+PROTO_PATH += $(BUILD)/proto/otlp
+OTLP_PROTOS := opentelemetry/proto/collector/metrics/v1/metrics_service.proto \
+               opentelemetry/proto/common/v1/common.proto \
+               opentelemetry/proto/metrics/v1/metrics.proto \
+               opentelemetry/proto/resource/v1/resource.proto
+PROTOS     += $(OTLP_PROTOS)
+GEN_SRCS    = $(patsubst %.proto,$(GEN)/%.pb-c.c,$(PROTOS))
+GEN_HDRS    = $(patsubst %.proto,$(GEN)/%.pb-c.h,$(PROTOS))
+vpath %.proto $(PROTO_PATH)
+
+# One run writes both files (a pattern rule with two targets is one recipe);
+# protoc-c resolves the relative name against the -I directories.
+$(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: %.proto
+	@mkdir -p $(GEN)
+	$(PROTOC_C) $(addprefix -I,$(PROTO_PATH)) --c_out=$(GEN) $*.proto
+
+# The OTLP files are fetched on first use (protoc-c finds them through
+# PROTO_PATH; the recipe above names $*.proto, not the path make assumed).
+# A grouped target (&:): one run of the script for all four, also under -j.
+$(OTLP_PROTOS) &:
+	@bash .ci/otlp-proto.sh
+
+# A .proto that no PROTO_PATH directory holds: say which package brings it.
+%.proto:
+	@echo "protobuf: $@ is not under any of $(PROTO_PATH); run 'make deps' as root (.ci/deps.d/protobuf.list)" >&2; exit 1
+
 OBJ        := $(ABUILD)/obj
 AGENT      := $(ABUILD)/libspark_jmxagent.so
 UNIT       := $(BUILD)/unit_tests
@@ -90,7 +135,12 @@ all: $(AGENT)
 # a JVM that has the old .so mapped keeps its inode (rewriting it in place
 # crashes that JVM with SIGBUS), and a concurrent make never links a
 # half-written object.
-$(OBJ)/%.o: agent/%.c $(wildcard include/*.h agent/*.h) $(TP_STAMP) | $(OBJ)
+$(OBJ)/%.o: agent/%.c $(wildcard include/*.h agent/*.h) $(TP_STAMP) $(GEN_HDRS) | $(OBJ)
+	$(XCC) $(AGENT_CPPFLAGS) $(CFLAGS) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
+
+# Generated protobuf code (build/gen), for this arch.
+$(OBJ)/gen/%.o: $(GEN)/%.c $(GEN_HDRS) $(TP_STAMP)
+	@mkdir -p $(@D)
 	$(XCC) $(AGENT_CPPFLAGS) $(CFLAGS) -c $< -o $@.$$$$.tmp && mv -f $@.$$$$.tmp $@
 
 # agent/compat: libc functions newer than glibc 2.17, for this build only.
@@ -102,7 +152,8 @@ $(OBJ):
 	mkdir -p $@
 
 COMPAT_SRCS := $(wildcard agent/compat/*.c)
-$(AGENT): $(patsubst agent/%.c,$(OBJ)/%.o,$(ALL_SRCS) $(COMPAT_SRCS)) agent/agent.map $(TP_STAMP)
+GEN_OBJS    = $(patsubst $(GEN)/%.c,$(OBJ)/gen/%.o,$(GEN_SRCS))
+$(AGENT): $(patsubst agent/%.c,$(OBJ)/%.o,$(ALL_SRCS) $(COMPAT_SRCS)) $(GEN_OBJS) agent/agent.map $(TP_STAMP)
 	$(XCC) $(CFLAGS) $(LDFLAGS_SO) -o $@.$$$$.tmp $(filter %.o,$^) $(LIBS_SO) && mv -f $@.$$$$.tmp $@
 
 # The .so of the release tarballs: the same link without debug info
@@ -111,7 +162,7 @@ DIST_SO := $(ABUILD)/release/libspark_jmxagent.so
 $(DIST_SO): $(AGENT)
 	@mkdir -p $(@D)
 	$(XCC) $(CFLAGS) $(LDFLAGS_SO) -Wl,--strip-debug -o $@.$$$$.tmp \
-	    $(patsubst agent/%.c,$(OBJ)/%.o,$(ALL_SRCS) $(COMPAT_SRCS)) $(LIBS_SO) && mv -f $@.$$$$.tmp $@
+	    $(patsubst agent/%.c,$(OBJ)/%.o,$(ALL_SRCS) $(COMPAT_SRCS)) $(GEN_OBJS) $(LIBS_SO) && mv -f $@.$$$$.tmp $@
 
 .PHONY: dist dist-so
 dist-so: $(DIST_SO)
@@ -129,17 +180,17 @@ $(TP_STAMP): tools/thirdparty.sh tools/toolchain.sh $(wildcard tools/patches/*.p
 	bash tools/thirdparty.sh $(ARCH) && touch $@
 
 # Unit tests: the pure modules and the test files, no JVM.
-$(UNIT): $(PURE_SRCS) $(TLS_SRCS) $(UNIT_SRCS) $(wildcard include/*.h test/unit/*.h)
+$(UNIT): $(PURE_SRCS) $(TLS_SRCS) $(UNIT_SRCS) $(GEN_SRCS) $(wildcard include/*.h test/unit/*.h) $(GEN_HDRS)
 	@mkdir -p $(BUILD)
-	$(CC) $(CPPFLAGS) -Itest/unit $(CFLAGS) -o $@ $(PURE_SRCS) $(TLS_SRCS) $(UNIT_SRCS) \
-	    $(TLS_LIBS) -lyaml -lpcre2-8 -lz -lpthread -lm
+	$(CC) $(CPPFLAGS) -Itest/unit $(CFLAGS) -o $@ $(PURE_SRCS) $(TLS_SRCS) $(UNIT_SRCS) $(GEN_SRCS) \
+	    $(TLS_LIBS) -lyaml -lpcre2-8 -lprotobuf-c -lz -lpthread -lm
 
 # The same under ASan+UBSan(+LSan): sanitizer builds are first-class.
-$(UNIT_SAN): $(PURE_SRCS) $(TLS_SRCS) $(UNIT_SRCS) $(wildcard include/*.h test/unit/*.h)
+$(UNIT_SAN): $(PURE_SRCS) $(TLS_SRCS) $(UNIT_SRCS) $(GEN_SRCS) $(wildcard include/*.h test/unit/*.h) $(GEN_HDRS)
 	@mkdir -p $(BUILD)
 	$(CC) $(CPPFLAGS) -Itest/unit -std=c11 -O1 -g $(WARN) \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    -o $@ $(PURE_SRCS) $(TLS_SRCS) $(UNIT_SRCS) $(TLS_LIBS) -lyaml -lpcre2-8 -lz -lpthread -lm
+	    -o $@ $(PURE_SRCS) $(TLS_SRCS) $(UNIT_SRCS) $(GEN_SRCS) $(TLS_LIBS) -lyaml -lpcre2-8 -lprotobuf-c -lz -lpthread -lm
 
 # libFuzzer targets (clang): `make fuzz` runs each for FUZZ_SECONDS;
 # `make test-fuzz` is the short pass inside `make test`.  Crashes are kept
@@ -148,16 +199,16 @@ $(UNIT_SAN): $(PURE_SRCS) $(TLS_SRCS) $(UNIT_SRCS) $(wildcard include/*.h test/u
 # keystore reader computes but ignores its integrity checks and caps key
 # derivation at 64 iterations, so mutated inputs reach the parsers behind
 # the MAC and one input stays fast.
-FUZZ_TARGETS := options javafmt objname config rules negotiate keystore javaregex
+FUZZ_TARGETS := options javafmt objname config rules negotiate keystore javaregex pbexpo
 FUZZ_SECONDS ?= 120
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_CFLAGS  := -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                 -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION $(CPPFLAGS)
 
-$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(PURE_SRCS) $(TLS_SRCS) $(wildcard include/*.h)
+$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(PURE_SRCS) $(TLS_SRCS) $(GEN_SRCS) $(wildcard include/*.h) $(GEN_HDRS)
 	@mkdir -p $(BUILD)/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(filter-out agent/log.c,$(PURE_SRCS)) agent/log.c $(TLS_SRCS) \
-	    $(TLS_LIBS) -lyaml -lpcre2-8 -lz -lpthread -lm
+	clang $(FUZZ_CFLAGS) -o $@ $< $(filter-out agent/log.c,$(PURE_SRCS)) agent/log.c $(TLS_SRCS) $(GEN_SRCS) \
+	    $(TLS_LIBS) -lyaml -lpcre2-8 -lprotobuf-c -lz -lpthread -lm
 
 define run_fuzz
 	@for t in $(FUZZ_TARGETS); do if [ -d test/fuzz/regress/$$t ]; then \
@@ -187,14 +238,25 @@ test-fuzz: $(FUZZ_BINS)
 ASAN_AGENT := $(BUILD)/asan/libspark_jmxagent.so
 ASAN_OBJ   := $(BUILD)/asan/obj
 
-$(ASAN_OBJ)/%.o: agent/%.c $(wildcard include/*.h) $(TP_STAMP) | $(ASAN_OBJ)
+$(ASAN_OBJ)/%.o: agent/%.c $(wildcard include/*.h) $(GEN_HDRS) $(TP_STAMP) | $(ASAN_OBJ)
 	$(CC) $(AGENT_CPPFLAGS) -std=c11 -O1 -g -fPIC -fvisibility=hidden $(WARN) \
+	    -fsanitize=address,undefined -fno-omit-frame-pointer -c $< -o $@
+
+$(ASAN_OBJ)/gen/%.o: $(GEN)/%.c $(GEN_HDRS) $(TP_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(AGENT_CPPFLAGS) -std=c11 -O1 -g -fPIC -fvisibility=hidden $(WARN) \
+	    -fsanitize=address,undefined -fno-omit-frame-pointer -c $< -o $@
+
+$(ASAN_OBJ)/gen/%.o: $(GEN)/%.c $(GEN_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -std=c11 -O1 -g -fPIC -fvisibility=hidden $(WARN) \
 	    -fsanitize=address,undefined -fno-omit-frame-pointer -c $< -o $@
 
 $(ASAN_OBJ):
 	mkdir -p $@
 
-$(ASAN_AGENT): $(patsubst agent/%.c,$(ASAN_OBJ)/%.o,$(ALL_SRCS)) agent/agent.map $(TP_STAMP)
+$(ASAN_AGENT): $(patsubst agent/%.c,$(ASAN_OBJ)/%.o,$(ALL_SRCS)) \
+               $(patsubst $(GEN)/%.c,$(ASAN_OBJ)/gen/%.o,$(GEN_SRCS)) agent/agent.map $(TP_STAMP)
 	$(CC) -shared -fsanitize=address,undefined -Wl,--version-script=agent/agent.map \
 	    -o $@.$$$$.tmp $(filter %.o,$^) $(SYS_LIBS_SO) && mv -f $@.$$$$.tmp $@
 
@@ -249,7 +311,7 @@ test: deps
 	@echo "== all test targets passed: $(TEST_TARGETS)"
 
 clean:
-	rm -rf $(OBJ) $(AGENT) $(UNIT) $(UNIT_SAN)
+	rm -rf $(OBJ) $(AGENT) $(UNIT) $(UNIT_SAN) $(GEN)
 
 # Also the toolchain, the third-party builds and their sources, the dist
 # tarballs and the other arch's build (build/rootfs: make rootfs-clean).

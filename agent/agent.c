@@ -13,7 +13,8 @@
  *                  the first scrape (docs/design.md §4).
  *   Agent_OnAttach the same at run time (jcmd <pid> JVMTI.agent_load).
  *   VMDeath        stop within a few ms; never hold the JVM's exit.
- * Each load (and each exporter= of one) adds an exporter: struct exporter. */
+ * Each load (and each exporter= of one) adds an exporter: struct exporter,
+ * with its own HTTP server, or its own OpenTelemetry pusher, or both. */
 #include <errno.h>
 #include <jni.h>
 #include <jvmti.h>
@@ -35,6 +36,7 @@
 #include "log.h"
 #include "oneflag.h"
 #include "options.h"
+#include "pusher.h"
 #include "scraper.h"
 #include "sd.h"
 
@@ -43,16 +45,23 @@ static jvmtiEnv *jvmti;
 /* Several exporters in one JVM (options.h, "exporter="; docs/design.md
  * §2): what belongs to one is here, what the process has once (the JVMTI
  * environment and its callbacks, the GC histogram, the log, the fd
- * watcher, the scraper thread) stays in its module.  The JVM calls
- * Agent_OnLoad once per -agentpath on the same library handle, so a second
- * -agentpath of this library lands here as a second load. */
+ * watcher, the scraper thread) stays in its module.  An exporter that only
+ * pushes (options.h, push_only) has no server: http NULL, bound_port 0.
+ * The JVM calls Agent_OnLoad once per -agentpath on the same library
+ * handle, so a second -agentpath of this library lands here as a second
+ * load. */
 struct exporter {
     struct jxa_options opts;
     struct jxa_config *startup_cfg;     /* until the scraper owns it */
     struct jxa_scraper *scraper;
-    struct jxa_http *http;
+    struct jxa_http *http;              /* NULL: push only */
     int bound_port;
     bool paused;                        /* by the fd watcher (its thread only) */
+    /* Its config's openTelemetry section, taken out of the startup config
+     * before the scraper owns it (a reload never changes it), and the
+     * pusher that takes this exporter's scrapes (docs/otlp.md). */
+    struct jxa_otel_config otel;
+    struct jxa_pusher *pusher;
 };
 
 static struct exporter exporters[JXA_MAX_EXPORTERS];
@@ -83,16 +92,40 @@ static jint fail(bool strict, const char *what, bool others)
     return attaching ? JNI_ERR : JNI_OK;
 }
 
+/* pusher.h's source: the scrape an HTTP handler of the same exporter
+ * would get (ctx is its struct jxa_scraper). */
+static const struct jxa_mset *push_acquire(void *ctx, void **handle)
+{
+    double stale;
+    struct jxa_result *r = jxa_scraper_get(ctx, &stale);
+    *handle = r;
+    return r != NULL ? r->m : NULL;
+}
+
+static void push_release(void *handle)
+{
+    jxa_result_release(handle);
+}
+
 static void start_scraper(JavaVM *vm, struct exporter *e)
 {
     if (e->startup_cfg == NULL)
         return;
     if (jxa_scraper_start(e->scraper, vm, e->startup_cfg) != 0) {
-        jxa_error("cannot start the scraper for port %d; its /metrics will answer 503",
-                  e->bound_port);
+        if (e->http != NULL)
+            jxa_error("cannot start the scraper for port %d; its /metrics will answer 503",
+                      e->bound_port);
+        else
+            jxa_error("cannot start the scraper for %s; it pushes nothing",
+                      e->opts.config ? e->opts.config : "(no config)");
+        jxa_otel_config_free(&e->otel);
         return;
     }
     e->startup_cfg = NULL;     /* the scraper owns it now */
+    if (e->otel.enabled) {
+        const struct jxa_pusher_source src = {push_acquire, push_release, e->scraper};
+        e->pusher = jxa_pusher_start(&e->otel, &src);     /* takes e->otel */
+    }
 }
 
 static void start_scrapers(JavaVM *vm)
@@ -136,9 +169,18 @@ static void JNICALL on_vm_death(jvmtiEnv *jv, JNIEnv *env)
      * If the scraper is still busy we skip mg_stop (its workers may wait
      * on the scraper) and let process exit close the sockets. */
     bool idle = jxa_scraper_stop(50);
+    size_t n = atomic_load(&nexporters);
+    /* A push in flight is left to the process exit like a busy walk: its
+     * socket has a deadline, its thread is not the JVM's.  One budget of
+     * 10 ms for all of them; an idle pusher stops at once. */
+    double until = jxa_now() + 0.010;
+    for (size_t i = 0; i < n; i++) {
+        double left_ms = (until - jxa_now()) * 1000;
+        jxa_pusher_stop(exporters[i].pusher, left_ms > 0 ? (int)left_ms : 0);
+        exporters[i].pusher = NULL;
+    }
     /* The watcher first: it may be restarting a server right now. */
     if (jxa_fdwatch_stop(20) && idle) {
-        size_t n = atomic_load(&nexporters);
         for (size_t i = 0; i < n; i++)
             jxa_http_stop(exporters[i].http);
     }
@@ -162,6 +204,8 @@ static void http_pause(void *arg)
     (void)arg;
     size_t n = atomic_load(&nexporters);
     for (size_t i = 0; i < n; i++) {
+        if (exporters[i].http == NULL)
+            continue;       /* push only: nothing listens */
         jxa_http_stop(exporters[i].http);
         exporters[i].paused = true;
     }
@@ -186,8 +230,9 @@ static int http_resume(void *arg, char *err, size_t errlen)
     return rc;
 }
 
-/* One exporter: config, port, file_sd entry.  Takes o.  Returns the bound
- * port, or -1 (logged; JNI_ERR in *verdict when the JVM must stop). */
+/* One exporter: config, port, file_sd entry, openTelemetry section.  Takes
+ * o.  Returns the bound port, 0 for an exporter that only pushes, or -1
+ * (logged; JNI_ERR in *verdict when the JVM must stop). */
 static int start_exporter(struct jxa_options *o, bool others, bool live, jint *verdict)
 {
     char err[1024];
@@ -210,9 +255,32 @@ static int start_exporter(struct jxa_options *o, bool others, bool live, jint *v
         *verdict = fail(e->opts.strict, err, others);
         return -1;
     }
+    e->otel = e->startup_cfg->otel;
+    memset(&e->startup_cfg->otel, 0, sizeof e->startup_cfg->otel);
+    if (e->otel.enabled && jxa_otel_apply_env(&e->otel, getenv("OTEL_RESOURCE_ATTRIBUTES"),
+                                              getenv("OTEL_SERVICE_NAME")) != 0)
+        jxa_warn("OTEL_RESOURCE_ATTRIBUTES: out of memory; pushing the config's attributes");
+    if (e->opts.push_only && !e->otel.enabled) {
+        char line[1200];
+        const char *f = e->opts.config ? e->opts.config : "(no config)";
+        snprintf(line, sizeof line, "options: %.300s: push only (a config path without a "
+                 "port, jmx_exporter's OpenTelemetry-only form, or http=false), but the config "
+                 "has no openTelemetry section; add one, or give a port: 9404:%.300s", f, f);
+        jxa_config_free(e->startup_cfg);
+        e->startup_cfg = NULL;
+        *verdict = fail(e->opts.strict, line, others);
+        return -1;
+    }
     e->scraper = jxa_scraper_new();
-    e->http = e->scraper ? jxa_http_new(e->scraper) : NULL;
     int port = -1;
+    if (e->scraper != NULL && e->opts.push_only) {
+        /* No HTTP server, no port file line, no file_sd target: nothing
+         * listens (docs/otlp.md). */
+        atomic_store(&nexporters, idx + 1);
+        atomic_store(&serving, true);
+        return 0;
+    }
+    e->http = e->scraper ? jxa_http_new(e->scraper) : NULL;
     if (e->http == NULL)
         snprintf(err, sizeof err, "out of memory");
     else
@@ -220,6 +288,7 @@ static int start_exporter(struct jxa_options *o, bool others, bool live, jint *v
     if (port < 0) {
         char line[1200];
         snprintf(line, sizeof line, "cannot serve /metrics: %s", err);
+        jxa_otel_config_free(&e->otel);
         jxa_config_free(e->startup_cfg);
         e->startup_cfg = NULL;
         *verdict = fail(e->opts.strict, line, others);
@@ -292,10 +361,11 @@ static jint start_locked(JavaVM *vm, const char *options, bool live)
     size_t first = atomic_load(&nexporters);
     jint verdict = JNI_OK;
     int ports[JXA_MAX_EXPORTERS];
-    size_t nports = 0;
+    size_t nports = 0, nstarted = 0;
     if (opts.nexporters == 0) {
         int port = start_exporter(&opts, others, live, &verdict);
-        if (port >= 0)
+        nstarted += port >= 0;
+        if (port > 0)
             ports[nports++] = port;
     } else {
         for (size_t i = 0; i < opts.nexporters && verdict == JNI_OK; i++) {
@@ -305,22 +375,26 @@ static jint start_locked(JavaVM *vm, const char *options, bool live)
                 break;
             }
             int port = start_exporter(&one, true, live, &verdict);
-            if (port >= 0)
+            nstarted += port >= 0;
+            if (port > 0)
                 ports[nports++] = port;
         }
     }
+    if (nstarted > 0)
+        loaded_options[nloaded++] = strdup(options ? options : "");
+    /* One line per exporter that listens, in order; one that only pushes
+     * has no port to give (docs/otlp.md). */
     if (nports > 0) {
         const char *pf = opts.nexporters ? opts.port_file : exporters[first].opts.port_file;
         if (pf)
             write_port_file(pf, ports, nports);
-        loaded_options[nloaded++] = strdup(options ? options : "");
     }
     jxa_options_free(&opts);
-    if (verdict != JNI_OK || nports == 0)
+    if (verdict != JNI_OK || nstarted == 0)
         return verdict;
 
     static const struct jxa_fdwatch_ops fdw = {http_pause, http_resume, NULL};
-    if (jxa_fdwatch_start(&fdw, 1000) != 0)
+    if (nports > 0 && jxa_fdwatch_start(&fdw, 1000) != 0)
         jxa_warn("cannot start the descriptor watcher; a full fd table will make the "
                  "server spin");
     if (!events_on) {

@@ -853,9 +853,7 @@ static const struct jxa_cfg_key top_keys[] = {
     {"ssl", NULL, set_ignored, CFG(ignored_remote_keys), 0, 0},
     {"jmxUrl", NULL, set_remote_url, 0, 0, 0},
     {"hostPort", NULL, set_remote_url, 0, 0, 0},
-    {"openTelemetry", NULL, jxa_cfg_set_refused, 0, 0,
-     "not supported by this agent; remove it and let Prometheus (or an "
-     "OpenTelemetry collector's prometheus receiver) scrape the agent"},
+    {"openTelemetry", NULL, jxa_cfg_set_otel, 0, 0, 0},
     {"metricCustomizers", NULL, jxa_cfg_set_customizers, 0, 0, 0},
 };
 
@@ -1033,6 +1031,7 @@ void jxa_config_free(struct jxa_config *c)
     free(c->rules);
     jxa_cfg_free_customizers(c);
     jxa_http_config_free(&c->http);
+    jxa_otel_config_free(&c->otel);
     free(c);
 }
 

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "mset.h"
 #include "negotiate.h"
+#include "pbexpo.h"
 #include "scraper.h"
 #include "threadsig.h"
 #include "tls.h"
@@ -150,7 +151,9 @@ static const char index_fmt[] =
     "<a href=\"%1$s\">%1$s</a></p>\n"
     "<p>Only some families: <a href=\"%1$s?name[]=jvm_memory_used_bytes\">"
     "%1$s?name[]=jvm_memory_used_bytes</a> (repeat <tt>name[]</tt> for more).</p>\n"
-    "<p>OpenMetrics: send <tt>Accept: application/openmetrics-text</tt>.</p>\n"
+    "<p>OpenMetrics: send <tt>Accept: application/openmetrics-text</tt>; protobuf: "
+    "<tt>Accept: application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+    "encoding=delimited</tt>.</p>\n"
     "<p>Health: <a href=\"/-/healthy\">/-/healthy</a></p>\n"
     "</body>\n</html>\n";
 _Static_assert(sizeof index_fmt + 4 * 256 <= sizeof ((struct jxa_http *)0)->index_html,
@@ -339,9 +342,7 @@ static int h_metrics(struct mg_connection *c, void *cbdata)
     if (!method_ok(c) || !authorized(srv, c))
         return 1;
     const struct mg_request_info *ri = mg_get_request_info(c);
-    const char *accept = mg_get_header(c, "Accept");
-    enum jxa_format fmt = accept && strstr(accept, "application/openmetrics-text")
-                              ? JXA_FMT_OPENMETRICS : JXA_FMT_TEXT;
+    enum jxa_format fmt = jxa_negotiate_format(mg_get_header(c, "Accept"));
     char *names[MAX_NAMES];
     size_t nnames = parse_names(ri->query_string, names, MAX_NAMES);
 
@@ -357,7 +358,8 @@ static int h_metrics(struct mg_connection *c, void *cbdata)
     }
     struct jxa_buf body = {0}, gz = {0};
     struct jxa_write_req wr = {fmt, (const char *const *)names, nnames, stale};
-    int rc = jxa_mset_write(r->m, &wr, &body);
+    int rc = fmt == JXA_FMT_PROTOBUF ? jxa_pb_write(r->m, &wr, &body)
+                                     : jxa_mset_write(r->m, &wr, &body);
     jxa_result_release(r);
     for (size_t i = 0; i < nnames; i++)
         free(names[i]);
@@ -373,7 +375,8 @@ static int h_metrics(struct mg_connection *c, void *cbdata)
             ae[nae++] = ri->http_headers[i].value;
     bool use_gzip = jxa_accepts_gzip(ae, nae) && gzip_buf(&body, &gz) == 0;
     const struct jxa_buf *send = use_gzip ? &gz : &body;
-    start_response(c, 200, fmt == JXA_FMT_OPENMETRICS ? CT_OPENMETRICS : CT_TEXT, send->len);
+    start_response(c, 200, fmt == JXA_FMT_PROTOBUF ? JXA_CT_PROTOBUF
+                           : fmt == JXA_FMT_OPENMETRICS ? CT_OPENMETRICS : CT_TEXT, send->len);
     if (use_gzip)
         mg_response_header_add(c, "Content-Encoding", "gzip", -1);
     mg_response_header_add(c, "Vary", "Accept, Accept-Encoding", -1);

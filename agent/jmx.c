@@ -28,6 +28,8 @@
 struct attr {
     char *name;
     char *desc;             /* NULL when the bean gives none */
+    enum jxa_vclass vc;     /* what the declared type says of the value */
+    size_t first_rule;      /* rules before it miss every such value */
 };
 
 struct bean {
@@ -40,6 +42,12 @@ struct bean {
 
     bool info_loaded;
     bool immutable;         /* descriptor immutableInfo=true */
+    bool dynamic;           /* a DynamicMBean (its declared types are its
+                               own word, not the getters' return types),
+                               or MBeanInfo read at every walk: declared
+                               types not used to leave attributes out */
+    size_t skip_touched;    /* cached misses of the attributes build_fetch
+                               left out (jxa_engine_needs_value) */
     struct attr *attrs;     /* readable, non-array attributes */
     size_t nattrs;
 
@@ -76,8 +84,12 @@ struct jxa_jmx {
         m_float_value, m_bool_value, m_date_time, m_cd_type, m_cd_get,
         m_cd_values, m_ct_keyset, m_type_desc, m_td_type, m_td_values,
         m_tt_index, m_tt_row, m_opt_present, m_opt_get, m_to_string,
-        m_get_class, m_is_array;
+        m_get_class, m_is_array, m_is_instance_of;
     jfieldID f_platform_server;
+    /* The boxes' and Attribute's own fields, read without a call into Java
+     * (NULL: not found in this JDK, the methods are called instead). */
+    jfieldID f_long, f_int, f_short, f_byte, f_double, f_float, f_bool,
+        f_attr_name, f_attr_value, f_on_canonical;
 
     struct bean **table;
     size_t nbuckets, nbeans;
@@ -248,6 +260,8 @@ static bool init_classes(struct jxa_jmx *j, JNIEnv *env)
             "(Ljavax/management/ObjectName;[Ljava/lang/String;)Ljavax/management/AttributeList;") &&
         MID(m_get_attribute, c_mbs, "getAttribute",
             "(Ljavax/management/ObjectName;Ljava/lang/String;)Ljava/lang/Object;") &&
+        MID(m_is_instance_of, c_mbs, "isInstanceOf",
+            "(Ljavax/management/ObjectName;Ljava/lang/String;)Z") &&
         MID(m_on_canonical, c_on, "getCanonicalName", "()Ljava/lang/String;") &&
         MID(m_on_domain, c_on, "getDomain", "()Ljava/lang/String;") &&
         MID(m_on_kpls, c_on, "getKeyPropertyListString", "()Ljava/lang/String;") &&
@@ -283,6 +297,24 @@ static bool init_classes(struct jxa_jmx *j, JNIEnv *env)
         MID(m_is_array, c_class, "isArray", "()Z");
 #undef CLS
 #undef MID
+    if (ok) {
+        /* Private fields of final JDK classes (the boxes; Attribute and
+         * ObjectName only when the object is of exactly that class): JNI
+         * does no access checks, and their getters return them as is. */
+#define FLD(field, cls, name, sig) \
+        (j->field = (*env)->GetFieldID(env, j->cls, name, sig), jxa_jni_clear(env))
+        FLD(f_long, c_long, "value", "J");
+        FLD(f_int, c_integer, "value", "I");
+        FLD(f_short, c_short, "value", "S");
+        FLD(f_byte, c_byte, "value", "B");
+        FLD(f_double, c_double, "value", "D");
+        FLD(f_float, c_float, "value", "F");
+        FLD(f_bool, c_boolean, "value", "Z");
+        FLD(f_attr_name, c_attr, "name", "Ljava/lang/String;");
+        FLD(f_attr_value, c_attr, "value", "Ljava/lang/Object;");
+        FLD(f_on_canonical, c_on, "_canonicalName", "Ljava/lang/String;");
+#undef FLD
+    }
     return ok;
 }
 
@@ -402,6 +434,8 @@ struct walk {
 
     struct jxa_prop *props;         /* bean props + tabular index props */
     size_t nprops, capprops;
+    size_t nborrowed;               /* props[0..nborrowed): the bean's own
+                                       strings, not freed by pop_props */
     const char *keys[MAX_DEPTH + 1];
     size_t nkeys;
 
@@ -409,6 +443,8 @@ struct walk {
     size_t nalabels, capalabels;
 
     struct jxa_buf text;            /* value text scratch */
+    struct jxa_buf aname;           /* attribute name scratch */
+    size_t first_rule;              /* of the attribute being read */
     char *err;
     size_t errlen;
     bool failed;                    /* a rule raised a scrape error */
@@ -472,6 +508,9 @@ static void record(struct walk *w, const char *attr, const char *desc,
         .text = jxa_buf_str(&w->text),
         .attr_labels = w->alabels,
         .nattr_labels = w->nalabels,
+        /* Only for the attribute's own value: a declared scalar type
+         * guarantees it has no keys or index labels of its own. */
+        .first_rule = w->nkeys == 0 && w->nprops == w->nborrowed ? w->first_rule : 0,
     };
     if (jxa_engine_record(w->eng, &leaf, w->out, w->err, w->errlen) != 0)
         w->failed = true;
@@ -507,9 +546,29 @@ static void pop_props(struct walk *w, size_t to)
 {
     while (w->nprops > to) {
         w->nprops--;
+        if (w->nprops < w->nborrowed)
+            continue;
         free(w->props[w->nprops].key);
         free(w->props[w->nprops].value);
     }
+    if (w->nborrowed > w->nprops)
+        w->nborrowed = w->nprops;
+}
+
+/* The bean's properties as the first props of the walk, pointing at the
+ * bean cache's strings (they live as long as the bean, past this walk). */
+static bool borrow_props(struct walk *w, const struct bean *b)
+{
+    if (b->nprops > w->capprops) {
+        struct jxa_prop *p = realloc(w->props, (b->nprops + 16) * sizeof *p);
+        if (p == NULL)
+            return false;
+        w->props = p;
+        w->capprops = b->nprops + 16;
+    }
+    memcpy(w->props, b->props, b->nprops * sizeof *w->props);
+    w->nprops = w->nborrowed = b->nprops;
+    return true;
 }
 
 static bool has_prop(struct walk *w, const char *key)
@@ -569,6 +628,64 @@ static void process_number(struct walk *w, jobject v, const char *attr, const ch
         }
     }
     record(w, attr, desc, JXA_V_NUMBER, d);
+}
+
+/* The common values - Long, Integer, Double, Boolean, String, ... - by
+ * class identity (final classes) and field reads: no call into Java, four
+ * JNI transitions instead of up to ten.  Same text and value as the
+ * general path below.  Returns false when v is none of them. */
+static bool fast_scalar(struct walk *w, jobject v, const char *attr, const char *desc)
+{
+    JNIEnv *env = w->env;
+    struct jxa_jmx *j = w->j;
+    jclass cls = (*env)->GetObjectClass(env, v);
+    if (cls == NULL)
+        return false;
+    char num[JXA_NUMBUF];
+    bool done = true, integral = false;
+    int64_t l = 0;
+    if (j->f_long && (*env)->IsSameObject(env, cls, j->c_long)) {
+        l = (*env)->GetLongField(env, v, j->f_long);
+        integral = true;
+    } else if (j->f_int && (*env)->IsSameObject(env, cls, j->c_integer)) {
+        l = (*env)->GetIntField(env, v, j->f_int);
+        integral = true;
+    } else if (j->f_double && (*env)->IsSameObject(env, cls, j->c_double)) {
+        double d = (*env)->GetDoubleField(env, v, j->f_double);
+        jxa_buf_reset(&w->text);
+        jxa_buf_put(&w->text, num, jxa_java_double(num, d));
+        record(w, attr, desc, JXA_V_NUMBER, d);
+    } else if (j->f_bool && (*env)->IsSameObject(env, cls, j->c_boolean)) {
+        bool b = (*env)->GetBooleanField(env, v, j->f_bool) == JNI_TRUE;
+        jxa_buf_reset(&w->text);
+        jxa_buf_puts(&w->text, b ? "true" : "false");
+        record(w, attr, desc, JXA_V_BOOL, b ? 1.0 : 0.0);
+    } else if ((*env)->IsSameObject(env, cls, j->c_string)) {
+        jxa_buf_reset(&w->text);
+        if (jxa_jni_str(env, (jstring)v, &w->text) == 0)
+            record(w, attr, desc, JXA_V_STRING, 0);
+    } else if (j->f_float && (*env)->IsSameObject(env, cls, j->c_float)) {
+        float f = (*env)->GetFloatField(env, v, j->f_float);
+        jxa_buf_reset(&w->text);
+        jxa_buf_put(&w->text, num, jxa_java_float(num, f));
+        record(w, attr, desc, JXA_V_NUMBER, (double)f);
+    } else if (j->f_short && (*env)->IsSameObject(env, cls, j->c_short)) {
+        l = (*env)->GetShortField(env, v, j->f_short);
+        integral = true;
+    } else if (j->f_byte && (*env)->IsSameObject(env, cls, j->c_byte)) {
+        l = (*env)->GetByteField(env, v, j->f_byte);
+        integral = true;
+    } else {
+        done = false;
+    }
+    (*env)->DeleteLocalRef(env, cls);
+    if (integral) {
+        /* As process_number: longValue() digits, (double) of the long. */
+        jxa_buf_reset(&w->text);
+        jxa_buf_put(&w->text, num, jxa_java_long(num, l));
+        record(w, attr, desc, JXA_V_NUMBER, (double)l);
+    }
+    return done;
 }
 
 static void process_composite(struct walk *w, jobject cd, const char *attr, int depth)
@@ -769,6 +886,8 @@ static void process_value(struct walk *w, jobject v, const char *attr,
     struct jxa_jmx *j = w->j;
     if (v == NULL || depth > MAX_DEPTH || w->failed || jxa_jni_fatal)
         return;
+    if (fast_scalar(w, v, attr, desc))
+        return;
     if ((*env)->IsInstanceOf(env, v, j->c_number)) {
         process_number(w, v, attr, desc);
     } else if ((*env)->IsInstanceOf(env, v, j->c_string)) {
@@ -823,6 +942,46 @@ static void process_value(struct walk *w, jobject v, const char *attr,
 }
 
 /* --------------------------------------------------------- bean set-up */
+
+/* The value class a declared attribute type guarantees.  Only primitives
+ * and final classes: a getter declared to return one returns it (or
+ * null), and the walk prints them with the number alphabet of
+ * jxa_engine_needs_value (process_number). */
+static enum jxa_vclass vclass_of(const char *type)
+{
+    static const char *const numbers[] = {
+        "long", "int", "short", "byte", "double", "float", "java.lang.Long",
+        "java.lang.Integer", "java.lang.Short", "java.lang.Byte", "java.lang.Double",
+        "java.lang.Float"};
+    for (size_t i = 0; i < sizeof numbers / sizeof *numbers; i++)
+        if (strcmp(type, numbers[i]) == 0)
+            return JXA_VC_NUMBER;
+    if (strcmp(type, "boolean") == 0 || strcmp(type, "java.lang.Boolean") == 0)
+        return JXA_VC_BOOL;
+    if (strcmp(type, "java.lang.String") == 0)
+        return JXA_VC_STRING;
+    return JXA_VC_ANY;
+}
+
+/* MBeanServer.isInstanceOf(name, DynamicMBean): a Standard MBean's or
+ * MXBean's MBeanInfo is introspected from its interface, so the declared
+ * types are the getters' return types; a DynamicMBean writes its MBeanInfo
+ * itself, and nothing makes its getAttribute return the declared class
+ * (docs/bench.md, "Fetching only what can produce a sample").  An error
+ * counts as dynamic. */
+static bool is_dynamic(struct walk *w)
+{
+    JNIEnv *env = w->env;
+    jstring cls = (*env)->NewStringUTF(env, "javax.management.DynamicMBean");
+    if (cls == NULL || jxa_jni_clear(env))
+        return true;
+    bool r = true;
+    jboolean yes = (*env)->CallBooleanMethod(env, w->j->mbs, w->j->m_is_instance_of, w->on, cls);
+    if (!jxa_jni_clear(env))
+        r = yes == JNI_TRUE;
+    (*env)->DeleteLocalRef(env, cls);
+    return r;
+}
 
 static bool is_runtime_skip(const struct bean *b, const char *attr)
 {
@@ -939,6 +1098,7 @@ static bool load_info(struct walk *w)
             struct attr *at = &b->attrs[b->nattrs];
             at->name = jxa_jni_strdup(env, jname);
             at->desc = jdesc ? jxa_jni_strdup(env, jdesc) : NULL;
+            at->vc = vclass_of(type);
             if (at->name != NULL)
                 b->nattrs++;
             else
@@ -967,6 +1127,8 @@ static bool load_info(struct walk *w)
     }
     if (attrs) (*env)->DeleteLocalRef(env, attrs);
     (*env)->DeleteLocalRef(env, info);
+    /* Asked only where the answer is kept (MBeanInfo read once). */
+    b->dynamic = !b->immutable || is_dynamic(w);
     b->info_loaded = true;
     b->fetch_dirty = true;
     return true;
@@ -984,6 +1146,7 @@ static bool build_fetch(struct walk *w)
     b->fetch = NULL;
     b->nfetch = 0;
     b->nreturned = -1;
+    b->skip_touched = 0;
     const struct jxa_attr_filter *ex = find_filter(cfg->exclude_attrs, cfg->nexclude_attrs, b->canonical);
     const struct jxa_attr_filter *in = find_filter(cfg->include_attrs, cfg->ninclude_attrs, b->canonical);
     size_t *pick = calloc(b->nattrs + 1, sizeof *pick);
@@ -992,6 +1155,7 @@ static bool build_fetch(struct walk *w)
     jsize n = 0;
     for (size_t i = 0; i < b->nattrs; i++) {
         const char *a = b->attrs[i].name;
+        b->attrs[i].first_rule = 0;
         if (in_filter(ex, a) || name_in(b->auto_excluded, b->nauto_excluded, a) ||
             is_runtime_skip(b, a))
             continue;
@@ -999,6 +1163,21 @@ static bool build_fetch(struct walk *w)
          * too: unlisted beans yield nothing. */
         if (cfg->ninclude_attrs > 0 && !in_filter(in, a))
             continue;
+        /* Not fetched when no rule can make anything of any value its
+         * type allows: the getter never runs, as for excluded names.  Not
+         * for a bean with a metricCustomizer: its attributesAsLabels and
+         * extraMetrics come from the bulk call's result. */
+        size_t misses = 0, first = 0;
+        if (!b->dynamic && b->cust == NULL && b->attrs[i].vc != JXA_VC_ANY && w->eng != NULL) {
+            struct jxa_leaf leaf = {.domain = b->domain, .props = b->props,
+                                    .nprops = b->nprops, .attr = a,
+                                    .description = b->attrs[i].desc};
+            if (!jxa_engine_needs_value(w->eng, &leaf, b->attrs[i].vc, &misses, &first)) {
+                b->skip_touched += misses;
+                continue;
+            }
+            b->attrs[i].first_rule = first;
+        }
         pick[n++] = i;
     }
     b->fetch_dirty = false;
@@ -1029,12 +1208,32 @@ static bool build_fetch(struct walk *w)
     return b->fetch != NULL;
 }
 
-static const char *attr_desc(const struct bean *b, const char *name)
+static const struct attr *attr_of(const struct bean *b, const char *name)
 {
     for (size_t i = 0; i < b->nattrs; i++)
         if (strcmp(b->attrs[i].name, name) == 0)
-            return b->attrs[i].desc;
+            return &b->attrs[i];
     return NULL;
+}
+
+/* One attribute's value, as jmx_exporter's walk reads it. */
+static void process_attr(struct walk *w, jobject v, const char *name)
+{
+    const struct attr *at = attr_of(w->b, name);
+    w->first_rule = at ? at->first_rule : 0;
+    process_value(w, v, name, at ? at->desc : NULL, 0);
+    w->first_rule = 0;
+}
+
+/* o's class is exactly cls (not a subclass, whose getters may differ). */
+static bool is_exactly(struct walk *w, jobject o, jclass cls)
+{
+    jclass c = (*w->env)->GetObjectClass(w->env, o);
+    if (c == NULL)
+        return false;
+    bool r = (*w->env)->IsSameObject(w->env, c, cls);
+    (*w->env)->DeleteLocalRef(w->env, c);
+    return r;
 }
 
 static void fetch_one_by_one(struct walk *w)
@@ -1048,7 +1247,7 @@ static void fetch_one_by_one(struct walk *w)
         jobject v = jxa_jni_obj(env, j->mbs, j->m_get_attribute, w->on, name);
         char *n = jxa_jni_strdup(env, name);
         if (v != NULL && n != NULL)
-            process_value(w, v, n, attr_desc(w->b, n), 0);
+            process_attr(w, v, n);
         free(n);
         if (v) (*env)->DeleteLocalRef(env, v);
         (*env)->DeleteLocalRef(env, name);
@@ -1148,11 +1347,12 @@ static void scrape_bean(struct walk *w)
         return;
     if (b->fetch_dirty && !build_fetch(w))
         return;
+    if (b->skip_touched > 0)
+        jxa_engine_skipped(w->eng, b->skip_touched);
     if (b->nfetch == 0)
         return;
-    for (size_t i = 0; i < b->nprops; i++)
-        if (!push_prop(w, strdup(b->props[i].key), strdup(b->props[i].value)))
-            return;
+    if (w->nprops != 0 || !borrow_props(w, b))
+        return;
     jobject list = (*env)->CallObjectMethod(env, j->mbs, j->m_get_attributes, w->on, b->fetch);
     if (jxa_jni_clear(env)) {
         /* jmx_exporter falls back to one getAttribute per name when the bulk
@@ -1167,16 +1367,21 @@ static void scrape_bean(struct walk *w)
             jobject a = jxa_jni_elem(env, arr, i);
             /* A DynamicMBean's AttributeList can hold anything (add(Object)):
              * an Attribute method on another class is undefined behaviour. */
-            if (a == NULL || !(*env)->IsInstanceOf(env, a, j->c_attr)) {
+            bool exact = a != NULL && is_exactly(w, a, j->c_attr) &&
+                         j->f_attr_name != NULL && j->f_attr_value != NULL;
+            if (a == NULL || (!exact && !(*env)->IsInstanceOf(env, a, j->c_attr))) {
                 if (a) (*env)->DeleteLocalRef(env, a);
                 continue;
             }
-            jstring jn = jxa_jni_obj(env, a, j->m_attr_name);
-            jobject v = jxa_jni_obj(env, a, j->m_attr_value);
-            char *name = jn ? jxa_jni_strdup(env, jn) : NULL;
-            if (name != NULL && v != NULL)
-                process_value(w, v, name, attr_desc(b, name), 0);
-            free(name);
+            jstring jn = exact ? (*env)->GetObjectField(env, a, j->f_attr_name)
+                               : jxa_jni_obj(env, a, j->m_attr_name);
+            jobject v = exact ? (*env)->GetObjectField(env, a, j->f_attr_value)
+                              : jxa_jni_obj(env, a, j->m_attr_value);
+            jxa_buf_reset(&w->aname);
+            if (jn != NULL && v != NULL && jxa_jni_str(env, jn, &w->aname) == 0 &&
+                !w->aname.failed) {
+                process_attr(w, v, jxa_buf_str(&w->aname));
+            }
             if (v) (*env)->DeleteLocalRef(env, v);
             if (jn) (*env)->DeleteLocalRef(env, jn);
             (*env)->DeleteLocalRef(env, a);
@@ -1204,7 +1409,10 @@ static void scrape_bean(struct walk *w)
 static int canonical_of(struct walk *w, jobject on)
 {
     JNIEnv *env = w->env;
-    jstring jcanon = jxa_jni_obj(env, on, w->j->m_on_canonical);
+    /* ObjectName.getCanonicalName() returns this field (JDK 8-25). */
+    jstring jcanon = w->j->f_on_canonical != NULL && is_exactly(w, on, w->j->c_on)
+                         ? (*env)->GetObjectField(env, on, w->j->f_on_canonical)
+                         : jxa_jni_obj(env, on, w->j->m_on_canonical);
     if (jcanon == NULL)
         return -1;
     jxa_buf_reset(&w->text);
@@ -1345,5 +1553,6 @@ out:
     clear_alabels(&w);
     free(w.alabels);
     jxa_buf_free(&w.text);
+    jxa_buf_free(&w.aname);
     return rc;
 }

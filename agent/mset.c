@@ -43,6 +43,17 @@ struct jxa_family {
     size_t ns, cap;
 };
 
+/* A native histogram attached to a data point (jxa_family_add_native). */
+struct mnative {
+    const struct jxa_family *f;
+    size_t labels;              /* index of the first label in m->labels */
+    uint32_t nlabels;
+    int schema;
+    double zero_threshold;
+    unsigned long long zero_count;
+    size_t first, n;            /* buckets [first, first + n) of nidx/ncnt */
+};
+
 struct jxa_mset {
     struct jxa_buf arena;
     struct mlabel *labels;
@@ -59,6 +70,11 @@ struct jxa_mset {
      * renders the same published set, so it is not sorted per request. */
     struct jxa_family **order;
     size_t norder;
+    struct mnative *nat;
+    size_t nnat, cap_nat;
+    int *nidx;
+    unsigned long long *ncnt;
+    size_t nb, cap_nidx, cap_ncnt;
 };
 
 static const char *S(const struct jxa_mset *m, size_t off)
@@ -104,6 +120,8 @@ void jxa_mset_reset(struct jxa_mset *m)
     m->dropped = 0;
     m->oom = false;
     m->norder = 0;
+    m->nnat = 0;
+    m->nb = 0;
 }
 
 void jxa_mset_free(struct jxa_mset *m)
@@ -119,6 +137,9 @@ void jxa_mset_free(struct jxa_mset *m)
     free(m->fams);
     free(m->hash);
     free(m->order);
+    free(m->nat);
+    free(m->nidx);
+    free(m->ncnt);
     free(m);
 }
 
@@ -318,6 +339,67 @@ int jxa_family_add(struct jxa_family *f, const char *suffix,
     }
     return push_sample(f, suffix, labels, nlabels, value, flags, f->type,
                        NULL);
+}
+
+/* Room for need elements of size bytes in *p (capacity *cap); false when
+ * realloc fails (*p and *cap unchanged). */
+static bool grow(void *pp, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    size_t nc = *cap ? *cap : 16;
+    while (nc < need)
+        nc *= 2;
+    void *old;
+    memcpy(&old, pp, sizeof old);
+    void *q = realloc(old, nc * size);
+    if (!q)
+        return false;
+    memcpy(pp, &q, sizeof q);
+    *cap = nc;
+    return true;
+}
+
+int jxa_family_add_native(struct jxa_family *f, const struct jxa_label *labels,
+                          size_t nlabels, const struct jxa_native_hist *h)
+{
+    if (!f || f->sink || f->jmx || f->type != JXA_HISTOGRAM)
+        return -1;
+    struct jxa_mset *m = f->m;
+    if (!grow(&m->nat, &m->cap_nat, m->nnat + 1, sizeof *m->nat) ||
+        !grow(&m->labels, &m->cap_labels, m->nlabels + nlabels, sizeof *m->labels) ||
+        !grow(&m->nidx, &m->cap_nidx, m->nb + h->n, sizeof *m->nidx) ||
+        !grow(&m->ncnt, &m->cap_ncnt, m->nb + h->n, sizeof *m->ncnt))
+        return -1;
+    struct mnative *nv = &m->nat[m->nnat];
+    nv->f = f;
+    nv->labels = m->nlabels;
+    nv->nlabels = (uint32_t)nlabels;
+    /* Sorted by name, as push_sample stores a sample's labels. */
+    for (size_t i = 0; i < nlabels; i++) {
+        size_t j = m->nlabels + i;
+        struct mlabel l = {arena_add(m, labels[i].name), arena_add(m, labels[i].value)};
+        if (m->oom)
+            return -1;
+        while (j > nv->labels && strcmp(S(m, m->labels[j - 1].name), labels[i].name) > 0) {
+            m->labels[j] = m->labels[j - 1];
+            j--;
+        }
+        m->labels[j] = l;
+    }
+    m->nlabels += nlabels;
+    nv->schema = h->schema;
+    nv->zero_threshold = h->zero_threshold;
+    nv->zero_count = h->zero_count;
+    nv->first = m->nb;
+    nv->n = h->n;
+    if (h->n) {
+        memcpy(m->nidx + m->nb, h->index, h->n * sizeof *m->nidx);
+        memcpy(m->ncnt + m->nb, h->count, h->n * sizeof *m->ncnt);
+    }
+    m->nb += h->n;
+    m->nnat++;
+    return 0;
 }
 
 /* ---- sorting and collisions ------------------------------------------ */
@@ -709,9 +791,7 @@ static void write_stale(struct jxa_buf *out, double stale_s, bool om)
 {
     char num[JXA_NUMBUF];
     jxa_prom_double(num, stale_s);
-    write_meta(out, JXA_STALE_FAMILY, JXA_GAUGE,
-               "Age of the served result when the walk did not finish within the "
-               "scrape timeout.", NULL, om);
+    write_meta(out, JXA_STALE_FAMILY, JXA_GAUGE, JXA_STALE_HELP, NULL, om);
     jxa_buf_printf(out, "%s %s\n", JXA_STALE_FAMILY, num);
 }
 
@@ -754,4 +834,136 @@ int jxa_mset_write(const struct jxa_mset *m, const struct jxa_write_req *req,
         jxa_buf_puts(out, "# EOF\n");
     free(own);
     return out->failed || m->oom ? -1 : 0;
+}
+
+/* ---- read access (mset.h) --------------------------------------------- */
+
+bool jxa_write_selects(const struct jxa_write_req *req, const char *family)
+{
+    return name_selected(family, req->names, req->nnames);
+}
+
+size_t jxa_mset_nfamilies(const struct jxa_mset *m)
+{
+    return m->nfams;
+}
+
+const struct jxa_family *jxa_mset_sorted(const struct jxa_mset *m, size_t i)
+{
+    if (i >= m->nfams)
+        return NULL;
+    return m->norder == m->nfams ? m->order[i] : m->fams[i];
+}
+
+const char *jxa_family_name(const struct jxa_family *f)
+{
+    return S(f->m, f->name);
+}
+
+const char *jxa_family_help(const struct jxa_family *f)
+{
+    return S(f->m, f->help);
+}
+
+enum jxa_mtype jxa_family_wtype(const struct jxa_family *f)
+{
+    return family_type(f);
+}
+
+bool jxa_family_native_collector(const struct jxa_family *f)
+{
+    return !f->jmx;
+}
+
+size_t jxa_family_nsamples(const struct jxa_family *f)
+{
+    return f->ns;
+}
+
+bool jxa_family_sample(const struct jxa_family *f, size_t k, struct jxa_sample_view *v)
+{
+    const struct msample *s = &f->s[k];
+    v->suffix = s->suffix == NOSTR ? "" : S(f->m, s->suffix);
+    v->value = s->value;
+    v->flags = s->flags;
+    v->nlabels = s->nlabels;
+    return !s->dropped;
+}
+
+struct jxa_label jxa_sample_label(const struct jxa_family *f, size_t k, size_t i)
+{
+    const struct mlabel *l = &f->m->labels[f->s[k].labels + i];
+    return (struct jxa_label){S(f->m, l->name), S(f->m, l->value)};
+}
+
+bool jxa_family_native(const struct jxa_family *f, size_t k, struct jxa_native_hist *out)
+{
+    const struct jxa_mset *m = f->m;
+    const struct msample *s = &f->s[k];
+    for (size_t n = 0; n < m->nnat; n++) {
+        const struct mnative *nv = &m->nat[n];
+        if (nv->f != f)
+            continue;
+        /* The sample's labels without le against the point's (both sorted). */
+        uint32_t i = 0, j = 0;
+        bool same = true;
+        for (; same && i < s->nlabels; i++) {
+            const struct mlabel *x = &m->labels[s->labels + i];
+            if (strcmp(S(m, x->name), "le") == 0)
+                continue;
+            const struct mlabel *y = j < nv->nlabels ? &m->labels[nv->labels + j++] : NULL;
+            same = y && strcmp(S(m, x->name), S(m, y->name)) == 0 &&
+                   strcmp(S(m, x->value), S(m, y->value)) == 0;
+        }
+        if (!same || j != nv->nlabels)
+            continue;
+        out->schema = nv->schema;
+        out->zero_threshold = nv->zero_threshold;
+        out->zero_count = nv->zero_count;
+        out->index = m->nidx + nv->first;
+        out->count = m->ncnt + nv->first;
+        out->n = nv->n;
+        return true;
+    }
+    return false;
+}
+
+int jxa_mset_visit(const struct jxa_mset *m, const struct jxa_mset_visitor *v, void *ctx)
+{
+    if (m->norder != m->nfams)
+        return -1;              /* not finished */
+    struct jxa_label *lab = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    for (size_t i = 0; i < m->norder && rc == 0; i++) {
+        const struct jxa_family *f = m->order[i];
+        size_t live = 0;
+        for (size_t k = 0; k < f->ns; k++)
+            live += !f->s[k].dropped;
+        if (live == 0)
+            continue;
+        rc = v->family(ctx, S(m, f->name), family_type(f), S(m, f->help), S(m, f->unit));
+        for (size_t k = 0; k < f->ns && rc == 0; k++) {
+            const struct msample *s = &f->s[k];
+            if (s->dropped)
+                continue;
+            if (s->nlabels > cap) {
+                struct jxa_label *n = realloc(lab, s->nlabels * sizeof *n);
+                if (n == NULL) {
+                    rc = -1;
+                    break;
+                }
+                lab = n;
+                cap = s->nlabels;
+            }
+            for (uint32_t j = 0; j < s->nlabels; j++) {
+                lab[j].name = S(m, m->labels[s->labels + j].name);
+                lab[j].value = S(m, m->labels[s->labels + j].value);
+            }
+            const char *suffix = s->suffix == NOSTR ? "" : S(m, s->suffix);
+            rc = v->sample(ctx, suffix, lab, s->nlabels, s->value, s->flags);
+        }
+    }
+    free(lab);
+    return rc;
 }

@@ -122,3 +122,15 @@ bool jxa_accepts_gzip(const char *const *values, size_t n)
      * allows it; a 406 would only lose the scrape). */
     return gzip > 0 && (identity == Q_NONE || gzip >= identity);
 }
+
+enum jxa_format jxa_negotiate_format(const char *accept)
+{
+    if (accept == NULL)
+        return JXA_FMT_TEXT;
+    if (strstr(accept, "application/vnd.google.protobuf") != NULL &&
+        strstr(accept, "proto=io.prometheus.client.MetricFamily") != NULL)
+        return JXA_FMT_PROTOBUF;
+    if (strstr(accept, "application/openmetrics-text") != NULL)
+        return JXA_FMT_OPENMETRICS;
+    return JXA_FMT_TEXT;
+}

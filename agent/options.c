@@ -184,16 +184,16 @@ out:
 }
 
 enum okey { K_PORT, K_HOST, K_CONFIG, K_LOG, K_LOG_LEVEL, K_STRICT,
-            K_PORT_FILE, K_SD_DIR, K_SD_JOB, K_RULES, K_EXECUTOR_AGENT, K_EXPORTER,
+            K_PORT_FILE, K_SD_DIR, K_SD_JOB, K_RULES, K_EXECUTOR_AGENT, K_HTTP, K_EXPORTER,
             K_NKEYS };
 
 static const char *const key_names[K_NKEYS] = {
     "port", "host", "config", "log", "log_level", "strict", "port_file",
-    "sd_dir", "sd_job", "rules", "executor_agent", "exporter",
+    "sd_dir", "sd_job", "rules", "executor_agent", "http", "exporter",
 };
 
 #define KNOWN_KEYS "port, host, config, log, log_level, strict, port_file, " \
-                   "sd_dir, sd_job, rules, executor_agent, exporter"
+                   "sd_dir, sd_job, rules, executor_agent, http, exporter"
 #define EXPORTER_FORM "exporter=[host:]port:/path/config.yaml"
 
 static int find_key(const char *k, size_t n)
@@ -210,7 +210,20 @@ static int set_string(char **dst, const char *v)
     return *dst == NULL ? -1 : 0;
 }
 
-/* exporter=[host:]port:config, through the colon form's own parser. */
+/* jmx_exporter 1.1+ (Arguments.parse): a string its colon-form regex does
+ * not match is the config file of the OpenTelemetry-only mode.  Only a
+ * string with no ':' is taken that way here: one with a ':' is far more
+ * likely a mistyped [host:]port:file (and a bare number a port without
+ * its file) than a file name, and is refused as before. */
+static bool is_path_form(const char *s)
+{
+    if (strchr(s, ':') != NULL || strchr(s, '=') != NULL)
+        return false;
+    return s[strspn(s, "0123456789-")] != '\0';
+}
+
+/* exporter=[host:]port:config, through the colon form's own parser, or
+ * exporter=config (the bare-path form: that exporter only pushes). */
 static int parse_exporter(const char *item, const char *v, struct jxa_options *o, char *err,
                           size_t errlen)
 {
@@ -221,12 +234,23 @@ static int parse_exporter(const char *item, const char *v, struct jxa_options *o
     }
     struct jxa_options one;
     memset(&one, 0, sizeof one);
+    if (is_path_form(v)) {
+        struct jxa_exporter_opt *e = &o->exporters[o->nexporters];
+        if (set_string(&e->config, v) < 0) {
+            set_err(err, errlen, item, "out of memory; retry");
+            return -1;
+        }
+        e->push_only = true;
+        o->nexporters++;
+        return 0;
+    }
     if (parse_colon_form(v, &one, err, errlen) != 0) {
         /* The colon form's own message offers port= too; here only the
          * colon form is right. */
         if (strstr(err, "not a valid option string") != NULL)
-            set_err(err, errlen, item, "expected " EXPORTER_FORM "; give each exporter "
-                    "its port and config");
+            set_err(err, errlen, item, "expected " EXPORTER_FORM " (or exporter="
+                    "/path/config.yaml for one that only pushes); give each exporter its port "
+                    "and config");
         free(one.host);
         free(one.config);
         return -1;
@@ -328,6 +352,19 @@ static int parse_item(char *item, struct jxa_options *o, bool seen[K_NKEYS],
             return -1;
         }
         return 0;
+    case K_HTTP:
+        /* http=false: the bare-path form's push-only mode, in this form
+         * (which can carry strict=true and log=). */
+        if (strcasecmp(v, "true") == 0)
+            o->push_only = false;
+        else if (strcasecmp(v, "false") == 0)
+            o->push_only = true;
+        else {
+            set_err(err, errlen, item, "http must be true or false; use http=false to "
+                    "only push to the openTelemetry endpoint");
+            return -1;
+        }
+        return 0;
     case K_LOG_LEVEL: {
         static const char *const lv[] = {"error", "warn", "info", "debug"};
         for (int i = 0; i < 4; i++)
@@ -386,6 +423,14 @@ static int parse_kv_form(const char *s, struct jxa_options *o, char *err,
                         EXPORTER_FORM, key_names[single[i]]);
                 return -1;
             }
+        /* Each exporter= says by itself whether it serves: a port, or a
+         * bare path for push only. */
+        if (seen[K_HTTP]) {
+            set_err(err, errlen, "http", "exporter= says for each exporter whether it serves "
+                    "HTTP; remove http= and write exporter=/path/config.yaml for an exporter "
+                    "that only pushes");
+            return -1;
+        }
     }
     return rc;
 }
@@ -405,9 +450,19 @@ int jxa_options_parse(const char *s, struct jxa_options *o, char *err,
     if (err != NULL && errlen > 0)
         err[0] = '\0';
     /* Nothing given (a bare -agentpath): autoconf.h chooses. */
-    int rc = s == NULL || s[0] == '\0' ? 0
-           : is_kv_form(s) ? parse_kv_form(s, o, err, errlen)
-                           : parse_colon_form(s, o, err, errlen);
+    int rc = 0;
+    if (s == NULL || s[0] == '\0')
+        rc = 0;
+    else if (is_kv_form(s))
+        rc = parse_kv_form(s, o, err, errlen);
+    else if (is_path_form(s)) {
+        o->push_only = true;
+        if (set_string(&o->config, s) < 0) {
+            set_err(err, errlen, s, "out of memory; retry");
+            rc = -1;
+        }
+    } else
+        rc = parse_colon_form(s, o, err, errlen);
     if (rc == 0 && o->config == NULL && o->nexporters == 0) {
         /* Fallback for launchers that can set the environment but not the
          * agent path (spark.executorEnv.JMXAGENT_CONFIG). */
@@ -458,6 +513,7 @@ int jxa_options_exporter(const struct jxa_options *o, size_t i, struct jxa_optio
     out->log_level = o->log_level;
     out->strict = o->strict;
     out->no_executor_agent = o->no_executor_agent;
+    out->push_only = e->push_only;
     if (copy_str(&out->host, e->host) != 0 || copy_str(&out->config, e->config) != 0 ||
         copy_str(&out->log, o->log) != 0 || copy_str(&out->sd_dir, o->sd_dir) != 0 ||
         copy_str(&out->sd_job, o->sd_job) != 0) {

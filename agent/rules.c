@@ -94,6 +94,8 @@ struct jxa_engine {
     size_t nbuckets, nentries;
     uint32_t gen;
     size_t *cached_before;      /* [i]: cached rules with index < i */
+    size_t skipped_touched;     /* this scrape: cached misses of leaves
+                                   not fetched (jxa_engine_skipped) */
     unsigned char *warned;      /* [rule]: WARNED_* already logged */
 };
 
@@ -289,6 +291,12 @@ unsigned long jxa_engine_match_errors(const struct jxa_engine *e, size_t rule)
 void jxa_engine_begin(struct jxa_engine *e)
 {
     e->gen++;
+    e->skipped_touched = 0;
+}
+
+void jxa_engine_skipped(struct jxa_engine *e, size_t cached_misses)
+{
+    e->skipped_touched += cached_misses;
 }
 
 /* MatchedRulesCache.evictStaleEntries: entries not seen this scrape go. */
@@ -297,7 +305,7 @@ void jxa_engine_begin(struct jxa_engine *e)
  * i.e. per leaf its known misses plus its match. */
 size_t jxa_engine_end(struct jxa_engine *e)
 {
-    size_t touched = 0;
+    size_t touched = e->skipped_touched;
     for (size_t i = 0; i < e->nbuckets; i++) {
         struct cache_entry **pp = &e->buckets[i];
         while (*pp) {
@@ -905,7 +913,9 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
     uint64_t mh = 0;
     bool no_store = false;              /* a match gave up: cache nothing */
 
-    for (size_t ri = 0; ri < cfg->nrules; ri++) {
+    /* Rules before first_rule are known to miss this leaf (the walk asked
+     * jxa_engine_needs_value when it built the fetch list). */
+    for (size_t ri = leaf->first_rule; ri < cfg->nrules; ri++) {
         const struct jxa_rule *rule = &cfg->rules[ri];
         struct jxa_buf *sb = subject(e, leaf, rule);
         if (sb->failed)
@@ -1074,4 +1084,171 @@ oom:
     if (err && errlen)
         snprintf(err, errlen, "out of memory");
     return -1;
+}
+
+/* ---- which attributes can produce anything --------------------------------- */
+
+/* The characters of a number's text as the walk prints it (Long.toString,
+ * Double.toString, Float.toString: digits, '-', '.', 'E', "NaN",
+ * "Infinity"; '+' and 'e' too, for safety). */
+static bool number_char(uint32_t c)
+{
+    return (c >= '0' && c <= '9') || (c != 0 && strchr(".-+EeNaIinfty", (int)c) != NULL);
+}
+
+/* A code unit that every match of p contains, and that no number's text
+ * contains (both cases, should the pattern be caseless): then no match of
+ * p lies inside the value of a numeric attribute. */
+static bool needs_non_number_char(const pcre2_code *p)
+{
+    static const uint32_t what[2][2] = {
+        {PCRE2_INFO_FIRSTCODETYPE, PCRE2_INFO_FIRSTCODEUNIT},
+        {PCRE2_INFO_LASTCODETYPE, PCRE2_INFO_LASTCODEUNIT}};
+    for (int i = 0; i < 2; i++) {
+        uint32_t type = 0, unit = 0;
+        if (pcre2_pattern_info(p, what[i][0], &type) != 0 || type != 1 ||
+            pcre2_pattern_info(p, what[i][1], &unit) != 0)
+            continue;
+        uint32_t other = unit;
+        if (unit >= 'a' && unit <= 'z')
+            other = unit - 32;
+        else if (unit >= 'A' && unit <= 'Z')
+            other = unit + 32;
+        if (!number_char(unit) && !number_char(other))
+            return true;
+    }
+    return false;
+}
+
+/* The match string of leaf for rule r with value text `text`, into e->tmp. */
+static struct jxa_buf *name_subject(struct jxa_engine *e, const struct jxa_leaf *l,
+                                    const struct jxa_rule *r, const char *text)
+{
+    struct jxa_buf *b = &e->tmp;
+    jxa_buf_reset(b);
+    jxa_buf_put(b, e->prefix.data, e->prefix.len);
+    jxa_buf_puts(b, attr_name(e, l, r->attr_name_snake_case));
+    jxa_buf_puts(b, ": ");
+    jxa_buf_puts(b, text);
+    return b;
+}
+
+/* jxa_engine_record's verdict of rule r on one whole match string: 1
+ * match, 0 miss, -1 unknown (PCRE2 gave up, or no memory). */
+static int whole_match(struct jxa_engine *e, const struct jxa_rule *r, const struct jxa_buf *b)
+{
+    if (b->failed)
+        return -1;
+    if (!utf8_valid((const unsigned char *)jxa_buf_str(b), b->len))
+        return 0;
+    pcre2_set_match_limit(e->mctx, match_limit(b->len));
+    int rc = pcre2_match(r->re, (PCRE2_SPTR)jxa_buf_str(b), b->len, 0, PCRE2_NO_UTF_CHECK,
+                         e->md, e->mctx);
+    if (rc == PCRE2_ERROR_NOMATCH || (rc >= 0 && pcre2_get_ovector_pointer(e->md)[1] != b->len))
+        return 0;
+    return rc < 0 ? -1 : 1;
+}
+
+/* True when no number's text v makes rule r match name + v (name: the
+ * match string up to the value).  A match of "^.*(?:P).*$" is a match of
+ * P starting somewhere: inside the value is ruled out by a code unit no
+ * number has; in the name part by PCRE2's hard partial matching, which
+ * reports any attempt that reaches the end of the subject (it could go on
+ * into the value) as partial, so NOMATCH proves every start there fails.
+ * The interpreter runs it (the JIT is compiled for complete matches). */
+static bool number_never_matches(struct jxa_engine *e, const struct jxa_rule *r,
+                                 const struct jxa_buf *name)
+{
+    if (r->probe == NULL || name->failed || !needs_non_number_char(r->probe))
+        return false;
+    if (!utf8_valid((const unsigned char *)jxa_buf_str(name), name->len))
+        return true;    /* invalid stays invalid (the value is ASCII): no match */
+    pcre2_set_match_limit(e->mctx, match_limit(name->len));
+    int rc = pcre2_match(r->probe, (PCRE2_SPTR)jxa_buf_str(name), name->len, 0,
+                         PCRE2_NO_UTF_CHECK | PCRE2_PARTIAL_HARD | PCRE2_NO_JIT,
+                         e->md, e->mctx);
+    return rc == PCRE2_ERROR_NOMATCH;
+}
+
+/* A rule that, matching a String leaf, adds nothing and cannot fail: no
+ * `value:` (a String is a sample only through one), and templates that
+ * substitute without a Java exception whatever the groups hold (every
+ * such exception depends on the template and the pattern alone). */
+static bool silent_for_strings(struct jxa_engine *e, const struct jxa_rule *r)
+{
+    if (r->value && r->value[0])
+        return false;
+    if (!r->name)
+        return true;    /* default export: a String is "unsupported" */
+    char msg[256];
+    const char *t[3] = {r->name, r->help, NULL};
+    for (int i = 0; i < 2; i++) {
+        jxa_buf_reset(&e->tmp2);
+        if (t[i] && substitute(r, e->md, 0, "", t[i], &e->tmp2, msg, sizeof msg) < 0)
+            return false;
+    }
+    for (size_t li = 0; li < r->nlabels; li++) {
+        jxa_buf_reset(&e->tmp2);
+        if (substitute(r, e->md, 0, "", r->labels[li].name, &e->tmp2, msg, sizeof msg) < 0 ||
+            substitute(r, e->md, 0, "", r->labels[li].value, &e->tmp2, msg, sizeof msg) < 0)
+            return false;
+    }
+    return true;
+}
+
+bool jxa_engine_needs_value(struct jxa_engine *e, const struct jxa_leaf *leaf,
+                            enum jxa_vclass vc, size_t *cached_misses, size_t *first_rule)
+{
+    const struct jxa_config *cfg = e->cfg;
+    *cached_misses = 0;
+    *first_rule = 0;
+    if (vc == JXA_VC_ANY || leaf->nattr_keys != 0)
+        return true;
+    e->snake_built = false;
+    build_prefix(e, leaf);
+    if (e->prefix.failed)
+        return true;
+    /* A String leaf past a rule that may or may not match it (by value):
+     * later cached rules would then be tried or not, value by value. */
+    bool maybe = false;
+    /* Still in the run of uncached rules that miss every value: the leaf
+     * can start at the first rule after it (a cached rule ends the run, so
+     * the cache sees every rule it would have seen). */
+    bool leading = true;
+    size_t ri = 0;
+    for (; ri < cfg->nrules; ri++) {
+        const struct jxa_rule *r = &cfg->rules[ri];
+        if (leading && (r->re == NULL || r->cache)) {
+            *first_rule = ri;
+            leading = false;
+        }
+        if (r->re == NULL) {
+            /* Matches every leaf (a cached one too): the leaf stops here. */
+            if (vc == JXA_VC_STRING && !r->cache && silent_for_strings(e, r))
+                break;
+            return true;
+        }
+        if (r->cache) {
+            if (maybe || whole_match(e, r, name_subject(e, leaf, r, "<cache>")) != 0)
+                return true;
+            continue;
+        }
+        bool miss = false;
+        if (vc == JXA_VC_BOOL)
+            miss = whole_match(e, r, name_subject(e, leaf, r, "true")) == 0 &&
+                   whole_match(e, r, name_subject(e, leaf, r, "false")) == 0;
+        else if (vc == JXA_VC_NUMBER)
+            miss = number_never_matches(e, r, name_subject(e, leaf, r, ""));
+        if (miss)
+            continue;
+        if (leading) {
+            *first_rule = ri;
+            leading = false;
+        }
+        if (vc != JXA_VC_STRING || !silent_for_strings(e, r))
+            return true;
+        maybe = true;
+    }
+    *cached_misses = e->cached_before[ri];
+    return false;
 }

@@ -24,3 +24,13 @@ bench-smoke: bench-prereqs
 	$(BENCH_PY) bench/bench.py --smoke
 
 TEST_TARGETS += bench-smoke
+
+# The writers alone (bench/micro/expo_bench.c): bytes and time per write of
+# one result in text, OpenMetrics and protobuf.  Not part of make test.
+.PHONY: bench-expo
+$(BUILD)/bench/expo_bench: bench/micro/expo_bench.c $(PURE_SRCS) $(GEN_SRCS) $(GEN_HDRS) $(wildcard include/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -O2 -o $@ $< $(PURE_SRCS) $(GEN_SRCS) -lyaml -lpcre2-8 -lprotobuf-c -lz -lpthread -lm
+
+bench-expo: $(BUILD)/bench/expo_bench
+	$(BUILD)/bench/expo_bench

@@ -89,13 +89,17 @@ def find_jmx_jar():
 
 
 def snapshot_agent():
-    """Copy the agent so a rebuild by someone else mid-run cannot swap it."""
+    """Copy the agent so a rebuild by someone else mid-run cannot swap it;
+    named by its hash, so two runs at once (an A/B) keep their own."""
     src = os.path.join(BUILD, "libspark_jmxagent.so")
     if not os.path.exists(src):
         sys.exit("bench: build/libspark_jmxagent.so missing (run: make)")
-    dst = os.path.join(OUT, "libspark_jmxagent.so")
-    shutil.copyfile(src, dst)
-    sha = hashlib.sha256(open(dst, "rb").read()).hexdigest()[:12]
+    data = open(src, "rb").read()
+    sha = hashlib.sha256(data).hexdigest()[:12]
+    dst = os.path.join(OUT, f"libspark_jmxagent-{sha}.so")
+    with open(dst + ".tmp", "wb") as f:
+        f.write(data)
+    os.replace(dst + ".tmp", dst)
     return dst, sha
 
 

@@ -128,6 +128,34 @@ struct jxa_customizer {
     size_t nextra;
 };
 
+/* One name=value pair of openTelemetry.headers / resourceAttributes. */
+struct jxa_kv {
+    char *key;
+    char *value;
+};
+
+/* The openTelemetry section (jmx_exporter 1.1+; keys as its
+ * OpenTelemetryExporterFactory reads them): push the scrape as OTLP
+ * metrics.  Read once at start, as jmx_exporter builds its exporter once;
+ * the pusher (pusher.h) takes it over.  Only http/protobuf to an http://
+ * endpoint (docs/otlp.md says why). */
+struct jxa_otel_config {
+    bool enabled;           /* the key is present */
+    char *url;              /* endpoint as the user wrote it */
+    char *host;             /* from url; "[::1]" kept without brackets */
+    char *port;             /* from url; "4318" when absent */
+    char *path;             /* from url, ending in v1/metrics */
+    int interval_s;         /* interval, 60 */
+    int timeout_s;          /* timeoutSeconds, 10 */
+    bool preserve_names;    /* preserveNames: keep _total, unit suffixes */
+    struct jxa_kv *headers;
+    size_t nheaders;
+    /* resourceAttributes with the service* keys applied over them (their
+     * service.name etc. win), in the order written. */
+    struct jxa_kv *attrs;
+    size_t nattrs;
+};
+
 struct jxa_config {
     char *path;                     /* file it came from, NULL for strings */
     struct timespec mtime;          /* of the file when loaded */
@@ -168,6 +196,8 @@ struct jxa_config {
 
     struct jxa_http_config http;    /* read once at start, never reloaded:
                                        empty after jxa_config_reload() */
+    struct jxa_otel_config otel;    /* read once at start, checked on a
+                                       reload but not applied */
 
     /* username, password or ssl (JMX-client keys of the standalone
      * exporter) were present: accepted and ignored in-process.  The loader
@@ -196,6 +226,16 @@ void jxa_config_free(struct jxa_config *c);
 /* Frees the strings of h (the token wiped first) and zeroes it: for a
  * caller that overwrites a config's http with another one's. */
 void jxa_http_config_free(struct jxa_http_config *h);
+/* Frees the strings of o and zeroes it. */
+void jxa_otel_config_free(struct jxa_otel_config *o);
+/* The OpenTelemetry SDK's environment over the config's resource, as
+ * client_java's OtelAutoConfig merges it (the environment wins):
+ * otel_resource_attributes is OTEL_RESOURCE_ATTRIBUTES ("k=v,k=v", values
+ * percent-encoded), otel_service_name OTEL_SERVICE_NAME, both may be NULL.
+ * Malformed entries are skipped, as the SDK skips them.  Returns 0 or -1
+ * (out of memory). */
+int jxa_otel_apply_env(struct jxa_otel_config *o, const char *otel_resource_attributes,
+                       const char *otel_service_name);
 
 /* The JVM's system properties, for the javax.net.ssl.* fallback of
  * httpServer.ssl: fn returns a malloc'd value or NULL.  The loader stays

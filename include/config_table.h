@@ -77,6 +77,9 @@ int jxa_cfg_set_refused(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k, cons
 /* config_http.c: the top-level httpServer key; base is the jxa_config. */
 int jxa_cfg_set_http(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k, const char *path,
                      yaml_node_t *v, void *base);
+/* config_otel.c: the top-level openTelemetry key; base is the jxa_config. */
+int jxa_cfg_set_otel(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k, const char *path,
+                     yaml_node_t *v, void *base);
 
 /* config_customizers.c: the top-level metricCustomizers key; base is the
  * jxa_config. */

@@ -1,11 +1,25 @@
-/* negotiate.h - HTTP content negotiation (RFC 9110 12.5.3): which content
- * coding a request's Accept-Encoding asks for.  Pure C, no civetweb: the
- * server hands over the header's field lines.  Reentrant, no allocation. */
+/* negotiate.h - HTTP content negotiation: which exposition format a
+ * request's Accept asks for, and which content coding its Accept-Encoding
+ * asks for (RFC 9110 12.5.3).  Pure C, no civetweb: the server hands over
+ * the header's field lines.  Reentrant, no allocation. */
 #ifndef JXA_NEGOTIATE_H
 #define JXA_NEGOTIATE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "mset.h"
+
+/* The format for a request's Accept header (its first field line, as the
+ * jar's HTTP server reads it; NULL: none).  client_java 1.x's choice,
+ * which jmx_prometheus_javaagent 1.0.1 makes (docs/semantics.md
+ * "Formats"): protobuf when the value contains both
+ * "application/vnd.google.protobuf" and
+ * "proto=io.prometheus.client.MetricFamily", else OpenMetrics when it
+ * contains "application/openmetrics-text", else text 0.0.4.  Substrings,
+ * case-sensitive, weights not looked at: Prometheus' own Accept values
+ * list the format it prefers most, and the jar picks protobuf first. */
+enum jxa_format jxa_negotiate_format(const char *accept);
 
 /* Should the response be gzip-coded?  values: the n Accept-Encoding field
  * lines of the request (several lines form one comma-separated list); n == 0

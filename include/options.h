@@ -10,14 +10,20 @@
  * port there), sd_dir (write a Prometheus file_sd target file there, removed
  * at exit), sd_job (value of the `job` label in it), rules (an embedded
  * rule file by name: driver, executor, master, worker), executor_agent
- * (true|false: may a driver add the agent to its executors' options),
- * exporter ([host:]port:/path/config.yaml, jmx_exporter's form; repeat it
- * for several exporters in one JVM, each with its own config, port, caches
- * and self metrics: exporter=9404:/a.yaml,exporter=9405:/b.yaml; it
- * replaces port, host, config and rules, and port_file then gets one port
- * a line, in order).  Loading the agent twice with different option
- * strings does the same; an identical string is one exporter (Spark 3.4 to
- * 4.0 repeat the executors' options, docs/spark.md).
+ * (true|false: may a driver add the agent to its executors' options), http
+ * (true|false: http=false is the push-only mode below), exporter
+ * ([host:]port:/path/config.yaml, jmx_exporter's form; repeat it for
+ * several exporters in one JVM, each with its own config, port, caches,
+ * self metrics and openTelemetry push: exporter=9404:/a.yaml,
+ * exporter=9405:/b.yaml; it replaces port, host, config, rules and http,
+ * and port_file then gets one port a line, in order, for the exporters that
+ * serve HTTP; exporter=/path/config.yaml, a bare path, is one exporter that
+ * only pushes, as the bare-path form below).  Loading the agent twice with
+ * different option strings does the same; an identical string is one
+ * exporter (Spark 3.4 to 4.0 repeat the executors' options, docs/spark.md).
+ * jmx_exporter 1.1+'s third form, a bare config path (no port, no ':' and
+ * no '='), is its OpenTelemetry-only mode: no HTTP server, the config's
+ * openTelemetry section pushes the metrics (push_only).
  * Every key may be left out, and so may the whole string: a bare
  * -agentpath chooses port, rules and sd_dir by itself (autoconf.h).
  * When no config is given, the environment variable JMXAGENT_CONFIG is used.
@@ -37,6 +43,7 @@ struct jxa_exporter_opt {
     char *host;             /* NULL: 0.0.0.0 */
     int port_lo, port_hi;
     char *config;
+    bool push_only;         /* exporter=/path/config.yaml: no port, push only */
 };
 
 struct jxa_options {
@@ -52,6 +59,8 @@ struct jxa_options {
     char *sd_job;
     char *rules;            /* rules=NAME, NULL if not given */
     bool no_executor_agent; /* executor_agent=false */
+    bool push_only;         /* the bare-path form or http=false: no HTTP
+                               server, the openTelemetry push only */
     struct jxa_exporter_opt exporters[JXA_MAX_EXPORTERS];   /* exporter=, in order */
     size_t nexporters;
 };

@@ -43,6 +43,8 @@ struct jxa_leaf {
                                        value; labels of every sample, not
                                        part of the match string */
     size_t nattr_labels;
+    size_t first_rule;              /* rules before it are known to miss
+                                       (jxa_engine_needs_value); 0: try all */
 };
 
 struct jxa_engine;
@@ -67,6 +69,32 @@ size_t jxa_engine_end(struct jxa_engine *e);
  * what was recorded. */
 int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
                       struct jxa_mset *out, char *err, size_t errlen);
+
+/* What an attribute's declared type guarantees about its value, before it
+ * is fetched (jmx.c derives it from MBeanAttributeInfo.getType() of a
+ * Standard MBean or MXBean, whose introspected types the values have).
+ * JXA_VC_ANY: nothing (CompositeData, Object, a DynamicMBean's word). */
+enum jxa_vclass { JXA_VC_ANY = 0, JXA_VC_NUMBER, JXA_VC_BOOL, JXA_VC_STRING };
+
+/* Whether a top-level attribute must be fetched: false only when, for
+ * every value of class vc, jxa_engine_record would add no sample, raise no
+ * scrape error and touch no cache entry beyond cached misses (leaf->text,
+ * kind and num are not read; leaf->attr_keys must be empty).  Exact for
+ * cached rules (they see "<cache>", not the value) and for booleans (two
+ * values); for numbers a rule is ruled out only when PCRE2 proves that no
+ * match can start in the name part or inside a number's text; for strings
+ * a rule without `value:` whose templates cannot fail yields nothing
+ * (docs/bench.md, "Fetching only what can produce a sample").  On false,
+ * *cached_misses is the number of cached rules the leaf would have missed:
+ * pass it to jxa_engine_skipped at every walk so jmx_scrape_cached_beans
+ * stays what it would have been.  On true, *first_rule is where
+ * jxa_engine_record can start for every value of class vc: the rules
+ * before it are uncached and miss them all (leaf->first_rule). */
+bool jxa_engine_needs_value(struct jxa_engine *e, const struct jxa_leaf *leaf,
+                            enum jxa_vclass vc, size_t *cached_misses, size_t *first_rule);
+
+/* Counts, for this scrape, the cached misses of leaves not fetched. */
+void jxa_engine_skipped(struct jxa_engine *e, size_t cached_misses);
 
 /* How many times PCRE2 gave up matching rule `rule` (index in cfg->rules)
  * since the engine was made: its match limit (1,000,000 steps plus 16 per

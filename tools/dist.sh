@@ -29,6 +29,7 @@ libs=(
   "libyaml License MIT"
   "pcre2 LICENCE BSD-3-Clause"
   "zlib LICENSE Zlib"
+  "protobuf-c LICENSE BSD-2-Clause"
 )
 licenses=$dist/licenses
 mkdir -p "$licenses"

@@ -31,7 +31,7 @@ want="$(cat tools/thirdparty.sh tools/patches/*.patch | sha256sum) $(cat build/t
 [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && exit 0
 
 # Debian source package -> the directory it unpacks to (set by fetch).
-PKGS=(zlib libyaml pcre2 mbedtls civetweb)
+PKGS=(zlib libyaml pcre2 mbedtls civetweb protobuf-c)
 declare -A dir
 
 # --- sources -----------------------------------------------------------
@@ -93,16 +93,30 @@ print("\n\n".join(out))
 PY
 }
 
+# Downloads and unpacks the source packages not yet under build/3p/src
+# (a package added to PKGS is fetched alone; the others stay).
 fetch() {
   mkdir -p "$src"
-  [ -f "$src/.complete" ] && return 0
+  local p need=()
+  for p in "${PKGS[@]}"; do
+    ls "$src/${p}"_*.dsc >/dev/null 2>&1 && [ -f "$src/.complete-$p" ] || need+=("$p")
+  done
+  # Trees unpacked before the per-package marks existed.
+  if [ -f "$src/.complete" ]; then
+    for p in "${need[@]}"; do
+      ls "$src/${p}"_*.dsc >/dev/null 2>&1 && touch "$src/.complete-$p"
+    done
+    rm -f "$src/.complete"
+    need=()
+    for p in "${PKGS[@]}"; do [ -f "$src/.complete-$p" ] || need+=("$p"); done
+  fi
+  [ "${#need[@]}" -gt 0 ] || return 0
   local codename
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:?}")
   write_deb_src "$codename"
   aptb update
   rm -rf "$src.tmp" && mkdir -p "$src.tmp"
-  local p
-  for p in "${PKGS[@]}"; do
+  for p in "${need[@]}"; do
     # The newest version first; where a mirror serves the binaries of an
     # update but not its source (seen with bookworm-security), the
     # release's own version, said on one line.
@@ -126,14 +140,19 @@ fetch() {
       exit 1
     fi
   done
-  rm -rf "$src" && mv "$src.tmp" "$src"
-  touch "$src/.complete"
+  rm -f "$src.tmp/dpkg-source.log"
+  for p in "${need[@]}"; do
+    rm -rf "$src/${p}"_* "$src/${p}"-[0-9]*
+    mv "$src.tmp/${p}"_* "$src.tmp/${p}"-[0-9]* "$src/"
+    touch "$src/.complete-$p"
+  done
+  rm -rf "$src.tmp"
 }
 
 find_dirs() {
   local p d
   for p in "${PKGS[@]}"; do
-    d=$(find "$src" -mindepth 1 -maxdepth 1 -type d -name "$p-*" | head -1)
+    d=$(find "$src" -mindepth 1 -maxdepth 1 -type d -name "$p-[0-9]*" | head -1)
     [ -n "$d" ] || { echo "thirdparty: no unpacked source of $p in $src" >&2; exit 1; }
     dir[$p]=$d
   done
@@ -224,12 +243,24 @@ build_civetweb() {
   cp libcivetweb.a "$out/lib/" && cp include/civetweb.h "$out/include/"
 }
 
+build_protobuf_c() {
+  work protobuf-c
+  # The runtime library is one C file (protobuf-c/protobuf-c.c); the
+  # compiler (protoc-c, C++) comes from Debian's protobuf-c-compiler.  The
+  # code it generates includes <protobuf-c/protobuf-c.h>, as with the -dev
+  # package.
+  $CC $CFLAGS -std=gnu11 -I. -c protobuf-c/protobuf-c.c -o protobuf-c.o
+  $AR rcs libprotobuf-c.a protobuf-c.o
+  mkdir -p "$out/include/protobuf-c"
+  cp libprotobuf-c.a "$out/lib/" && cp protobuf-c/protobuf-c.h "$out/include/protobuf-c/"
+}
+
 fetch
 find_dirs
 rm -rf "$out" && mkdir -p "$out/lib" "$out/include" "$out/logs"
 for p in "${PKGS[@]}"; do
   t0=$(date +%s)
-  if ! ( "build_$p" ) > "$out/logs/$p.log" 2>&1; then
+  if ! ( "build_${p//-/_}" ) > "$out/logs/$p.log" 2>&1; then
     tail -n 30 "$out/logs/$p.log" >&2
     echo "thirdparty: $arch: building $p failed; the whole log: $out/logs/$p.log" >&2
     exit 1

@@ -170,9 +170,23 @@ V_INST_NODE = variable("instance", "Instance", "label_values(node_uname_info, in
 
 
 # ------------------------------------------------------------------ dashboards
+# jvm_gc_pause_seconds reaches Prometheus in one of two shapes: a native
+# histogram when Prometheus scrapes the agent's protobuf exposition with
+# --enable-feature=native-histograms (the lab's Prometheus does; 2.42 then
+# keeps no _bucket/_count/_sum series), classic series otherwise.  Each
+# expression asks for the native histogram first and falls back to the
+# classic series ("or": same labels, the native result wins).
 def pause_quantile(q, by, sel, fn="rate"):
-    return ("histogram_quantile(%g, sum by (%s, le) (%s(jvm_gc_pause_seconds_bucket{%s}[$__rate_interval])))"
-            % (q, by, fn, sel))
+    return ("histogram_quantile(%g, sum by (%s) (%s(jvm_gc_pause_seconds{%s}[$__rate_interval])))"
+            " or histogram_quantile(%g, sum by (%s, le) (%s(jvm_gc_pause_seconds_bucket{%s}[$__rate_interval])))"
+            % (q, by, fn, sel, q, by, fn, sel))
+
+
+def pause_rate(part, by, sel):
+    """Pauses per second (part "count") or paused seconds per second ("sum")."""
+    return ("sum by (%s) (histogram_%s(rate(jvm_gc_pause_seconds{%s}[$__rate_interval])))"
+            " or sum by (%s) (rate(jvm_gc_pause_seconds_%s{%s}[$__rate_interval]))"
+            % (by, part, sel, by, part, sel))
 
 
 def spark_cluster():
@@ -225,11 +239,11 @@ def spark_cluster():
             target(pause_quantile(0.5, "job, instance", sel), "p50 {{job}} {{instance}}", "A"),
             target(pause_quantile(0.99, "job, instance", sel), "p99 {{job}} {{instance}}", "B")], unit="s",
             desc="From the jvm_gc_pause_seconds histogram, which only libspark_jmxagent has: every "
-                 "GarbageCollectionStart/Finish pair JVMTI reports. SparkJvmGcPauseLong fires when p99 "
-                 "stays above 0.5 s."), 8, 8),
+                 "GarbageCollectionStart/Finish pair JVMTI reports; a native histogram (schema 3, 9 % "
+                 "buckets) where Prometheus scrapes protobuf with native histograms on, the classic "
+                 "buckets otherwise. SparkJvmGcPauseLong fires when p99 stays above 0.5 s."), 8, 8),
         size(timeseries("GC pauses per second", [
-            target("sum by (job, instance) (rate(jvm_gc_pause_seconds_count{%s}[$__rate_interval]))" % sel,
-                   "{{job}} {{instance}}")], unit="short"), 8, 8),
+            target(pause_rate("count", "job, instance", sel), "{{job}} {{instance}}")], unit="short"), 8, 8),
         size(timeseries("Longest pause (bucket bound)", [
             target(pause_quantile(1, "job, instance", sel, fn="increase"), "{{job}} {{instance}}")], unit="s",
             desc="Upper bound of the histogram bucket that holds the longest pause of the interval."), 8, 8),
@@ -294,8 +308,8 @@ def spark_jobs():
                    % a, "{{app_id}} exec {{executor_id}}")], unit="short",
             desc="Seconds of task run time per second = cores kept busy by tasks."), 12, 8),
         size(timeseries("GC pause time per executor (stop-the-world)", [
-            target("sum by (spark_app_id, spark_executor_id) (rate(jvm_gc_pause_seconds_sum{%s}[$__rate_interval]))"
-                   % ex, "{{spark_app_id}} exec {{spark_executor_id}}")], unit="percentunit",
+            target(pause_rate("sum", "spark_app_id, spark_executor_id", ex),
+                   "{{spark_app_id}} exec {{spark_executor_id}}")], unit="percentunit",
             desc="Seconds per second the executor's JVM stood still for GC (the agent's JVMTI histogram); "
                  "compare with the task run time beside it."), 12, 8),
         size(timeseries("GC pause p99 per executor", [

@@ -161,7 +161,7 @@ start_stack() {
   start pushgateway prometheus-pushgateway --web.listen-address="$H:$LAB_PUSHGATEWAY_PORT"
   start prometheus prometheus --config.file="$ETC/prometheus.yml" \
     --storage.tsdb.path="$LAB_STATE/prometheus-data" --web.listen-address="$H:$LAB_PROMETHEUS_PORT" \
-    --web.enable-lifecycle \
+    --web.enable-lifecycle --enable-feature=native-histograms \
     --web.console.templates="$ETC/consoles" --web.console.libraries="$ETC/console_libraries"
   wait_http 20 "http://$H:$LAB_WEBHOOK_PORT/-/healthy" || die "webhook did not start ($LOGS/webhook.log)"
   wait_http 20 "http://$H:$LAB_ALERTMANAGER_PORT/-/ready" || die "alertmanager did not start ($LOGS/alertmanager.log)"

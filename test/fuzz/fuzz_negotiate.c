@@ -1,6 +1,8 @@
-/* libFuzzer target: Accept-Encoding (negotiate.c), a header any client
- * sends.  Property: one field line and the same list split into a line
- * per element give the same answer (RFC 9110 5.3: lines are one list). */
+/* libFuzzer target: Accept-Encoding and Accept (negotiate.c), headers any
+ * client sends.  Properties: one Accept-Encoding field line and the same
+ * list split into a line per element give the same answer (RFC 9110 5.3:
+ * lines are one list); the Accept format is protobuf only when both of
+ * its substrings are there. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     const char *one = s;
     if (jxa_accepts_gzip(&one, 1) != jxa_accepts_gzip(lines, n))
+        abort();
+    if (jxa_negotiate_format(s) == JXA_FMT_PROTOBUF &&
+        (!strstr(s, "application/vnd.google.protobuf") ||
+         !strstr(s, "proto=io.prometheus.client.MetricFamily")))
         abort();
 out:
     free(s);

@@ -3,14 +3,18 @@
  * substitution form, and the fuzz data split on '\n' into domain, key
  * property list, attribute, value text.  Property: whatever the MBean
  * holds, both formats are produced, the text format has no line without
- * a newline, and label values never break out of their quotes. */
+ * a newline, and label values never break out of their quotes; the OTLP
+ * encoding (otlp.c) of the same set decodes back with one point per
+ * sample. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "mset.h"
+#include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
 #include "objname.h"
+#include "otlp.h"
 #include "rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -78,6 +82,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             jxa_buf_free(&out);
         }
+        struct jxa_otel_config oc = {.enabled = true};
+        struct jxa_buf pb = {0};
+        if (jxa_otlp_encode(m, &oc, 1, 2, &pb) == 0) {
+            Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest *r =
+                opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__unpack(
+                    NULL, pb.len, (const uint8_t *)pb.data);
+            if (r == NULL)
+                abort();
+            /* Rules make gauges, counters and untyped: one point a sample. */
+            size_t points = 0;
+            Opentelemetry__Proto__Metrics__V1__ScopeMetrics *sm = r->resource_metrics[0]->scope_metrics[0];
+            for (size_t i = 0; i < sm->n_metrics; i++)
+                points += sm->metrics[i]->data_case == OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM
+                              ? sm->metrics[i]->sum->n_data_points
+                              : sm->metrics[i]->gauge->n_data_points;
+            if (points != jxa_mset_nsamples(m))
+                abort();
+            opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__free_unpacked(r, NULL);
+        }
+        jxa_buf_free(&pb);
         jxa_mset_free(m);
         jxa_engine_free(e);
         jxa_props_free(props, nprops);

@@ -19,6 +19,7 @@ import threading
 import pytest
 
 import harness
+import pbdecode
 
 CONFIG_FILES = sorted(glob.glob(os.path.join(harness.CONFIGS, "*.yaml")))
 PARALLEL = int(os.environ.get("IT_PARALLEL", "3"))
@@ -35,6 +36,7 @@ class Run:
         self.agent = agent
         self.config = config
         self.responses = []     # two harness.Response
+        self.pb = None          # a third request, protobuf and gzip (pbdecode.ACCEPT)
         self.output = ""
         self.exit_code = None
         self.error = None       # an exception: the run itself failed
@@ -54,6 +56,10 @@ def _run(agent: str, config: str) -> Run:
             r.responses.append(jvm.get("/metrics"))
             jvm.after_interval()
             r.responses.append(jvm.get("/metrics"))
+            # Right after the second: ours serves the same result (within
+            # minScrapeIntervalSeconds), so it can be held against it.
+            r.pb = jvm.get("/metrics", headers={"Accept": pbdecode.ACCEPT,
+                                                "Accept-Encoding": "gzip"})
     except Exception as e:   # kept and re-raised by the test that needs it
         r.error = e
     r.output = jvm.output()

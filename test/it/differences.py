@@ -71,6 +71,19 @@ class Live:
 LIVE = Live()
 
 
+class NothingLive(Live):
+    """Every family compared, values included: two scrapes of one result."""
+
+    def is_live(self, family: str) -> bool:
+        return False
+
+    def is_optional(self, family: str) -> bool:
+        return False
+
+
+NOTHING_LIVE = NothingLive()
+
+
 @dataclass
 class Difference:
     name: str

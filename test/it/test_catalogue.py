@@ -124,6 +124,8 @@ def no_jni_warnings(out: str):
 def to_kv(options: str) -> str:
     """host:port:file -> key=value form, which can carry strict=true."""
     m = re.fullmatch(r"(?:([^:]+):)?(\d+(?:-\d+)?):(.+)", options)
+    if m is None and re.fullmatch(r"[^:=]*[^:=0-9-][^:=]*", options):
+        return f"config={options},http=false"     # the bare-path (push-only) form
     if m is None:
         return options
     host, port, path = m.groups()

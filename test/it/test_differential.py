@@ -16,6 +16,7 @@ import pytest
 
 import differences
 import harness
+import pbdecode
 from conftest import CONFIG_FILES, config_id
 
 
@@ -162,3 +163,44 @@ def test_differential_openmetrics(name, config_path, jar_version, request):
             failures.append(f"scrape {i + 1}: {len(unexplained)} unexplained difference(s):\n"
                             + harness.format_items(unexplained))
     assert not failures, f"config {name} (OpenMetrics):\n" + "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("config", CONFIG_FILES, ids=config_id)
+def test_differential_protobuf(config, runs, jar_version, request):
+    """The protobuf exposition (Prometheus' Accept with protobuf first, and
+    gzip): both agents' bodies decoded by Google's protobuf package from
+    metrics.proto (pbdecode.py), same Content-Type, same sample sets;
+    and ours holds the same samples as its own text scrape of the same
+    result (the request right before)."""
+    name = config_id(config)
+    jar, ours = runs.get("jar", config), runs.get("ours", config)
+    for run in (jar, ours):
+        if run.error:
+            raise run.error
+    ctx = {"jar_version": jar_version, "jar_status": jar.responses[0].status}
+    if differences.whole_config_difference(name, ctx) is not None or jar.pb.status != 200:
+        assert ours.pb.status in (200, jar.pb.status), ours.pb.status
+        return
+    assert ours.pb.status == 200, ours.pb.body[:1000]
+    assert ours.pb.headers.get("content-type") == jar.pb.headers.get("content-type") \
+        == pbdecode.CONTENT_TYPE
+    assert ours.pb.headers.get("content-encoding") == "gzip"
+    je = pbdecode.to_exposition(pbdecode.decode(harness.decode_body(jar.pb)))
+    oe = pbdecode.to_exposition(pbdecode.decode(harness.decode_body(ours.pb)))
+    failures = []
+    cmp = harness.compare(je, oe, differences.LIVE)
+    ctx["jar"], ctx["ours"] = je, oe
+    explained, unexplained = differences.explain(name, cmp.items, ctx)
+    for dname, items in explained.items():
+        _record(request, dname, name + " (protobuf)", f"{len(items)}")
+    if unexplained:
+        failures.append(f"jar vs ours: {len(unexplained)} unexplained difference(s) "
+                        f"({cmp.compared_samples} common samples):\n"
+                        + harness.format_items(unexplained))
+    # Ours, protobuf against text: the same published result, every value.
+    text = pbdecode.from_text(harness.expo_mod.parse(ours.responses[1].text))
+    self_cmp = harness.compare(text, oe, differences.NOTHING_LIVE)
+    if self_cmp.items:
+        failures.append("ours, protobuf vs text of the same result:\n"
+                        + harness.format_items(self_cmp.items))
+    assert not failures, f"config {name} (protobuf):\n" + "\n\n".join(failures)

@@ -33,6 +33,7 @@ import time
 import pytest
 
 import harness
+import pbdecode
 import validate
 from harness import Jvm
 
@@ -423,6 +424,13 @@ def test_ours_hostile(scenario, config, tmp_path):
         for rep in reps:
             EXPECT[scenario](rep, config)
             assert rep.value("jmx_scrape_error") == SCRAPE_ERROR[scenario]
+        # The protobuf exposition of the same content: Google's decoder
+        # reads every message, no family twice, none empty.
+        r = j.get("/metrics", headers={"Accept": pbdecode.ACCEPT}, timeout=60)
+        assert r.status == 200 and r.headers["content-type"] == pbdecode.CONTENT_TYPE
+        fams = pbdecode.decode(r.body)
+        pbdecode.to_exposition(fams)
+        assert fams and all(len(f.metric) > 0 for f in fams)
         _healthy(j)
         if scenario == "fatal":
             assert "JMX scrape failed" in j.output()
@@ -795,6 +803,52 @@ def test_min_scrape_interval_config(tmp_path):
     with _hostile("ours", tmp_path, "minScrapeIntervalSeconds: 30\n", ["--walks"]) as j:
         got = [_walks(j.get().body) for _ in range(5)]
         assert got == [got[0]] * 5, got
+
+
+# Hits is named by a rule; Flag is read by a rule that sees its value;
+# Unused (a long) can be matched by no rule, whatever its value; Text (a
+# String that spells a match string) is matched by a rule, but a String is
+# a sample only through `value:`, which no rule has.  Liar's Count is
+# declared a String by a DynamicMBean and is a Long: it must be fetched.
+FETCHES = r"""---
+rules:
+  - pattern: 'hostile.fetch<type=Liar><>Count'
+    name: probe_liar
+  - pattern: 'hostile.fetch<type=Probe><>Hits'
+    name: probe_hits
+  - pattern: 'hostile.fetch<type=Probe><>Flag: true'
+    name: probe_flag
+  - pattern: 'hostile.fetch<type=Calls><>(\w+)Calls'
+    name: calls_$1
+"""
+
+
+def _fetch_run(agent, tmp_path):
+    """(calls per getter after 3 scrapes, the probe_ lines of the last)."""
+    with _hostile(agent, tmp_path, FETCHES, ["--fetches"]) as j:
+        for _ in range(2):
+            j.get()
+        body = j.get().body.decode()
+        # The jar's walk reads HotSpotDiagnostic.DiagnosticOptions, whose
+        # native code overflows -Xcheck:jni's local-ref count: a JDK warning.
+        _healthy(j) if agent == "ours" else j.alive()
+    calls = {m[0]: float(m[1]) for m in re.findall(r"^calls_(\w+) (\S+)$", body, re.M)}
+    probe = sorted(l for l in body.splitlines() if "probe_" in l)
+    return calls, probe
+
+
+def test_unfetched_attributes_are_those_no_rule_can_use(tmp_path):
+    """Our agent does not call a getter whose attribute no rule could turn
+    into a sample, whatever the value (Unused: no pattern can match its
+    match string; Text: no rule has `value:`), and calls the others at
+    every walk; the jar calls all four; the rules' output is the same."""
+    ours, ours_probe = _fetch_run("ours", tmp_path)
+    jar, jar_probe = _fetch_run("jar", tmp_path)
+    assert ours["Unused"] == 0 and ours["Text"] == 0, ours
+    assert ours["Hits"] >= 2 and ours["Flag"] >= 2, ours   # Calls may be read first
+    assert jar["Unused"] >= 2 and jar["Text"] >= 2, jar
+    assert ours_probe == jar_probe and len(ours_probe) >= 4, (ours_probe, jar_probe)
+    assert "probe_liar 5.0" in ours_probe, ours_probe
 
 
 # A rule that fails the walk at one bean, every time ("No group 9").

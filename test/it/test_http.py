@@ -21,6 +21,7 @@ import pytest
 import differences
 import expo
 import harness
+import pbdecode
 
 BOTH = ["jar", "ours"]
 TEXT_CT = "text/plain; version=0.0.4; charset=utf-8"
@@ -233,6 +234,14 @@ def test_name_filter(agent, jvm_for):
                                "jmx_config_reload_success_total", "fixture_Numbers_BoxedInt"}
     r = j.get("/metrics?name[]=no_such_family")
     assert r.status == 200 and expo.parse(r.text).families == {}
+    # The same filter in protobuf (a counter's MetricFamily is named with _total).
+    r = j.get("/metrics?name[]=fixture_Numbers_IntValue&name[]=jmx_scrape_error"
+              "&name%5B%5D=jmx_config_reload_success_total"
+              "&name[]=fixture_Numbers_BoxedIntXYZ", headers={"Accept": pbdecode.ACCEPT})
+    assert r.status == 200 and r.headers["content-type"] == pbdecode.CONTENT_TYPE
+    assert {f.name for f in pbdecode.decode(r.body)} == {
+        "fixture_Numbers_IntValue", "jmx_scrape_error", "jmx_config_reload_success_total",
+        "fixture_Numbers_BoxedInt"}
 
 
 @pytest.mark.parametrize("agent", BOTH)

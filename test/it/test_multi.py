@@ -1,8 +1,9 @@
 """Several exporters in one JVM (jmx_exporter 1.3's isolator use case;
 README "Several exporters in one JVM"): the agent loaded twice with different
-options, one of them naming two exporters with `exporter=`, the second of
-which has a config that does not load.  One JVM serves every test of this
-module; each exporter is compared with the same config alone."""
+options, one of them naming three exporters with `exporter=`: one that
+serves, one that only pushes to an OTLP receiver (docs/otlp.md), and one
+whose config does not load.  One JVM serves every test of this module; each
+exporter is compared with the same config alone."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 import differences
 import harness
 from harness import Jvm
+from test_otlp import Receiver, family_of_sample, prom_samples
 
 # The isolator agent of jmx_exporter 1.3+ stops the JVM when one exporter
 # fails; ours runs on without it.
@@ -30,6 +32,22 @@ BROKEN = """\
 includeObjectNames: ["fixture:*"]
 rules:
   - pattern: 'fixture<type=Numbers><>IntValue
+"""
+
+# The push-only exporter's config: its own rule and no JVM metrics, so any
+# sample of another exporter's config in a push shows.
+PUSHED = """\
+includeObjectNames: ["fixture:type=Numbers"]
+excludeJvmMetrics: true
+rules:
+  - pattern: 'fixture<type=Numbers><>IntValue'
+    name: multi_pushed
+openTelemetry:
+  endpoint: http://127.0.0.1:{port}
+  protocol: http/protobuf
+  interval: 1
+  timeoutSeconds: 2
+  serviceName: multi-pushed
 """
 
 RELOADED = """\
@@ -58,11 +76,14 @@ def multi(tmp_path_factory):
     shutil.copy(os.path.join(harness.CONFIGS, "04_filters.yaml"), cfg_a)
     shutil.copy(os.path.join(harness.CONFIGS, "06_rules_basic.yaml"), cfg_b)
     bad.write_text(BROKEN)
+    rx = Receiver()
+    cfg_p = d / "pushed.yaml"
+    cfg_p.write_text(PUSHED.format(port=rx.port))
     sd = d / "sd"
     sd.mkdir()
     pa, pb, pc = harness.free_port(), harness.free_port(), harness.free_port()
     port_file = d / "ports"
-    second = (f"-agentpath:{harness.OURS}=exporter=127.0.0.1:{pb}:{cfg_b},"
+    second = (f"-agentpath:{harness.OURS}=exporter=127.0.0.1:{pb}:{cfg_b},exporter={cfg_p},"
               f"exporter=127.0.0.1:{pc}:{bad},sd_dir={sd},port_file={port_file}")
     j = Jvm("ours", str(cfg_a), port=pa, name="multi", jvm_opts=[second],
             options=f"host=127.0.0.1,port={pa},config={cfg_a},sd_dir={sd}")
@@ -73,9 +94,10 @@ def multi(tmp_path_factory):
         while not harness.port_open(pb) and time.monotonic() < deadline:
             time.sleep(0.05)
         yield {"jvm": j, "b": b, "a_cfg": cfg_a, "b_cfg": cfg_b, "bad": bad, "pc": pc,
-               "sd": sd, "port_file": port_file, "pa": pa, "pb": pb}
+               "sd": sd, "port_file": port_file, "pa": pa, "pb": pb, "rx": rx}
     finally:
         j.stop()
+        rx.close()
 
 
 def _alone(config) -> dict:
@@ -99,15 +121,36 @@ def test_each_port_serves_its_own_config(multi):
     errors = [l for l in j.output().splitlines() if "ERROR" in l]
     assert len(errors) == 1, j.output()
     assert str(multi["bad"]) in errors[0] and "without this exporter" in errors[0]
-    # port_file names the ports of that option's exporters that serve.
+    # port_file names the ports of that option's exporters that serve (not
+    # the push-only one, not the bad one).
     assert multi["port_file"].read_text() == f"{multi['pb']}\n"
-    # One file_sd file, one target group per exporter.
+    # One file_sd file, one target group per exporter that serves.
     files = [f for f in os.listdir(multi["sd"]) if f.endswith(".json")]
     assert len(files) == 1, files
     groups = json.loads((multi["sd"] / files[0]).read_text())
     # (the JVM loads the -agentpath flags in order: exporter= first)
     assert [g["targets"] for g in groups] == [[f"127.0.0.1:{multi['pb']}"],
                                               [f"127.0.0.1:{multi['pa']}"]]
+
+
+def test_push_only_exporter_pushes_its_own_samples(multi):
+    """exporter=/path/config.yaml only pushes, and what it pushes is its own
+    config's scrape: its rule's sample and its own self metrics, none of the
+    serving exporters' samples (they have JVM metrics, it has none)."""
+    j, b, rx = multi["jvm"], multi["b"], multi["rx"]
+    rx.wait(2, 15)
+    _, req = rx.wait(rx.count() + 1, 10)     # a push after the first walks
+    pushed = {family_of_sample(k[0]) for k in prom_samples(req)}
+    res = {a.key: a.value.string_value for a in req.resource_metrics[0].resource.attributes}
+    assert res["service.name"] == "multi-pushed"
+    assert "multi_pushed" in pushed, sorted(pushed)
+    assert "jmx_scrape_duration_seconds" in pushed, sorted(pushed)
+    served = set(j.scrape().families) | set(b.scrape().families)
+    assert "datanode_value" in served
+    assert "multi_pushed" not in served
+    others = {f for f in served if not f.startswith(("jmx_", "jmxagent_"))}
+    assert not (pushed & others), sorted(pushed & others)
+    assert not any(f.startswith("jvm_") for f in pushed), sorted(pushed)
 
 
 def test_reload_of_one_leaves_the_other(multi):
@@ -142,6 +185,10 @@ def test_jvm_exits_cleanly(multi):
     assert not harness.port_open(multi["pa"]) and not harness.port_open(multi["pb"])
     assert [f for f in os.listdir(multi["sd"]) if f.endswith(".json")] == []
     assert "still being served" not in j.output()
+    # Its pusher stopped with it.
+    n = multi["rx"].count()
+    time.sleep(1.5)
+    assert multi["rx"].count() == n
 
 
 def test_a_hung_walk_leaves_the_other_its_last_result(tmp_path):

@@ -173,7 +173,11 @@ def test_every_variable_has_values(jobs_ran):
 def test_long_term_storage_receives_samples(jobs_ran):
     """Prometheus remote-writes into VictoriaMetrics: the Spark targets and
     the agent's GC pause histogram are there, queried with the same API."""
-    for expr in ['count by (job) (up{job=~"spark-.*"})', "count(jvm_gc_pause_seconds_count)"]:
+    # GC pauses: the recorded series of the native histogram (the lab's
+    # Prometheus scrapes protobuf with native histograms on), or the classic
+    # _count where it scrapes text.
+    for expr in ['count by (job) (up{job=~"spark-.*"})',
+                 "count(jvm_gc_pause_seconds:count) or count(jvm_gc_pause_seconds_count)"]:
         got = poll("%s in VictoriaMetrics" % expr,
                    lambda: get(VM + "/api/v1/query_range", query=expr, start=jobs_ran, end=time.time(),
                                step=10)["data"]["result"], 60)

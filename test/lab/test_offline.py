@@ -75,7 +75,8 @@ def test_promtool_check_rules():
     need("promtool")
     r = run(["promtool", "check", "rules", RULES])
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "SUCCESS: %d rules found" % len(alerts()) in r.stdout
+    rules = [r for g in load_yaml(RULES)["groups"] for r in g["rules"]]
+    assert "SUCCESS: %d rules found" % len(rules) in r.stdout
 
 
 def test_promtool_test_rules():
@@ -353,6 +354,11 @@ def test_dockerfile_sources_exist():
     # dpkg-source (dpkg-dev), a venv for Zig's toolchain, the JNI headers.
     for pkg in ["dpkg-dev", "python3-venv", "openjdk-17-jdk-headless"]:
         assert pkg in text, pkg
+    # protoc-c and the .proto files the Makefile generates C code from
+    # (the packages of .ci/deps.d/protobuf.list).
+    proto = open(os.path.join(ROOT, ".ci", "deps.d", "protobuf.list")).read().split("\n")
+    for pkg in [l.strip() for l in proto if l.strip() and not l.startswith("#")]:
+        assert pkg in text, pkg
     assert "COPY tools/ tools/" in text and "COPY rules/ rules/" in text
 
 
@@ -629,3 +635,29 @@ def test_what_only_this_agent_sees_is_shown():
     for fam in ["jmx_scrape_duration_seconds", "jmx_scrape_error", "jmxagent_scrape_stale_seconds",
                 "jmx_config_reload_failure_total"]:
         assert fam in cluster, fam
+
+
+def test_native_histogram_gc_pauses():
+    """Both lab Prometheus servers scrape with native histograms on (so they
+    ask the agents for protobuf), and every GC-pause panel and the alert ask
+    for the native jvm_gc_pause_seconds first (histogram_quantile,
+    histogram_count/histogram_sum over it), the classic series as fallback."""
+    compose = yaml.safe_load(open(COMPOSE_FILE))
+    assert "--enable-feature=native-histograms" in compose["services"]["prometheus"]["command"]
+    lab = open(os.path.join(COMPOSE, "native", "lab.sh")).read()
+    start = lab[lab.index("start prometheus prometheus"):]
+    assert "--enable-feature=native-histograms" in start[:start.index("\n  wait_http")]
+    exprs = [e for name in ("spark-cluster", "spark-jobs") for _, _, e in queries(dashboard(name))]
+    pause = [e for e in exprs if "jvm_gc_pause_seconds" in e]
+    assert len(pause) >= 4
+    for e in pause:
+        assert re.search(r"(histogram_quantile\([0-9.]+, sum by \([^)]*\) \((rate|increase)|"
+                         r"histogram_(count|sum)\(rate)\(jvm_gc_pause_seconds\{", e), e
+    assert any(re.search(r"histogram_quantile\(0.99, rate\(jvm_gc_pause_seconds\{", a["expr"])
+               for a in alerts())
+    # Recorded float series of the native histogram, for long-term storage.
+    records = {r["record"]: r["expr"] for g in load_yaml(RULES)["groups"] for r in g["rules"]
+               if "record" in r}
+    assert records.get("jvm_gc_pause_seconds:p99_5m", "").startswith(
+        "histogram_quantile(0.99, rate(jvm_gc_pause_seconds{")
+    assert "histogram_count(jvm_gc_pause_seconds" in records.get("jvm_gc_pause_seconds:count", "")

@@ -15,12 +15,12 @@ for arch in "$@"; do
   files=$(tar tzf "$tgz")
   for f in libspark_jmxagent.so README.md LICENSE licenses/README \
            licenses/civetweb/LICENSE.md licenses/mbedtls/LICENSE licenses/libyaml/License \
-           licenses/pcre2/LICENCE licenses/zlib/LICENSE; do
+           licenses/pcre2/LICENCE licenses/zlib/LICENSE licenses/protobuf-c/LICENSE; do
     grep -qx "$name/$f" <<< "$files" || { echo "check_dist: $tgz lacks $f" >&2; exit 1; }
   done
-  for lib in civetweb mbedtls libyaml pcre2 zlib; do
+  for lib in civetweb mbedtls libyaml pcre2 zlib protobuf-c; do
     grep -qx "$name/licenses/$lib/debian-copyright" <<< "$files" || { echo "check_dist: $tgz lacks licenses/$lib/debian-copyright" >&2; exit 1; }
   done
   tar xzf "$tgz" -O "$name/LICENSE" | grep -q "Apache License" || { echo "check_dist: $tgz: LICENSE is not the Apache License" >&2; exit 1; }
-  echo "check_dist: $tgz: LICENSE (Apache-2.0) and the licenses of civetweb, mbedtls, libyaml, pcre2, zlib"
+  echo "check_dist: $tgz: LICENSE (Apache-2.0) and the licenses of civetweb, mbedtls, libyaml, pcre2, zlib, protobuf-c"
 done

@@ -790,9 +790,9 @@ static void test_bad_fixtures(void)
         {"bad-hostport.yaml", "1: hostPort: a Java agent monitors its own "
          "JVM, not a remote one (jmx_exporter's agent refuses it too); remove "
          "hostPort"},
-        {"bad-otel.yaml", "2: openTelemetry: not supported by this agent; "
-         "remove it and let Prometheus (or an OpenTelemetry collector's "
-         "prometheus receiver) scrape the agent"},
+        {"bad-otel.yaml", "2: openTelemetry.protocol: absent, which means grpc in "
+         "jmx_exporter, and this agent does not speak gRPC; use protocol: "
+         "http/protobuf (the receiver's OTLP/HTTP port, 4318 by default)"},
         {"bad-http-ssl.yaml", "4: httpServer.ssl.keyStore: k.jks: cannot "
          "open: No such file or directory; check the file name and that the "
          "JVM's user may read it"},

@@ -182,6 +182,17 @@ static void test_form_detection(void)
                                 sizeof err), 0);
     CHECK_STR(o.config, "/x=y.yaml");
     jxa_options_free(&o);
+    /* jmx_exporter 1.1+'s OpenTelemetry-only form: a bare path, no HTTP. */
+    CHECK_INT(jxa_options_parse("/etc/otel.yaml", &o, err, sizeof err), 0);
+    CHECK_STR(o.config, "/etc/otel.yaml");
+    CHECK(o.push_only);
+    CHECK(!o.port_set);
+    jxa_options_free(&o);
+    CHECK_INT(jxa_options_parse("9404:/c.yaml", &o, err, sizeof err), 0);
+    CHECK(!o.push_only);
+    jxa_options_free(&o);
+    /* A bare number stays a port without its file (an error). */
+    CHECK_INT(jxa_options_parse("9404", &o, err, sizeof err), -1);
 }
 
 /* Several exporters in one option (options.h, "exporter="). */
@@ -226,6 +237,25 @@ static void test_exporters(void)
                                 "exporter=5:/a,exporter=6:/a,exporter=7:/a,exporter=8:/a",
                                 &o, err, sizeof err), 0);
     CHECK_INT((int)o.nexporters, JXA_MAX_EXPORTERS);
+    jxa_options_free(&o);
+
+    /* A bare path is an exporter that only pushes (docs/otlp.md); it has
+     * no port to clash with. */
+    CHECK_INT(jxa_options_parse("exporter=0:/a.yaml,exporter=/otel.yaml,exporter=9404:/b.yaml",
+                                &o, err, sizeof err), 0);
+    CHECK_INT((int)o.nexporters, 3);
+    CHECK(!o.exporters[0].push_only);
+    CHECK(o.exporters[1].push_only);
+    CHECK_STR(o.exporters[1].config, "/otel.yaml");
+    CHECK_INT(o.exporters[1].port_lo, 0);
+    CHECK(!o.push_only);
+    CHECK_INT(jxa_options_exporter(&o, 1, &one), 0);
+    CHECK(one.push_only);
+    CHECK_STR(one.config, "/otel.yaml");
+    jxa_options_free(&one);
+    CHECK_INT(jxa_options_exporter(&o, 2, &one), 0);
+    CHECK(!one.push_only);
+    jxa_options_free(&one);
     jxa_options_free(&o);
 
     /* A failed parse leaves nothing behind (LSan checks the frees). */

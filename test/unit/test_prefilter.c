@@ -1,0 +1,332 @@
+/* test_prefilter.c - jxa_engine_needs_value: an attribute is left unfetched
+ * only when no rule could make anything of it, whatever its value.
+ *
+ * Every "not needed" verdict below is checked against the engine itself:
+ * each value of the attribute's class in a battery (numbers as the walk
+ * prints them, both booleans, strings that spell the very match strings
+ * the rules look for) goes through jxa_engine_record, and must add no
+ * sample, raise no error, and leave jmx_scrape_cached_beans at the count
+ * the verdict reported.  Configs go through the real YAML loader, so the
+ * probes and the "^.*(?:P).*$" wrapper are the agent's own. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "config.h"
+#include "log.h"
+#include "rules.h"
+
+static struct jxa_config *load(const char *yaml)
+{
+    struct jxa_config *c = NULL;
+    char err[512];
+    if (jxa_config_load_string(yaml, strlen(yaml), "(t)", &c, err, sizeof err) != 0) {
+        FAILF("config: %s", err);
+        return NULL;
+    }
+    return c;
+}
+
+static const char *const numbers[] = {
+    "0", "1", "-1", "42", "3.5", "-0.0", "1.0E10", "4.9E-324", "NaN", "Infinity",
+    "-Infinity", "9223372036854775807", "-9223372036854775808", "0.001"};
+static const char *const booleans[] = {"true", "false"};
+static const char *const strings[] = {
+    "", "x", "12", "true", "<cache>",
+    "bench<type=Cache, name=cache1><>Count: 5",
+    "bench<type=Cache, name=cache1><>Label: 7", "Label", "Count: 1", ": : :",
+    "metrics<name=app.driver.x><>Value", "\xc3\xa5 line\nbreak"};
+
+/* Runs the engine on every value of class vc for the leaf; checks that
+ * none adds a sample, fails, or touches more than `misses` cache
+ * entries. */
+static void check_silent(struct jxa_config *c, const char *kpls, const char *attr,
+                         enum jxa_vclass vc, size_t misses)
+{
+    const char *const *vals = vc == JXA_VC_NUMBER ? numbers
+                              : vc == JXA_VC_BOOL ? booleans : strings;
+    size_t n = vc == JXA_VC_NUMBER ? sizeof numbers / sizeof *numbers
+               : vc == JXA_VC_BOOL ? 2 : sizeof strings / sizeof *strings;
+    struct jxa_prop *props = NULL;
+    size_t nprops = 0;
+    CHECK_INT(jxa_props_parse(kpls, &props, &nprops), 0);
+    for (size_t i = 0; i < n; i++) {
+        struct jxa_engine *e = jxa_engine_new(c);
+        struct jxa_mset *m = jxa_mset_new();
+        struct jxa_leaf l = {.domain = "bench", .props = props, .nprops = nprops,
+                             .attr = attr, .text = vals[i]};
+        l.kind = vc == JXA_VC_NUMBER ? JXA_V_NUMBER : vc == JXA_VC_BOOL ? JXA_V_BOOL
+                                                                       : JXA_V_STRING;
+        l.num = vc == JXA_VC_BOOL ? (strcmp(vals[i], "true") == 0) : 1;
+        char err[256] = "";
+        jxa_engine_begin(e);
+        int rc = jxa_engine_record(e, &l, m, err, sizeof err);
+        size_t touched = jxa_engine_end(e);
+        jxa_mset_finish(m);
+        struct jxa_buf out = {0};
+        jxa_mset_write(m, &(struct jxa_write_req){JXA_FMT_TEXT, NULL, 0, 0}, &out);
+        if (rc != 0 || out.len != 0 || touched != misses)
+            FAILF("%s %s = \"%s\": rc %d (%s), touched %zu (verdict %zu), output \"%s\"",
+                  kpls, attr, vals[i], rc, err, touched, misses, jxa_buf_str(&out));
+        jxa_buf_free(&out);
+        jxa_mset_free(m);
+        jxa_engine_free(e);
+    }
+    jxa_props_free(props, nprops);
+}
+
+/* The exposition, rc and cache count of one leaf recorded from rule
+ * `first` on. */
+static char *record_from(struct jxa_config *c, struct jxa_leaf l, size_t first, int *rc,
+                         size_t *touched)
+{
+    struct jxa_engine *e = jxa_engine_new(c);
+    struct jxa_mset *m = jxa_mset_new();
+    char err[256] = "";
+    l.first_rule = first;
+    jxa_engine_begin(e);
+    *rc = jxa_engine_record(e, &l, m, err, sizeof err);
+    *touched = jxa_engine_end(e);
+    jxa_mset_finish(m);
+    struct jxa_buf out = {0};
+    jxa_mset_write(m, &(struct jxa_write_req){JXA_FMT_TEXT, NULL, 0, 0}, &out);
+    jxa_mset_free(m);
+    jxa_engine_free(e);
+    return jxa_buf_steal(&out);
+}
+
+/* Starting at the verdict's first_rule gives what starting at 0 gives,
+ * for every value of the class. */
+static void check_first_rule(struct jxa_config *c, const char *kpls, const char *attr,
+                             enum jxa_vclass vc, size_t first)
+{
+    const char *const *vals = vc == JXA_VC_NUMBER ? numbers
+                              : vc == JXA_VC_BOOL ? booleans : strings;
+    size_t n = vc == JXA_VC_NUMBER ? sizeof numbers / sizeof *numbers
+               : vc == JXA_VC_BOOL ? 2 : sizeof strings / sizeof *strings;
+    struct jxa_prop *props = NULL;
+    size_t nprops = 0;
+    CHECK_INT(jxa_props_parse(kpls, &props, &nprops), 0);
+    for (size_t i = 0; i < n; i++) {
+        struct jxa_leaf l = {.domain = "bench", .props = props, .nprops = nprops,
+                             .attr = attr, .text = vals[i]};
+        l.kind = vc == JXA_VC_NUMBER ? JXA_V_NUMBER : vc == JXA_VC_BOOL ? JXA_V_BOOL
+                                                                       : JXA_V_STRING;
+        l.num = vc == JXA_VC_BOOL ? (strcmp(vals[i], "true") == 0) : 1;
+        int rc0, rc1;
+        size_t t0, t1;
+        char *all = record_from(c, l, 0, &rc0, &t0);
+        char *from = record_from(c, l, first, &rc1, &t1);
+        if (rc0 != rc1 || t0 != t1 || strcmp(all ? all : "", from ? from : "") != 0)
+            FAILF("%s %s = \"%s\" from rule %zu: \"%s\" (rc %d, touched %zu); from 0: "
+                  "\"%s\" (rc %d, touched %zu)", kpls, attr, vals[i], first, from, rc1, t1,
+                  all, rc0, t0);
+        free(all);
+        free(from);
+    }
+    jxa_props_free(props, nprops);
+}
+
+/* The verdict for one attribute; a "not needed" one is cross-checked, and
+ * so is a needed one's first rule. */
+static bool needs(struct jxa_config *c, const char *kpls, const char *attr,
+                  enum jxa_vclass vc)
+{
+    struct jxa_prop *props = NULL;
+    size_t nprops = 0;
+    CHECK_INT(jxa_props_parse(kpls, &props, &nprops), 0);
+    struct jxa_engine *e = jxa_engine_new(c);
+    struct jxa_leaf l = {.domain = "bench", .props = props, .nprops = nprops, .attr = attr};
+    size_t misses = 99, first = 99;
+    bool r = jxa_engine_needs_value(e, &l, vc, &misses, &first);
+    jxa_engine_free(e);
+    jxa_props_free(props, nprops);
+    if (!r)
+        check_silent(c, kpls, attr, vc, misses);
+    else if (first > 0)
+        check_first_rule(c, kpls, attr, vc, first);
+    return r;
+}
+
+/* The stress-rules shape (bench/configs/stress_20rules.yaml): rules that
+ * name their attributes, without `value:`. */
+static void test_named_attributes(void)
+{
+    struct jxa_config *c = load(
+        "rules:\n"
+        "  - pattern: 'bench<type=Cache, name=cache(\\d+)><>Count'\n"
+        "    name: bench_cache_events_total\n"
+        "    labels: {cache: '$1'}\n"
+        "  - pattern: 'bench<type=Cache, name=cache(\\d+)><>(value|size)'\n"
+        "    name: bench_cache_$2\n"
+        "    attrNameSnakeCase: true\n");
+    if (!c)
+        return;
+    const char *k = "type=Cache,name=cache7";
+    CHECK(needs(c, k, "Count", JXA_VC_NUMBER));
+    CHECK(needs(c, k, "Value", JXA_VC_NUMBER));      /* snake case: "value" */
+    CHECK(needs(c, k, "CountExtra", JXA_VC_NUMBER)); /* "Count" then more */
+    CHECK(!needs(c, k, "Ratio", JXA_VC_NUMBER));
+    CHECK(!needs(c, k, "Active", JXA_VC_BOOL));
+    /* A String can spell a whole match string, but no rule has `value:`. */
+    CHECK(!needs(c, k, "Label", JXA_VC_STRING));
+    CHECK(!needs(c, "type=Pool,name=pool7", "Count", JXA_VC_NUMBER));
+    CHECK(needs(c, k, "Count", JXA_VC_ANY));          /* CompositeData, Object */
+    jxa_config_free(c);
+}
+
+/* Patterns that read the value. */
+static void test_value_patterns(void)
+{
+    /* A match that starts in the name part and ends in the value. */
+    struct jxa_config *c = load(
+        "rules:\n"
+        "  - pattern: 'bench<type=Cache, name=\\w+><>Ratio: 1'\n"
+        "    name: a\n"
+        "  - pattern: 'e7><>Size: (?=\\d)'\n"               /* a look-ahead */
+        "    name: a\n");
+    if (!c)
+        return;
+    const char *k = "type=Cache,name=cache7";
+    CHECK(needs(c, k, "Ratio", JXA_VC_NUMBER));
+    CHECK(needs(c, k, "Size", JXA_VC_NUMBER));
+    CHECK(!needs(c, k, "Other", JXA_VC_NUMBER));
+    jxa_config_free(c);
+
+    c = load(
+        "rules:\n"
+        "  - pattern: 'bench<type=Cache, name=\\w+><>Ratio: 1'\n"   /* the value */
+        "    name: a\n"
+        "  - pattern: 'E1'\n"                                  /* inside a number */
+        "    name: b\n"
+        "  - pattern: 'Size: true'\n"
+        "    name: c\n");
+    if (!c)
+        return;
+    CHECK(needs(c, k, "Ratio", JXA_VC_NUMBER));
+    CHECK(needs(c, k, "Other", JXA_VC_NUMBER));   /* 'E1' can be in 1.0E10 */
+    CHECK(needs(c, k, "Size", JXA_VC_BOOL));
+    CHECK(!needs(c, k, "Other", JXA_VC_BOOL));
+    jxa_config_free(c);
+
+    c = load("rules:\n"
+             "  - pattern: 'x<>Count: (\\d+)'\n"
+             "    name: a\n"
+             "  - pattern: 'bench<type=Cache, name=cache7><>Lab'\n"
+             "    name: b\n"
+             "    value: '1'\n");                      /* a String's sample */
+    if (!c)
+        return;
+    CHECK(!needs(c, k, "Count", JXA_VC_NUMBER));  /* "x<>" is in no name part */
+    CHECK(needs(c, k, "Label", JXA_VC_STRING));
+    CHECK(needs(c, k, "Other", JXA_VC_STRING));   /* the value could spell it */
+    jxa_config_free(c);
+}
+
+/* Cached rules see "<cache>", never the value: exact, and the misses are
+ * counted as jmx_exporter counts its cache entries. */
+static void test_cached_rules(void)
+{
+    struct jxa_config *c = load(
+        "rules:\n"
+        "  - pattern: 'bench<type=Cache, name=cache(\\d+)><>Count'\n"
+        "    name: a\n"
+        "    cache: true\n"
+        "  - pattern: '.*<>Hits'\n"
+        "    name: b\n"
+        "    cache: true\n"
+        "  - pattern: 'nothing'\n"
+        "    name: c\n");
+    if (!c)
+        return;
+    const char *k = "type=Cache,name=cache7";
+    CHECK(needs(c, k, "Count", JXA_VC_NUMBER));
+    CHECK(needs(c, k, "Hits", JXA_VC_STRING));
+    CHECK(!needs(c, k, "Misses", JXA_VC_NUMBER));   /* 2 cached misses */
+    CHECK(!needs(c, k, "Misses", JXA_VC_BOOL));
+    CHECK(!needs(c, k, "Name", JXA_VC_STRING));
+    jxa_config_free(c);
+}
+
+/* No rules key: the default rule exports every number and boolean, and
+ * makes nothing of a String. */
+static void test_default_rule(void)
+{
+    struct jxa_config *c = load("{}\n");
+    if (!c)
+        return;
+    const char *k = "type=Cache,name=cache7";
+    CHECK(needs(c, k, "Count", JXA_VC_NUMBER));
+    CHECK(needs(c, k, "Active", JXA_VC_BOOL));
+    CHECK(!needs(c, k, "Label", JXA_VC_STRING));
+    jxa_config_free(c);
+
+    /* A String rule whose template cannot be expanded fails the scrape. */
+    c = load("rules:\n  - pattern: 'Label'\n    name: x_$3\n");
+    if (!c)
+        return;
+    CHECK(needs(c, k, "Label", JXA_VC_STRING));
+    jxa_config_free(c);
+
+    /* rules: [] exports nothing at all. */
+    c = load("rules: []\n");
+    if (!c)
+        return;
+    CHECK(!needs(c, k, "Count", JXA_VC_NUMBER));
+    jxa_config_free(c);
+}
+
+/* The stress-rules order: a bean of a later type skips the rules of the
+ * earlier types (uncached, proven misses), and only those. */
+static size_t first_of(struct jxa_config *c, const char *kpls, const char *attr,
+                       enum jxa_vclass vc)
+{
+    struct jxa_prop *props = NULL;
+    size_t nprops = 0, misses = 0, first = 99;
+    CHECK_INT(jxa_props_parse(kpls, &props, &nprops), 0);
+    struct jxa_engine *e = jxa_engine_new(c);
+    struct jxa_leaf l = {.domain = "bench", .props = props, .nprops = nprops, .attr = attr};
+    CHECK(jxa_engine_needs_value(e, &l, vc, &misses, &first));
+    jxa_engine_free(e);
+    jxa_props_free(props, nprops);
+    needs(c, kpls, attr, vc);           /* cross-checks that first rule */
+    return first;
+}
+
+static void test_first_rule(void)
+{
+    struct jxa_config *c = load(
+        "rules:\n"
+        "  - pattern: 'bench<type=Cache, name=cache(\\d+)><>Count'\n"
+        "    name: a\n"
+        "  - pattern: 'bench<type=Pool, name=pool(\\d+)><>Count'\n"
+        "    name: b\n"
+        "  - pattern: 'E1'\n"                           /* can be in a number */
+        "    name: c\n"
+        "  - pattern: 'bench<type=Queue, name=queue(\\d+)><>Count'\n"
+        "    name: d\n"
+        "  - pattern: 'bench<type=Queue, name=queue(\\d+)><>Flag'\n"
+        "    name: e\n"
+        "    cache: true\n"
+        "  - pattern: 'bench<type=Queue, name=queue(\\d+)><>Open: true'\n"
+        "    name: f\n");
+    if (!c)
+        return;
+    CHECK_INT(first_of(c, "type=Cache,name=cache1", "Count", JXA_VC_NUMBER), 0);
+    CHECK_INT(first_of(c, "type=Pool,name=pool1", "Count", JXA_VC_NUMBER), 1);
+    CHECK_INT(first_of(c, "type=Queue,name=queue1", "Count", JXA_VC_NUMBER), 2);
+    CHECK_INT(first_of(c, "type=Queue,name=queue1", "Flag", JXA_VC_BOOL), 4);   /* cached */
+    CHECK_INT(first_of(c, "type=Queue,name=queue1", "Open", JXA_VC_BOOL), 4);
+    CHECK_INT(first_of(c, "type=Queue,name=queue1", "Label", JXA_VC_STRING), 0);
+    jxa_config_free(c);
+}
+
+SUITE(prefilter)
+{
+    RUN(test_named_attributes);
+    RUN(test_value_patterns);
+    RUN(test_cached_rules);
+    RUN(test_default_rule);
+    RUN(test_first_rule);
+}
