@@ -12,7 +12,8 @@ static struct jxa_mset *small_set(void)
 {
     struct jxa_mset *m = jxa_mset_new();
     struct jxa_family *f = jxa_mset_family(m, "a_total", JXA_COUNTER, "A counter.", NULL);
-    for (int i = 0; i < 2000; i++) {
+    /* Enough for the mapped arrays of mset.c (BIG_ARRAY) too. */
+    for (int i = 0; i < 20000; i++) {
         char v[16];
         snprintf(v, sizeof v, "%d", i);
         struct jxa_label l = {"i", v};
