@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 void jxa_buf_init(struct jxa_buf *b)
 {
@@ -12,12 +14,41 @@ void jxa_buf_init(struct jxa_buf *b)
     b->len = 0;
     b->cap = 0;
     b->failed = false;
+    b->mapped = false;
+}
+
+void jxa_buf_init_mapped(struct jxa_buf *b)
+{
+    jxa_buf_init(b);
+    b->mapped = true;
 }
 
 void jxa_buf_free(struct jxa_buf *b)
 {
-    free(b->data);
+    bool mapped = b->mapped;
+    if (mapped && b->data != NULL)
+        munmap(b->data, b->cap);
+    else
+        free(b->data);
     jxa_buf_init(b);
+    b->mapped = mapped;
+}
+
+/* Grows a mapped buffer to at least need bytes, whole pages; mremap moves
+ * the pages instead of copying them. */
+static char *grow_mapped(struct jxa_buf *b, size_t need, size_t *cap)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t c = b->cap ? b->cap : page;
+    while (c < need)
+        c *= 2;
+    void *p = b->data == NULL
+                  ? mmap(NULL, c, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+                  : mremap(b->data, b->cap, c, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED)
+        return NULL;
+    *cap = c;
+    return p;
 }
 
 void jxa_buf_reset(struct jxa_buf *b)
@@ -40,9 +71,14 @@ int jxa_buf_reserve(struct jxa_buf *b, size_t extra)
     if (need <= b->cap)
         return 0;
     size_t cap = b->cap ? b->cap : 64;
-    while (cap < need)
-        cap *= 2;
-    char *p = realloc(b->data, cap);
+    char *p;
+    if (b->mapped) {
+        p = grow_mapped(b, need, &cap);
+    } else {
+        while (cap < need)
+            cap *= 2;
+        p = realloc(b->data, cap);
+    }
     if (!p) {
         b->failed = true;
         return -1;
@@ -128,6 +164,15 @@ char *jxa_buf_steal(struct jxa_buf *b)
     if (b->failed) {            /* partial text is worse than none */
         jxa_buf_free(b);
         return NULL;
+    }
+    if (b->mapped) {            /* the caller will free() it */
+        s = malloc(b->len + 1);
+        if (s != NULL) {
+            memcpy(s, jxa_buf_str(b), b->len);
+            s[b->len] = '\0';
+        }
+        jxa_buf_free(b);
+        return s;
     }
     if (!s) {
         s = malloc(1);

@@ -17,7 +17,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "auth.h"
 #include "buf.h"
@@ -26,6 +25,7 @@
 #include "mset.h"
 #include "negotiate.h"
 #include "pbexpo.h"
+#include "render.h"
 #include "scraper.h"
 #include "threadsig.h"
 #include "tls.h"
@@ -314,28 +314,6 @@ static size_t parse_names(const char *q, char **names, size_t max)
     return n;
 }
 
-static int gzip_buf(const struct jxa_buf *in, struct jxa_buf *out)
-{
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    /* Level 1: 6x smaller at a third of level 6's cost (docs/design.md §10). */
-    if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return -1;
-    uLong bound = deflateBound(&zs, (uLong)in->len);
-    if (jxa_buf_reserve(out, bound + 1) != 0) {
-        deflateEnd(&zs);
-        return -1;
-    }
-    zs.next_in = (Bytef *)(in->data ? in->data : "");
-    zs.avail_in = (uInt)in->len;
-    zs.next_out = (Bytef *)out->data;
-    zs.avail_out = (uInt)bound;
-    int rc = deflate(&zs, Z_FINISH);
-    out->len = zs.total_out;
-    deflateEnd(&zs);
-    return rc == Z_STREAM_END ? 0 : -1;
-}
-
 static int h_metrics(struct mg_connection *c, void *cbdata)
 {
     struct jxa_http *srv = cbdata;
@@ -356,25 +334,40 @@ static int h_metrics(struct mg_connection *c, void *cbdata)
                     "Retry-After", "1");
         return 1;
     }
-    struct jxa_buf body = {0}, gz = {0};
-    struct jxa_write_req wr = {fmt, (const char *const *)names, nnames, stale};
-    int rc = fmt == JXA_FMT_PROTOBUF ? jxa_pb_write(r->m, &wr, &body)
-                                     : jxa_mset_write(r->m, &wr, &body);
-    jxa_result_release(r);
-    for (size_t i = 0; i < nnames; i++)
-        free(names[i]);
-    if (rc != 0 || body.failed) {
-        send_simple(c, 500, "text/plain; charset=utf-8", "jmxagent: out of memory\n", NULL, NULL);
-        goto out;
-    }
     /* Every Accept-Encoding line: mg_get_header gives only the first. */
     const char *ae[MG_MAX_HEADERS];
     size_t nae = 0;
     for (int i = 0; i < ri->num_headers && i < MG_MAX_HEADERS; i++)
         if (strcasecmp(ri->http_headers[i].name, "Accept-Encoding") == 0)
             ae[nae++] = ri->http_headers[i].value;
-    bool use_gzip = jxa_accepts_gzip(ae, nae) && gzip_buf(&body, &gz) == 0;
-    const struct jxa_buf *send = use_gzip ? &gz : &body;
+    bool want_gzip = jxa_accepts_gzip(ae, nae), use_gzip = false;
+    /* The plain answer is rendered once per walk and shared (render.h);
+     * a name[] filter or a stale age makes this request's own. */
+    struct jxa_buf body, gz;
+    jxa_buf_init_mapped(&body);
+    jxa_buf_init_mapped(&gz);
+    const struct jxa_buf *send = NULL;
+    if (nnames == 0 && stale <= 0) {
+        send = jxa_render_shared(&r->render, r->m, fmt, want_gzip);
+        if (send == NULL && want_gzip)      /* gzip could not: plain, as below */
+            send = jxa_render_shared(&r->render, r->m, fmt, false);
+        else
+            use_gzip = want_gzip;
+    } else {
+        struct jxa_write_req wr = {fmt, (const char *const *)names, nnames, stale};
+        if (jxa_render_write(r->m, &wr, &body) == 0) {
+            if (r->render.renders != NULL)
+                atomic_fetch_add(r->render.renders, 1);
+            use_gzip = want_gzip && jxa_gzip(&body, &gz) == 0;
+            send = use_gzip ? &gz : &body;
+        }
+    }
+    for (size_t i = 0; i < nnames; i++)
+        free(names[i]);
+    if (send == NULL) {
+        send_simple(c, 500, "text/plain; charset=utf-8", "jmxagent: out of memory\n", NULL, NULL);
+        goto out;
+    }
     start_response(c, 200, fmt == JXA_FMT_PROTOBUF ? JXA_CT_PROTOBUF
                            : fmt == JXA_FMT_OPENMETRICS ? CT_OPENMETRICS : CT_TEXT, send->len);
     if (use_gzip)
@@ -384,6 +377,8 @@ static int h_metrics(struct mg_connection *c, void *cbdata)
     if (strcmp(ri->request_method, "HEAD") != 0)
         mg_write(c, send->data ? send->data : "", send->len);
 out:
+    /* After the write: send may be the result's shared bytes. */
+    jxa_result_release(r);
     jxa_buf_free(&body);
     jxa_buf_free(&gz);
     return 1;

@@ -11,10 +11,44 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "javafmt.h"
 
 #define NOSTR SIZE_MAX
+
+/* Arrays of this many bytes or more (samples of a family, labels) are
+ * mapped pages of their own, for the reason the string arena is
+ * (jxa_mset_new): freed with the result, they go back to the kernel.
+ * glibc's own mmap threshold would do the same, but it rises to the size
+ * of the last mapped block freed (mallopt(3), M_MMAP_THRESHOLD), after
+ * which these blocks stay in the scraper thread's arena. */
+#define BIG_ARRAY (128u << 10)
+
+static void *arr_realloc(void *old, size_t oldbytes, size_t newbytes)
+{
+    if (newbytes < BIG_ARRAY && oldbytes < BIG_ARRAY)
+        return realloc(old, newbytes);
+    void *p;
+    if (oldbytes >= BIG_ARRAY) {
+        p = mremap(old, oldbytes, newbytes, MREMAP_MAYMOVE);
+    } else {
+        p = mmap(NULL, newbytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p != MAP_FAILED && old != NULL) {
+            memcpy(p, old, oldbytes);
+            free(old);
+        }
+    }
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void arr_free(void *p, size_t bytes)
+{
+    if (p != NULL && bytes >= BIG_ARRAY)
+        munmap(p, bytes);
+    else
+        free(p);
+}
 
 struct mlabel {
     size_t name, value;         /* arena offsets */
@@ -101,6 +135,12 @@ struct jxa_mset *jxa_mset_new(void)
     struct jxa_mset *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
+    /* The walk's strings are the largest block of a walk (megabytes for
+     * 10,000 MBeans) and are freed when the next walk's result replaces
+     * this one: mapped pages go back to the kernel then, where a malloc'd
+     * block would stay in the scraper thread's arena (buf.h,
+     * jxa_buf_init_mapped; docs/bench.md, "Memory"). */
+    jxa_buf_init_mapped(&m->arena);
     m->sink.m = m;
     m->sink.sink = true;
     m->sink.name = m->sink.help = m->sink.unit = NOSTR;
@@ -129,17 +169,17 @@ void jxa_mset_free(struct jxa_mset *m)
     if (!m)
         return;
     jxa_buf_free(&m->arena);
-    free(m->labels);
+    arr_free(m->labels, m->cap_labels * sizeof *m->labels);
     for (size_t i = 0; i < m->nalloc; i++) {
-        free(m->fams[i]->s);
+        arr_free(m->fams[i]->s, m->fams[i]->cap * sizeof *m->fams[i]->s);
         free(m->fams[i]);
     }
     free(m->fams);
     free(m->hash);
     free(m->order);
-    free(m->nat);
-    free(m->nidx);
-    free(m->ncnt);
+    arr_free(m->nat, m->cap_nat * sizeof *m->nat);
+    arr_free(m->nidx, m->cap_nidx * sizeof *m->nidx);
+    arr_free(m->ncnt, m->cap_ncnt * sizeof *m->ncnt);
     free(m);
 }
 
@@ -242,7 +282,7 @@ static int push_sample(struct jxa_family *f, const char *suffix,
     struct jxa_mset *m = f->m;
     if (f->ns == f->cap) {
         size_t nc = f->cap ? f->cap * 2 : 8;
-        struct msample *p = realloc(f->s, nc * sizeof *p);
+        struct msample *p = arr_realloc(f->s, f->cap * sizeof *p, nc * sizeof *p);
         if (!p)
             return -1;
         f->s = p;
@@ -252,7 +292,7 @@ static int push_sample(struct jxa_family *f, const char *suffix,
         size_t nc = m->cap_labels ? m->cap_labels * 2 : 256;
         while (nc < m->nlabels + nlabels)
             nc *= 2;
-        struct mlabel *p = realloc(m->labels, nc * sizeof *p);
+        struct mlabel *p = arr_realloc(m->labels, m->cap_labels * sizeof *p, nc * sizeof *p);
         if (!p)
             return -1;
         m->labels = p;
@@ -352,7 +392,7 @@ static bool grow(void *pp, size_t *cap, size_t need, size_t size)
         nc *= 2;
     void *old;
     memcpy(&old, pp, sizeof old);
-    void *q = realloc(old, nc * size);
+    void *q = arr_realloc(old, *cap * size, nc * size);
     if (!q)
         return false;
     memcpy(pp, &q, sizeof q);
@@ -537,7 +577,7 @@ static int add_objectname(struct jxa_family *f)
         uint32_t n = s->nlabels;
         if (m->nlabels + n + 1 > m->cap_labels) {
             size_t nc = m->cap_labels * 2 + n + 1;
-            struct mlabel *p = realloc(m->labels, nc * sizeof *p);
+            struct mlabel *p = arr_realloc(m->labels, m->cap_labels * sizeof *p, nc * sizeof *p);
             if (!p)
                 return -1;
             m->labels = p;

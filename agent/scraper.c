@@ -43,6 +43,9 @@ struct jxa_scraper {
     struct jxa_result *latest;
     _Atomic double timeout_s;
     _Atomic double min_interval_s;
+    /* Bodies rendered for this exporter's requests (render.h), since it
+     * started: jmxagent_rendered_bodies. */
+    atomic_ulong renders;
     /* Only the scraper thread touches these once serving. */
     struct jxa_config *cfg;
     struct jxa_engine *engine;
@@ -86,6 +89,7 @@ struct jxa_scraper *jxa_scraper_new(void)
     if (s != NULL) {
         atomic_init(&s->timeout_s, DEFAULT_TIMEOUT_S);
         atomic_init(&s->min_interval_s, DEFAULT_MIN_INTERVAL_S);
+        atomic_init(&s->renders, 0);
     }
     return s;
 }
@@ -93,6 +97,7 @@ struct jxa_scraper *jxa_scraper_new(void)
 void jxa_result_release(struct jxa_result *r)
 {
     if (r != NULL && atomic_fetch_sub(&r->refs, 1) == 1) {
+        jxa_render_free(&r->render);
         jxa_mset_free(r->m);
         free(r);
     }
@@ -147,7 +152,7 @@ static void maybe_reload(struct jxa_scraper *s)
  * health signals an operator alerts on must come from the agent.  The
  * stale gauge is added by http.c; reserving its name here is enough. */
 static struct jxa_family *fam_duration, *fam_error, *fam_cached, *fam_reload_ok,
-    *fam_reload_fail, *fam_build, *fam_ready, *fam_mbeans, *fam_match_errors;
+    *fam_reload_fail, *fam_build, *fam_ready, *fam_mbeans, *fam_match_errors, *fam_renders;
 
 static void reserve_self(struct jxa_mset *m)
 {
@@ -176,6 +181,11 @@ static void reserve_self(struct jxa_mset *m)
                                        "gave up on (match, heap or JIT stack limit), since "
                                        "the config was loaded; each was taken as a miss.",
                                        NULL);
+    fam_renders = jxa_mset_family(m, "jmxagent_rendered_bodies", JXA_COUNTER,
+                                  "Response bodies rendered, since the exporter started: one "
+                                  "per walk, format and coding that a request asked for "
+                                  "(requests served by the same walk share it), plus one per "
+                                  "request with name[] or a stale result.", NULL);
     jxa_mset_family(m, JXA_STALE_FAMILY, JXA_GAUGE, NULL, NULL);
 }
 
@@ -191,6 +201,8 @@ static void self_metrics(struct jxa_scraper *s, double duration, bool error, siz
     jxa_family_add(fam_build, "", bl, 2, 1, JXA_SAMPLE_INT);
     jxa_family_add(fam_ready, "", NULL, 0, ready ? 1 : 0, 0);
     jxa_family_add(fam_mbeans, "", NULL, 0, (double)jxa_jmx_nbeans(s->jmx), 0);
+    jxa_family_add(fam_renders, "", NULL, 0, (double)atomic_load(&s->renders),
+                   JXA_SAMPLE_INT);
     /* A series per rule that failed at least once: a rule file has tens
      * of rules, a zero for each would be noise. */
     for (size_t i = 0; i < s->cfg->nrules; i++) {
@@ -226,6 +238,7 @@ static struct jxa_result *scrape(struct jxa_scraper *s, JNIEnv *env)
         return NULL;
     }
     atomic_init(&r->refs, 1);
+    jxa_render_init(&r->render, &s->renders);
     reserve_self(r->m);
     bool error = false, ready = jxa_jmx_ready(s->jmx, env, cfg, t0 - s->t_start);
     size_t cached = 0;

@@ -88,10 +88,10 @@ def find_jmx_jar():
     sys.exit("bench: no jmx_prometheus_javaagent jar (run: bash .ci/fetch-jar.sh)")
 
 
-def snapshot_agent():
+def snapshot_agent(src=None):
     """Copy the agent so a rebuild by someone else mid-run cannot swap it;
     named by its hash, so two runs at once (an A/B) keep their own."""
-    src = os.path.join(BUILD, "libspark_jmxagent.so")
+    src = src or os.path.join(BUILD, "libspark_jmxagent.so")
     if not os.path.exists(src):
         sys.exit("bench: build/libspark_jmxagent.so missing (run: make)")
     data = open(src, "rb").read()
@@ -606,6 +606,8 @@ def main():
     ap.add_argument("--total", type=int, default=None,
                     help="scrapes before RSS/heap are read (default: 1000 for spark, 400 for the others)")
     ap.add_argument("--warmup", type=int, default=20)
+    ap.add_argument("--agent", help="the agent .so measured as 'ours' (default build/libspark_jmxagent.so), "
+                                    "e.g. an older build for its RSS")
     ap.add_argument("--startup-reps", type=int, default=9)
     ap.add_argument("--out", default=os.path.join(OUT, "results.json"))
     ap.add_argument("--render", metavar="JSON", help="print the tables of an earlier run and exit")
@@ -625,7 +627,7 @@ def main():
     jars = pyspark_jars()
     classes = compile_fixture(jars)
     jmx_jar, jmx_version = find_jmx_jar()
-    agent, agent_sha = snapshot_agent()
+    agent, agent_sha = snapshot_agent(a.agent)
     cfg = {"classpath": ":".join([classes] + jars), "jmx_jar": jmx_jar, "agent": agent}
     params = {"seq": a.seq, "conc": a.conc, "total": a.total, "warmup": a.warmup, "idle_s": 1.0}
     contenders = a.contenders.split(",")

@@ -18,10 +18,22 @@ struct jxa_buf {
     size_t len;
     size_t cap;
     bool failed;
+    /* Set by jxa_buf_init_mapped(): the storage comes from mmap, not
+     * malloc (see there). */
+    bool mapped;
 };
 
 void jxa_buf_init(struct jxa_buf *b);
 void jxa_buf_free(struct jxa_buf *b);
+/* An empty buffer whose storage is mapped pages of its own (mmap/mremap)
+ * instead of malloc's: for the response bodies that HTTP workers render.
+ * glibc gives each thread that allocates under contention an arena of its
+ * own and keeps what is freed there for that arena's next allocations; a
+ * multi-megabyte body rendered on one of 32 workers would stay in that
+ * worker's arena, per worker (docs/bench.md, "Memory").  Mapped pages go
+ * back to the kernel at jxa_buf_free().  Stays mapped after free or
+ * reset; jxa_buf_steal() hands back a malloc'd copy. */
+void jxa_buf_init_mapped(struct jxa_buf *b);
 /* Empties the buffer, keeps its memory, clears `failed`. */
 void jxa_buf_reset(struct jxa_buf *b);
 int jxa_buf_reserve(struct jxa_buf *b, size_t extra);

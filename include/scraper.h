@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "mset.h"
+#include "render.h"
 #include "options.h"     /* JXA_MAX_EXPORTERS */
 
 /* A published scrape: immutable once published, shared by reference. */
@@ -29,6 +30,8 @@ struct jxa_result {
     atomic_int refs;
     struct jxa_mset *m;
     double finished;        /* CLOCK_MONOTONIC seconds */
+    /* Its renderings, shared by the requests it serves (render.h). */
+    struct jxa_render render;
 };
 
 struct jxa_scraper;

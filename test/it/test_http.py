@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import http.client
 import os
+import re
 import select
 import socket
 import threading
@@ -597,6 +598,51 @@ def test_ours_more_slow_clients_than_workers(jvm_for):
     finally:
         slow.close()
     assert j.get("/metrics").status == 200
+
+
+def test_ours_one_rendering_per_walk(jvm_for):
+    """Requests served by one walk share one rendering per format and
+    coding (render.h): jmxagent_rendered_bodies, read in a later walk,
+    grows by the number of distinct (walk, format, gzip) answered, not by
+    the number of requests; a name[] request is rendered for itself."""
+    j = jvm_for("ours")
+    variants = [{}, {"Accept-Encoding": "gzip"}, {"Accept": OM_CT},
+                {"Accept": OM_CT, "Accept-Encoding": "gzip"}]
+    dur = re.compile(r"^jmx_scrape_duration_seconds (\S+)$", re.M)
+
+    def fetch(k, path="/metrics"):
+        r = j.get(path, headers=variants[k])
+        assert r.status == 200
+        body = gzip.decompress(r.body) if "Accept-Encoding" in variants[k] else r.body
+        text = body.decode("utf-8")
+        return (k, dur.search(text).group(1)), text
+
+    def renders(text):
+        return expo.parse(text).value("jmxagent_rendered_bodies_total")
+
+    j.after_interval()
+    key0, text0 = fetch(0)
+    before = renders(text0)
+    keys, texts = [key0], {key0: text0}
+    lock = threading.Lock()
+
+    def client(k):
+        key, text = fetch(k)
+        with lock:
+            keys.append(key)
+            assert texts.setdefault(key, text) == text    # one walk, one answer
+    threads = [threading.Thread(target=client, args=(i % len(variants),)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(keys) == 17
+    # One request with name[]: its own rendering, whatever the walk.
+    fetch(0, "/metrics?name[]=jmx_scrape_duration_seconds")
+    j.after_interval()
+    _, text1 = fetch(0)
+    assert len(set(keys)) < len(keys)       # the requests did share walks
+    assert renders(text1) - before == len(set(keys)) + 1
 
 
 # -- bind address ------------------------------------------------------------

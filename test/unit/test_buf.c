@@ -93,8 +93,34 @@ static void test_reserve_overflow(void)
     jxa_buf_free(&b);
 }
 
+/* A mapped buffer behaves as a malloc'd one: grows (mremap), keeps its
+ * bytes, survives reset and free as mapped, steals a malloc'd copy. */
+static void test_mapped(void)
+{
+    struct jxa_buf b;
+    jxa_buf_init_mapped(&b);
+    CHECK_STR(jxa_buf_str(&b), "");
+    for (int i = 0; i < 100000; i++)
+        CHECK_INT(jxa_buf_printf(&b, "%05d\n", i % 100000), 0);
+    CHECK_INT(b.len, 600000);
+    CHECK(memcmp(b.data, "00000\n00001\n", 12) == 0);
+    CHECK(memcmp(b.data + b.len - 6, "99999\n", 7) == 0);
+    CHECK(b.cap % 4096 == 0);
+    jxa_buf_reset(&b);
+    CHECK(b.mapped && b.len == 0);
+    CHECK_INT(jxa_buf_puts(&b, "abc"), 0);
+    jxa_buf_free(&b);
+    CHECK(b.mapped && b.data == NULL);
+    CHECK_INT(jxa_buf_puts(&b, "xyz"), 0);
+    char *s = jxa_buf_steal(&b);
+    CHECK_STR(s, "xyz");
+    free(s);
+    CHECK(b.mapped && b.data == NULL);
+}
+
 SUITE(buf)
 {
+    RUN(test_mapped);
     RUN(test_empty_is_valid);
     RUN(test_append_and_grow);
     RUN(test_printf);
