@@ -124,6 +124,37 @@ int jxa_cfg_apply(struct jxa_cfg_ctx *c, yaml_node_t *map,
     return rc;
 }
 
+int jxa_cfg_each_pair(struct jxa_cfg_ctx *c, yaml_node_t *v, const char *path,
+                      enum jxa_cfg_keypath kp, size_t size, void **arr,
+                      jxa_cfg_pair_fn fn, void *arg)
+{
+    struct jxa_y11_pairs ps = {0};
+    if (jxa_y11_pairs(&c->y, v, path, &ps) < 0) {
+        jxa_y11_pairs_free(&ps);
+        return -1;
+    }
+    int rc = 0;
+    *arr = calloc(ps.n ? ps.n : 1, size);
+    if (*arr == NULL)
+        rc = oom(c, v, path);
+    struct jxa_cfg_entry e = {.map = path, .arr = *arr};
+    for (size_t i = 0; rc == 0 && i < ps.n; i++) {
+        e.p = &ps.p[i];
+        e.i = i;
+        jxa_y11_resolve(e.p->k, &e.key);
+        jxa_y11_resolve(e.p->v, &e.val);
+        if (kp == JXA_CFG_KEY_QUOTED)
+            snprintf(e.path, sizeof e.path, "%s.\"%.100s\"", path, e.p->key);
+        else if (kp == JXA_CFG_KEY_WHOLE)
+            snprintf(e.path, sizeof e.path, "%s.%s", path, e.p->key);
+        else
+            snprintf(e.path, sizeof e.path, "%s.%.100s", path, e.p->key);
+        rc = fn(c, &e, arg);
+    }
+    jxa_y11_pairs_free(&ps);
+    return rc;
+}
+
 /* --- scalar setters ------------------------------------------------ */
 
 static const char *type_hint(const yaml_node_t *v)
@@ -241,25 +272,33 @@ static int set_interval(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     return 0;
 }
 
+/* (String) cast of a scalar: strings only; the caller handles null. */
+int jxa_cfg_get_string(struct jxa_cfg_ctx *c, const char *path, yaml_node_t *v,
+                       char **out)
+{
+    struct jxa_y11_val y;
+    jxa_y11_resolve(v, &y);
+    if (y.k != JXA_Y11_STR) {
+        char d[96];
+        return fail(c, line_of(v), path, "must be a string, got %s; quote "
+                    "it", jxa_y11_describe(v, d, sizeof d));
+    }
+    *out = strdup(y.s);
+    return *out ? 0 : oom(c, v, path);
+}
+
 /* (String) cast: a string scalar; null leaves the default (NULL) as Java's
  * cast of null does. */
 static int set_string(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
                       const char *path, yaml_node_t *v, void *base)
 {
-    char **dst = JXA_CFG_FIELD(base, k, char *);
     if (v == NULL)
         return 0;
     struct jxa_y11_val y;
     jxa_y11_resolve(v, &y);
     if (y.k == JXA_Y11_NULL)
         return 0;
-    if (y.k != JXA_Y11_STR) {
-        char d[96];
-        return fail(c, line_of(v), path, "must be a string, got %s; quote "
-                    "it", jxa_y11_describe(v, d, sizeof d));
-    }
-    *dst = strdup(y.s);
-    return *dst ? 0 : oom(c, v, path);
+    return jxa_cfg_get_string(c, path, v, JXA_CFG_FIELD(base, k, char *));
 }
 
 /* String.valueOf(yaml): any scalar, Java's text of it (null -> "null"). */
@@ -420,13 +459,58 @@ static int attrs_add(struct jxa_attr_filter *f, const char *a)
     return 0;
 }
 
+/* One ObjectName: its attribute names join those of an earlier entry
+ * with the same canonical name.  arg: the count of filters. */
+static int attr_filter_entry(struct jxa_cfg_ctx *c, const struct jxa_cfg_entry *e, void *arg)
+{
+    struct jxa_attr_filter *a = e->arr;
+    size_t *nout = arg;
+    char d[96];
+    struct jxa_objname on;
+    char oerr[200] = "";
+    if (jxa_objname_parse(e->p->key, &on, oerr, sizeof oerr) < 0)
+        return fail(c, line_of(e->p->k), e->path, "invalid ObjectName: %s; "
+                    "write domain:key=value[,key=value...]", oerr);
+    char *canon = jxa_objname_canonical(&on);
+    jxa_objname_free(&on);
+    if (canon == NULL)
+        return oom(c, e->p->k, e->path);
+    struct jxa_attr_filter *f = NULL;
+    for (size_t j = 0; j < *nout; j++)
+        if (strcmp(a[j].canonical, canon) == 0)
+            f = &a[j];
+    if (f != NULL) {
+        free(canon);
+    } else {
+        f = &a[(*nout)++];
+        f->canonical = canon;
+    }
+    yaml_node_t *lv = e->p->v;
+    if (lv->type != YAML_SEQUENCE_NODE)
+        return fail(c, line_of(lv), e->path, "must be a list of attribute names, "
+                    "got %s; write [Attr, ...]", jxa_y11_describe(lv, d, sizeof d));
+    for (yaml_node_item_t *it = lv->data.sequence.items.start;
+         it < lv->data.sequence.items.top; it++) {
+        yaml_node_t *an = jxa_y11_node(&c->y, *it);
+        struct jxa_y11_val y;
+        jxa_y11_resolve(an, &y);
+        if (an == NULL || an->type != YAML_SCALAR_NODE || y.k == JXA_Y11_NULL)
+            return fail(c, line_of(an ? an : lv), e->path, "attribute names must "
+                        "be strings, got %s; write [Attr, ...]",
+                        jxa_y11_describe(an, d, sizeof d));
+        if (attrs_add(f, y.s) < 0)
+            return oom(c, an, e->path);
+    }
+    return 0;
+}
+
 /* Map ObjectName -> [attribute names]; keys are matched by ObjectName
  * equality, i.e. canonical name, so spellings with another property order
  * merge into one entry (Map<ObjectName, Set<String>>). */
 static int attr_filter(struct jxa_cfg_ctx *c, const char *path, yaml_node_t *v,
                        struct jxa_attr_filter **out, size_t *nout)
 {
-    char d[96], p[300];
+    char d[96];
     struct jxa_y11_val y;
     jxa_y11_resolve(v, &y);
     if (y.k == JXA_Y11_NULL)
@@ -435,62 +519,11 @@ static int attr_filter(struct jxa_cfg_ctx *c, const char *path, yaml_node_t *v,
         return fail(c, line_of(v), path, "must be a map of ObjectName to a "
                     "list of attribute names, got %s; write \"domain:k=v\": "
                     "[Attr, ...]", jxa_y11_describe(v, d, sizeof d));
-    struct jxa_y11_pairs ps = {0};
-    if (jxa_y11_pairs(&c->y, v, path, &ps) < 0) {
-        jxa_y11_pairs_free(&ps);
-        return -1;
-    }
-    int rc = 0;
-    struct jxa_attr_filter *a = ps.n ? calloc(ps.n, sizeof *a) : NULL;
-    if (ps.n && a == NULL)
-        rc = oom(c, v, path);
-    *out = a;
+    void *a = NULL;
     *nout = 0;
-    for (size_t i = 0; rc == 0 && i < ps.n; i++) {
-        snprintf(p, sizeof p, "%s.\"%.100s\"", path, ps.p[i].key);
-        struct jxa_objname on;
-        char oerr[200] = "";
-        if (jxa_objname_parse(ps.p[i].key, &on, oerr, sizeof oerr) < 0) {
-            rc = fail(c, line_of(ps.p[i].k), p, "invalid ObjectName: %s; "
-                      "write domain:key=value[,key=value...]", oerr);
-            break;
-        }
-        char *canon = jxa_objname_canonical(&on);
-        jxa_objname_free(&on);
-        if (canon == NULL) {
-            rc = oom(c, ps.p[i].k, p);
-            break;
-        }
-        struct jxa_attr_filter *f = NULL;
-        for (size_t j = 0; j < *nout; j++)
-            if (strcmp(a[j].canonical, canon) == 0)
-                f = &a[j];
-        if (f != NULL) {
-            free(canon);
-        } else {
-            f = &a[(*nout)++];
-            f->canonical = canon;
-        }
-        yaml_node_t *lv = ps.p[i].v;
-        if (lv->type != YAML_SEQUENCE_NODE) {
-            rc = fail(c, line_of(lv), p, "must be a list of attribute names, "
-                      "got %s; write [Attr, ...]",
-                      jxa_y11_describe(lv, d, sizeof d));
-            break;
-        }
-        for (yaml_node_item_t *it = lv->data.sequence.items.start;
-             rc == 0 && it < lv->data.sequence.items.top; it++) {
-            yaml_node_t *an = jxa_y11_node(&c->y, *it);
-            jxa_y11_resolve(an, &y);
-            if (an == NULL || an->type != YAML_SCALAR_NODE || y.k == JXA_Y11_NULL)
-                rc = fail(c, line_of(an ? an : lv), p, "attribute names must "
-                          "be strings, got %s; write [Attr, ...]",
-                          jxa_y11_describe(an, d, sizeof d));
-            else if (attrs_add(f, y.s) < 0)
-                rc = oom(c, an, p);
-        }
-    }
-    jxa_y11_pairs_free(&ps);
+    int rc = jxa_cfg_each_pair(c, v, path, JXA_CFG_KEY_QUOTED, sizeof **out, &a,
+                               attr_filter_entry, nout);
+    *out = a;
     return rc;
 }
 
@@ -583,6 +616,27 @@ static int cmp_label(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
+/* One label: a name that is not null, a scalar value. */
+static int label_entry(struct jxa_cfg_ctx *c, const struct jxa_cfg_entry *e, void *arg)
+{
+    struct jxa_rule *r = arg;
+    char d[96];
+    if (e->key.k == JXA_Y11_NULL)
+        return fail(c, line_of(e->p->k), e->map, "a label name is null; "
+                    "give it a name");
+    if (e->val.k == JXA_Y11_NULL || e->val.k == JXA_Y11_MAP || e->val.k == JXA_Y11_SEQ)
+        return fail(c, line_of(e->p->v), e->path, "label value must be a "
+                    "string, got %s; write a value such as \"$1\"",
+                    jxa_y11_describe(e->p->v, d, sizeof d));
+    struct jxa_label_tmpl *l = (struct jxa_label_tmpl *)e->arr + r->nlabels;
+    l->name = strdup(e->key.s);
+    l->value = strdup(e->val.s);
+    r->nlabels++;
+    if (l->name == NULL || l->value == NULL)
+        return oom(c, e->p->v, e->path);
+    return 0;
+}
+
 /* labels: new TreeMap<>((Map<String,Object>) yaml), values cast with
  * (String).  Deliberately looser: numeric and boolean scalars are taken as
  * their text (`code: 200`), where 1.0.1 throws ClassCastException. */
@@ -593,45 +647,17 @@ static int set_labels(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     struct jxa_rule *r = base;
     if (v == NULL)
         return 0;
-    char d[96], p[300];
+    char d[96];
     if (v->type != YAML_MAPPING_NODE)
         return fail(c, line_of(v), path, "must be a map of label name to "
                     "value, got %s; write labels: {name: \"$1\"}",
                     jxa_y11_describe(v, d, sizeof d));
-    struct jxa_y11_pairs ps = {0};
-    if (jxa_y11_pairs(&c->y, v, path, &ps) < 0) {
-        jxa_y11_pairs_free(&ps);
-        return -1;
-    }
-    int rc = 0;
     /* Never NULL once the key is present: `labels: {}` still demands a
      * name (Java checks labelNames != null). */
-    r->labels = calloc(ps.n ? ps.n : 1, sizeof *r->labels);
-    if (r->labels == NULL)
-        rc = oom(c, v, path);
-    for (size_t i = 0; rc == 0 && i < ps.n; i++) {
-        struct jxa_y11_val kv, vv;
-        jxa_y11_resolve(ps.p[i].k, &kv);
-        jxa_y11_resolve(ps.p[i].v, &vv);
-        snprintf(p, sizeof p, "%s.%.100s", path, ps.p[i].key);
-        if (kv.k == JXA_Y11_NULL) {
-            rc = fail(c, line_of(ps.p[i].k), path, "a label name is null; "
-                      "give it a name");
-        } else if (vv.k == JXA_Y11_NULL || vv.k == JXA_Y11_MAP ||
-                   vv.k == JXA_Y11_SEQ) {
-            rc = fail(c, line_of(ps.p[i].v), p, "label value must be a "
-                      "string, got %s; write a value such as \"$1\"",
-                      jxa_y11_describe(ps.p[i].v, d, sizeof d));
-        } else {
-            struct jxa_label_tmpl *l = &r->labels[r->nlabels];
-            l->name = strdup(kv.s);
-            l->value = strdup(vv.s);
-            r->nlabels++;
-            if (l->name == NULL || l->value == NULL)
-                rc = oom(c, ps.p[i].v, p);
-        }
-    }
-    jxa_y11_pairs_free(&ps);
+    void *a = NULL;
+    int rc = jxa_cfg_each_pair(c, v, path, JXA_CFG_KEY_CUT, sizeof *r->labels, &a,
+                               label_entry, r);
+    r->labels = a;
     if (rc == 0 && r->nlabels > 1)
         qsort(r->labels, r->nlabels, sizeof *r->labels, cmp_label);
     return rc;

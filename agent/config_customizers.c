@@ -35,21 +35,6 @@ static bool is_null(const yaml_node_t *v)
     return y.k == JXA_Y11_NULL;
 }
 
-/* A (String) cast of a scalar: strings only; the caller handles null. */
-static int get_string(struct jxa_cfg_ctx *c, const char *path, yaml_node_t *v,
-                      char **out)
-{
-    struct jxa_y11_val y;
-    jxa_y11_resolve(v, &y);
-    if (y.k != JXA_Y11_STR) {
-        char d[96];
-        return fail(c, line_of(v), path, "must be a string, got %s; quote "
-                    "it", jxa_y11_describe(v, d, sizeof d));
-    }
-    *out = strdup(y.s);
-    return *out ? 0 : oom(c, v, path);
-}
-
 /* --- mbeanFilter ---------------------------------------------------- */
 
 static int set_domain(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
@@ -60,7 +45,31 @@ static int set_domain(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     if (v == NULL || is_null(v))
         return 0;               /* "Must provide domain" below */
     t->has_domain = true;
-    return get_string(c, path, v, &t->cu->domain);
+    return jxa_cfg_get_string(c, path, v, &t->cu->domain);
+}
+
+/* One key property.  Stricter: a key or value that is not a String never
+ * equals an entry of the bean's Hashtable<String,String>, so jmx_exporter
+ * silently never applies the customizer. */
+static int prop_entry(struct jxa_cfg_ctx *c, const struct jxa_cfg_entry *e, void *arg)
+{
+    struct jxa_customizer *cu = arg;
+    struct jxa_prop *pr = (struct jxa_prop *)e->arr + e->i;
+    if (e->key.k != JXA_Y11_STR || e->val.k != JXA_Y11_STR) {
+        bool bad_key = e->key.k != JXA_Y11_STR;
+        char d[96];
+        return fail(c, line_of(bad_key ? e->p->k : e->p->v), e->path,
+                    "key property %s must be a string, got %s; quote it "
+                    "(jmx_exporter compares strings, so it would never "
+                    "match)", bad_key ? "name" : "value",
+                    jxa_y11_describe(bad_key ? e->p->k : e->p->v, d, sizeof d));
+    }
+    pr->key = strdup(e->key.s);
+    pr->value = strdup(e->val.s);
+    cu->nprops = e->i + 1;
+    if (pr->key == NULL || pr->value == NULL)
+        return oom(c, e->p->v, e->path);
+    return 0;
 }
 
 /* properties: (Map<String, String>) getOrDefault(..., new HashMap<>()),
@@ -72,46 +81,16 @@ static int set_props(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     struct jxa_customizer *cu = ((struct cust_tmp *)base)->cu;
     if (v == NULL)
         return 0;
-    char d[96], p[300];
+    char d[96];
     /* Stricter: a null map is an NPE at every scrape of the domain. */
     if (v->type != YAML_MAPPING_NODE)
         return fail(c, line_of(v), path, "must be a map of key property to "
                     "value, got %s; write properties: {type: Foo}",
                     jxa_y11_describe(v, d, sizeof d));
-    struct jxa_y11_pairs ps = {0};
-    if (jxa_y11_pairs(&c->y, v, path, &ps) < 0) {
-        jxa_y11_pairs_free(&ps);
-        return -1;
-    }
-    int rc = 0;
-    cu->props = calloc(ps.n ? ps.n : 1, sizeof *cu->props);
-    if (cu->props == NULL)
-        rc = oom(c, v, path);
-    for (size_t i = 0; rc == 0 && i < ps.n; i++) {
-        struct jxa_y11_val kv, vv;
-        jxa_y11_resolve(ps.p[i].k, &kv);
-        jxa_y11_resolve(ps.p[i].v, &vv);
-        snprintf(p, sizeof p, "%s.%.100s", path, ps.p[i].key);
-        /* Stricter: a key or value that is not a String never equals an
-         * entry of the bean's Hashtable<String,String>, so jmx_exporter
-         * silently never applies the customizer. */
-        if (kv.k != JXA_Y11_STR || vv.k != JXA_Y11_STR) {
-            bool bad_key = kv.k != JXA_Y11_STR;
-            rc = fail(c, line_of(bad_key ? ps.p[i].k : ps.p[i].v), p,
-                      "key property %s must be a string, got %s; quote it "
-                      "(jmx_exporter compares strings, so it would never "
-                      "match)", bad_key ? "name" : "value",
-                      jxa_y11_describe(bad_key ? ps.p[i].k : ps.p[i].v, d,
-                                       sizeof d));
-            break;
-        }
-        cu->props[i].key = strdup(kv.s);
-        cu->props[i].value = strdup(vv.s);
-        cu->nprops = i + 1;
-        if (cu->props[i].key == NULL || cu->props[i].value == NULL)
-            rc = oom(c, ps.p[i].v, p);
-    }
-    jxa_y11_pairs_free(&ps);
+    void *a = NULL;
+    int rc = jxa_cfg_each_pair(c, v, path, JXA_CFG_KEY_CUT, sizeof *cu->props, &a,
+                               prop_entry, cu);
+    cu->props = a;
     return rc;
 }
 
@@ -205,7 +184,7 @@ static int set_extra_name(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     if (v == NULL || is_null(v))
         return 0;
     t->has_name = true;
-    return get_string(c, path, v, &t->m->name);
+    return jxa_cfg_get_string(c, path, v, &t->m->name);
 }
 
 /* value: the Object SnakeYAML built, handed to processBeanValue as if an
@@ -264,7 +243,7 @@ static int set_extra_desc(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     struct extra_tmp *t = base;
     if (v == NULL || is_null(v))
         return 0;
-    return get_string(c, path, v, &t->m->description);
+    return jxa_cfg_get_string(c, path, v, &t->m->description);
 }
 
 static const struct jxa_cfg_key extra_keys[] = {

@@ -93,6 +93,19 @@ static int check_map_or_null(struct jxa_cfg_ctx *c, const char *path,
                 "keys under it", jxa_y11_describe(v, d, sizeof d));
 }
 
+/* One map level of httpServer (a map or null) through its key table. */
+static int apply_map(struct jxa_cfg_ctx *c, const char *path, yaml_node_t *v,
+                     const struct jxa_cfg_key *t, size_t n, void *base)
+{
+    if (check_map_or_null(c, path, v) < 0)
+        return -1;
+    char prefix[96];
+    snprintf(prefix, sizeof prefix, "%s.", path);
+    return jxa_cfg_apply(c, v, t, n, prefix, base);
+}
+#define APPLY_MAP(c, path, v, table, base) \
+    apply_map(c, path, v, table, sizeof(table) / sizeof((table)[0]), base)
+
 static int set_threads(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
                        const char *path, yaml_node_t *v, void *base)
 {
@@ -100,12 +113,8 @@ static int set_threads(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     struct jxa_http_config *h = base;
     if (v == NULL)
         return 0;
-    if (check_map_or_null(c, path, v) < 0)
-        return -1;
     struct threads_tmp t = {0, 0, 0};
-    char prefix[80];
-    snprintf(prefix, sizeof prefix, "%s.", path);
-    if (JXA_CFG_APPLY(c, v, thread_keys, prefix, &t) < 0)
+    if (APPLY_MAP(c, path, v, thread_keys, &t) < 0)
         return -1;
     if (t.maximum < t.minimum)
         return fail(c, line_of(v), path, "maximum (%d) must be greater than "
@@ -363,13 +372,9 @@ static int set_basic(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
         return 0;
     if (h->auth == JXA_AUTH_BEARER)
         return both_schemes(c, path);
-    if (check_map_or_null(c, path, v) < 0)
-        return -1;
     struct basic_tmp b;
     memset(&b, 0, sizeof b);
-    char prefix[80];
-    snprintf(prefix, sizeof prefix, "%s.", path);
-    int rc = JXA_CFG_APPLY(c, v, basic_keys, prefix, &b);
+    int rc = APPLY_MAP(c, path, v, basic_keys, &b);
     if (rc == 0)
         rc = basic_finish(c, path, line_of(v), &b, h);
     basic_free(&b);
@@ -460,11 +465,7 @@ static int set_bearer(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
         return 0;
     if (h->auth != JXA_AUTH_NONE)
         return both_schemes(c, path);
-    if (check_map_or_null(c, path, v) < 0)
-        return -1;
-    char prefix[80];
-    snprintf(prefix, sizeof prefix, "%s.", path);
-    if (JXA_CFG_APPLY(c, v, bearer_keys, prefix, h) < 0)
+    if (APPLY_MAP(c, path, v, bearer_keys, h) < 0)
         return -1;
     h->auth = JXA_AUTH_BEARER;
     return 0;
@@ -485,11 +486,7 @@ static int set_auth(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     struct jxa_http_config *h = base;
     if (v == NULL)
         return 0;
-    if (check_map_or_null(c, path, v) < 0)
-        return -1;
-    char prefix[80];
-    snprintf(prefix, sizeof prefix, "%s.", path);
-    if (JXA_CFG_APPLY(c, v, auth_keys, prefix, h) < 0)
+    if (APPLY_MAP(c, path, v, auth_keys, h) < 0)
         return -1;
     if (h->auth == JXA_AUTH_NONE)
         return fail(c, line_of(v), path, "has no basic or bearer section; "
@@ -573,9 +570,7 @@ static int set_metrics(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
                     "metrics: {path: /metrics}",
                     jxa_y11_describe(v, d, sizeof d));
     }
-    char prefix[80];
-    snprintf(prefix, sizeof prefix, "%s.", path);
-    return JXA_CFG_APPLY(c, v, metrics_keys, prefix, &h->metrics_path);
+    return APPLY_MAP(c, path, v, metrics_keys, &h->metrics_path);
 }
 
 /* --- ssl (HTTPServerFactory.configureSSL; docs/tls.md) ------------ */
@@ -621,27 +616,34 @@ static int set_tls_bool(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
                 jxa_y11_describe(v, d, sizeof d));
 }
 
+/* keyStore or trustStore. */
+struct store {
+    char *file, *pass, *type;
+    int line;               /* of the section; 0: absent */
+    const char *from;       /* the system property the file came from, or NULL */
+};
+
 /* One level of nesting: keyStore, trustStore, certificate, pem.* */
 struct tls_tmp {
-    char *ks_file, *ks_pass, *ks_type, *alias;
+    struct store ks, ts;
+    char *alias;
     char *pem_cert, *pem_key, *pem_pass;
-    char *ts_file, *ts_pass, *ts_type;
     char *protocols, *ciphers;
     bool mutual;
-    int ks_line, ts_line, pem_line, protocols_line, ciphers_line;
+    int pem_line, protocols_line, ciphers_line;
 };
 
 #define TT(f) offsetof(struct tls_tmp, f)
 
 static const struct jxa_cfg_key ks_keys[] = {
-    {"filename", NULL, set_nonblank, TT(ks_file), 0, 0},
-    {"password", NULL, set_nonblank, TT(ks_pass), 0, 0},
-    {"type", NULL, set_nonblank, TT(ks_type), 0, 0},
+    {"filename", NULL, set_nonblank, TT(ks.file), 0, 0},
+    {"password", NULL, set_nonblank, TT(ks.pass), 0, 0},
+    {"type", NULL, set_nonblank, TT(ks.type), 0, 0},
 };
 static const struct jxa_cfg_key ts_keys[] = {
-    {"filename", NULL, set_nonblank, TT(ts_file), 0, 0},
-    {"password", NULL, set_nonblank, TT(ts_pass), 0, 0},
-    {"type", NULL, set_nonblank, TT(ts_type), 0, 0},
+    {"filename", NULL, set_nonblank, TT(ts.file), 0, 0},
+    {"password", NULL, set_nonblank, TT(ts.pass), 0, 0},
+    {"type", NULL, set_nonblank, TT(ts.type), 0, 0},
 };
 static const struct jxa_cfg_key cert_keys[] = {
     {"alias", NULL, set_nonblank, TT(alias), 0, 0},
@@ -661,17 +663,13 @@ static const struct jxa_cfg_key pem_key_keys[] = {
         (void)k;                                                                      \
         if (v == NULL)                                                                \
             return 0;                                                                 \
-        if (check_map_or_null(c, path, v) < 0)                                        \
-            return -1;                                                                \
         if (linefield >= 0)                                                           \
             ((int *)(void *)((char *)base + (linefield)))[0] = line_of(v);            \
-        char prefix[96];                                                              \
-        snprintf(prefix, sizeof prefix, "%s.", path);                                 \
-        return JXA_CFG_APPLY(c, v, table, prefix, base);                              \
+        return APPLY_MAP(c, path, v, table, base);                                    \
     }
 
-SUBMAP(set_ks, ks_keys, (long)TT(ks_line))
-SUBMAP(set_ts, ts_keys, (long)TT(ts_line))
+SUBMAP(set_ks, ks_keys, (long)TT(ks.line))
+SUBMAP(set_ts, ts_keys, (long)TT(ts.line))
 SUBMAP(set_cert, cert_keys, -1L)
 SUBMAP(set_pem_cert, pem_cert_keys, -1L)
 SUBMAP(set_pem_key, pem_key_keys, -1L)
@@ -704,8 +702,8 @@ static const struct jxa_cfg_key tls_keys[] = {
 
 static void tls_tmp_free(struct tls_tmp *t)
 {
-    char **all[] = {&t->ks_file, &t->ks_pass, &t->ks_type, &t->alias, &t->pem_cert,
-                    &t->pem_key, &t->pem_pass, &t->ts_file, &t->ts_pass, &t->ts_type,
+    char **all[] = {&t->ks.file, &t->ks.pass, &t->ks.type, &t->alias, &t->pem_cert,
+                    &t->pem_key, &t->pem_pass, &t->ts.file, &t->ts.pass, &t->ts.type,
                     &t->protocols, &t->ciphers};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         if (*all[i] != NULL)
@@ -757,13 +755,39 @@ static int check_type(struct jxa_cfg_ctx *c, int line, const char *path, const c
                 "-importkeystore -deststoretype pkcs12", type);
 }
 
+/* keyStore or trustStore (name): what the config leaves out is the JVM's
+ * system property prop (javax.net.ssl.<name>, a literal: s->from keeps
+ * it), prop + Password and prop + Type; then the file must be known (else
+ * the error missing), the type one we read, and a ${NAME} password set.
+ * line: the section's, or the ssl map's when it is absent. */
+static int store_finish(struct jxa_cfg_ctx *c, const char *path, int line, const char *name,
+                        const char *prop, struct store *s, const char *missing)
+{
+    char p[160], pp[64];
+    fallback(&s->file, prop, &s->from);
+    snprintf(pp, sizeof pp, "%sPassword", prop);
+    fallback(&s->pass, pp, NULL);
+    snprintf(pp, sizeof pp, "%sType", prop);
+    fallback(&s->type, pp, NULL);
+    if (s->line != 0)
+        line = s->line;
+    if (s->file == NULL) {
+        snprintf(p, sizeof p, "%s.%s.filename", path, name);
+        return fail(c, line, p, "%s", missing);
+    }
+    snprintf(p, sizeof p, "%s.%s.type", path, name);
+    if (check_type(c, line, p, s->type) < 0)
+        return -1;
+    snprintf(p, sizeof p, "%s.%s.password", path, name);
+    return expand_env(c, line, p, &s->pass);
+}
+
 static int tls_finish(struct jxa_cfg_ctx *c, const char *path, int line, struct tls_tmp *t,
                       struct jxa_tls_config *o)
 {
     char p[160], e[1024];
-    const char *ks_from = NULL, *ts_from = NULL;
     bool pem = t->pem_cert != NULL || t->pem_key != NULL;
-    if (pem && t->ks_file != NULL) {
+    if (pem && t->ks.file != NULL) {
         snprintf(p, sizeof p, "%s.pem", path);
         return fail(c, t->pem_line, p, "both pem and keyStore are given; keep one of them");
     }
@@ -774,43 +798,22 @@ static int tls_finish(struct jxa_cfg_ctx *c, const char *path, int line, struct 
                     "pem.certificate.filename and pem.privateKey.filename");
     }
     if (!pem) {
-        fallback(&t->ks_file, "javax.net.ssl.keyStore", &ks_from);
-        fallback(&t->ks_pass, "javax.net.ssl.keyStorePassword", NULL);
-        fallback(&t->ks_type, "javax.net.ssl.keyStoreType", NULL);
-        if (t->ks_file == NULL) {
-            snprintf(p, sizeof p, "%s.keyStore.filename", path);
-            return fail(c, t->ks_line ? t->ks_line : line, p, "is required (and "
-                        "-Djavax.net.ssl.keyStore is not set); give the keystore with the "
-                        "server's certificate, or pem.certificate and pem.privateKey");
-        }
-        snprintf(p, sizeof p, "%s.keyStore.type", path);
-        if (check_type(c, t->ks_line ? t->ks_line : line, p, t->ks_type) < 0)
-            return -1;
-        snprintf(p, sizeof p, "%s.keyStore.password", path);
-        if (expand_env(c, t->ks_line ? t->ks_line : line, p, &t->ks_pass) < 0)
+        if (store_finish(c, path, line, "keyStore", "javax.net.ssl.keyStore", &t->ks,
+                         "is required (and -Djavax.net.ssl.keyStore is not set); give the "
+                         "keystore with the server's certificate, or pem.certificate and "
+                         "pem.privateKey") < 0)
             return -1;
     } else {
         snprintf(p, sizeof p, "%s.pem.privateKey.password", path);
         if (expand_env(c, t->pem_line, p, &t->pem_pass) < 0)
             return -1;
     }
-    if (t->mutual) {
-        fallback(&t->ts_file, "javax.net.ssl.trustStore", &ts_from);
-        fallback(&t->ts_pass, "javax.net.ssl.trustStorePassword", NULL);
-        fallback(&t->ts_type, "javax.net.ssl.trustStoreType", NULL);
-        if (t->ts_file == NULL) {
-            snprintf(p, sizeof p, "%s.trustStore.filename", path);
-            return fail(c, t->ts_line ? t->ts_line : line, p, "is required with mutualTLS "
-                        "(and -Djavax.net.ssl.trustStore is not set); give the keystore or "
-                        "PEM file of the CAs whose client certificates are accepted");
-        }
-        snprintf(p, sizeof p, "%s.trustStore.type", path);
-        if (check_type(c, t->ts_line ? t->ts_line : line, p, t->ts_type) < 0)
-            return -1;
-        snprintf(p, sizeof p, "%s.trustStore.password", path);
-        if (expand_env(c, t->ts_line ? t->ts_line : line, p, &t->ts_pass) < 0)
-            return -1;
-    }
+    if (t->mutual && store_finish(c, path, line, "trustStore", "javax.net.ssl.trustStore",
+                                  &t->ts, "is required with mutualTLS (and "
+                                  "-Djavax.net.ssl.trustStore is not set); give the keystore "
+                                  "or PEM file of the CAs whose client certificates are "
+                                  "accepted") < 0)
+        return -1;
     if (t->protocols != NULL &&
         jxa_tls_protocols(t->protocols, &o->min_minor, &o->max_minor, e, sizeof e) != 0) {
         snprintf(p, sizeof p, "%s.protocols", path);
@@ -826,9 +829,9 @@ static int tls_finish(struct jxa_cfg_ctx *c, const char *path, int line, struct 
      * (Paths.get) and the JDK (the javax.net.ssl.* properties) read it;
      * one from the config that is not there is taken from the config
      * file's directory, as every other path of the config. */
-    char *files[] = {t->ks_file, t->pem_cert, t->pem_key, t->ts_file};
+    char *files[] = {t->ks.file, t->pem_cert, t->pem_key, t->ts.file};
     char **dsts[] = {&o->keystore, &o->pem_cert, &o->pem_key, &o->truststore};
-    const char *froms[] = {ks_from, NULL, NULL, ts_from};
+    const char *froms[] = {t->ks.from, NULL, NULL, t->ts.from};
     for (int i = 0; i < 4; i++) {
         if (files[i] == NULL)
             continue;
@@ -837,12 +840,12 @@ static int tls_finish(struct jxa_cfg_ctx *c, const char *path, int line, struct 
         if (*dsts[i] == NULL)
             return fail(c, line, path, "out of memory; retry");
     }
-    o->keystore_password = take(&t->ks_pass);
-    o->keystore_type = take(&t->ks_type);
+    o->keystore_password = take(&t->ks.pass);
+    o->keystore_type = take(&t->ks.type);
     o->alias = take(&t->alias);
     o->pem_key_password = take(&t->pem_pass);
-    o->truststore_password = take(&t->ts_pass);
-    o->truststore_type = take(&t->ts_type);
+    o->truststore_password = take(&t->ts.pass);
+    o->truststore_type = take(&t->ts.type);
     if (c->reload)
         return 0;
     /* Loaded once here, so that a wrong password or a missing file is a
@@ -863,19 +866,13 @@ static int tls_finish(struct jxa_cfg_ctx *c, const char *path, int line, struct 
                 break;
             }
         }
-        const char *which;
-        int at;
-        if (trust) {
-            which = ts_from ? "trustStore (from -Djavax.net.ssl.trustStore)" : "trustStore";
-            at = t->ts_line ? t->ts_line : line;
-        } else if (pem) {
-            which = "pem";
-            at = t->pem_line;
-        } else {
-            which = ks_from ? "keyStore (from -Djavax.net.ssl.keyStore)" : "keyStore";
-            at = t->ks_line ? t->ks_line : line;
-        }
-        snprintf(p, sizeof p, "%s.%s", path, which);
+        const struct store *s = trust ? &t->ts : pem ? NULL : &t->ks;
+        const char *which = trust ? "trustStore" : pem ? "pem" : "keyStore";
+        int at = s == NULL ? t->pem_line : s->line ? s->line : line;
+        if (s != NULL && s->from != NULL)
+            snprintf(p, sizeof p, "%s.%s (from -D%s)", path, which, s->from);
+        else
+            snprintf(p, sizeof p, "%s.%s", path, which);
         return fail(c, at, p, "%s", e);
     }
     jxa_tls_free(tls);
@@ -889,13 +886,9 @@ static int set_ssl(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k, const cha
     struct jxa_http_config *h = base;
     if (v == NULL)
         return 0;
-    if (check_map_or_null(c, path, v) < 0)
-        return -1;
     struct tls_tmp t;
     memset(&t, 0, sizeof t);
-    char prefix[80];
-    snprintf(prefix, sizeof prefix, "%s.", path);
-    int rc = JXA_CFG_APPLY(c, v, tls_keys, prefix, &t);
+    int rc = APPLY_MAP(c, path, v, tls_keys, &t);
     if (rc == 0)
         rc = tls_finish(c, path, line_of(v), &t, &h->tls);
     tls_tmp_free(&t);
@@ -922,9 +915,7 @@ int jxa_cfg_set_http(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
         return 0;
     /* `httpServer:` with nothing under it loads in Java (containsPath of
      * the sub-keys is false); so it does here. */
-    if (check_map_or_null(c, path, v) < 0)
-        return -1;
-    int rc = JXA_CFG_APPLY(c, v, http_keys, "httpServer.", &cfg->http);
+    int rc = APPLY_MAP(c, path, v, http_keys, &cfg->http);
     /* A reload checks the section, so that an edit that would not start
      * is still an error, and keeps nothing of it: the settings are read
      * once at start, as jmx_exporter builds its HTTP server once. */

@@ -107,6 +107,29 @@ static int set_preserve(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k, cons
     return 0;
 }
 
+/* One entry of get_map.  On an error the entry is left empty: the count
+ * covers only the complete ones, which the caller frees. */
+static int kv_entry(struct jxa_cfg_ctx *c, const struct jxa_cfg_entry *e, void *arg)
+{
+    struct jxa_kv *kv = (struct jxa_kv *)e->arr + e->i;
+    char d[96];
+    int rc = 0;
+    if (blank(e->p->key))
+        rc = fail(c, line_of(e->p->k), e->map, "a key is blank; give every entry a name");
+    else if (e->val.k != JXA_Y11_STR || blank(e->val.s))
+        rc = fail(c, line_of(e->p->v), e->path, "must be a non-blank string, got %s; quote "
+                  "the value", jxa_y11_describe(e->p->v, d, sizeof d));
+    else if ((kv->key = strdup(e->p->key)) == NULL || (kv->value = strdup(e->val.s)) == NULL)
+        rc = oom(c, e->p->v, e->path);
+    if (rc == 0) {
+        *(size_t *)arg = e->i + 1;
+    } else {
+        free(kv->key);
+        kv->key = NULL;
+    }
+    return rc;
+}
+
 /* headers / resourceAttributes: ToMap + ValidMap, a map of non-blank
  * string keys to non-blank strings. */
 static int get_map(struct jxa_cfg_ctx *c, const char *path, yaml_node_t *v,
@@ -114,34 +137,14 @@ static int get_map(struct jxa_cfg_ctx *c, const char *path, yaml_node_t *v,
 {
     struct jxa_y11_val y;
     jxa_y11_resolve(v, &y);
-    char d[96], p[300];
+    char d[96];
     if (y.k != JXA_Y11_MAP)
         return fail(c, line_of(v), path, "must be a map, got %s; write name: value lines "
                     "indented under it", jxa_y11_describe(v, d, sizeof d));
-    struct jxa_y11_pairs ps = {0};
-    int rc = jxa_y11_pairs(&c->y, v, path, &ps);
-    if (rc == 0 && ps.n > 0 && (*out = calloc(ps.n, sizeof **out)) == NULL)
-        rc = oom(c, v, path);
-    for (size_t i = 0; rc == 0 && i < ps.n; i++) {
-        snprintf(p, sizeof p, "%s.%s", path, ps.p[i].key);
-        struct jxa_y11_val kv;
-        jxa_y11_resolve(ps.p[i].v, &kv);
-        if (blank(ps.p[i].key))
-            rc = fail(c, line_of(ps.p[i].k), path, "a key is blank; give every entry a name");
-        else if (kv.k != JXA_Y11_STR || blank(kv.s))
-            rc = fail(c, line_of(ps.p[i].v), p, "must be a non-blank string, got %s; quote "
-                      "the value", jxa_y11_describe(ps.p[i].v, d, sizeof d));
-        else if (((*out)[i].key = strdup(ps.p[i].key)) == NULL ||
-                 ((*out)[i].value = strdup(kv.s)) == NULL)
-            rc = oom(c, ps.p[i].v, p);
-        if (rc == 0)
-            *nout = i + 1;
-        else if (*out != NULL && (*out)[i].key != NULL) {
-            free((*out)[i].key);
-            (*out)[i].key = NULL;
-        }
-    }
-    jxa_y11_pairs_free(&ps);
+    void *a = NULL;
+    int rc = jxa_cfg_each_pair(c, v, path, JXA_CFG_KEY_WHOLE, sizeof **out, &a, kv_entry,
+                               nout);
+    *out = a;
     return rc;
 }
 
@@ -201,16 +204,6 @@ static int set_protocol(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k, cons
     return fail(c, line_of(v), path, "unknown protocol \"%.40s\"; " USE_HTTP, t->protocol);
 }
 
-static char *dup_n(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-    if (d != NULL) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
 /* http://host[:port][/path].  The path gets v1/metrics appended unless it
  * ends with it, as client_java's PropertyMapper and the SDK do for
  * http/protobuf. */
@@ -235,12 +228,12 @@ static int parse_url(struct jxa_cfg_ctx *c, const char *path, int line,
         if (hend < end && *hend != ':')
             return fail(c, line, path, "must be a URL, got \"%.80s\"; write "
                         "http://[::1]:4318", u);
-        o->host = dup_n(h + 1, (size_t)(rb - h - 1));
+        o->host = strndup(h + 1, (size_t)(rb - h - 1));
         port = hend < end ? hend + 1 : NULL;
     } else {
         const char *colon = memchr(h, ':', (size_t)(end - h));
         hend = colon ? colon : end;
-        o->host = dup_n(h, (size_t)(hend - h));
+        o->host = strndup(h, (size_t)(hend - h));
         port = colon ? colon + 1 : NULL;
     }
     if (o->host == NULL)

@@ -1,6 +1,8 @@
-/* config_table.h - the key tables of the config loader, shared by its two
- * files: config.c (the collector keys and loading) and config_http.c (the
- * httpServer section).  Not for other modules: they use config.h.
+/* config_table.h - the key tables of the config loader, shared by its
+ * files: config.c (the table machinery, the collector keys and loading),
+ * config_http.c (httpServer), config_otel.c (openTelemetry) and
+ * config_customizers.c (metricCustomizers).  Not for other modules: they
+ * use config.h.
  *
  * Each map level of the config is a static table of keys: name, 0.x
  * alias, setter, where the value is stored, default.  jxa_cfg_apply()
@@ -66,10 +68,38 @@ int jxa_cfg_apply(struct jxa_cfg_ctx *c, yaml_node_t *map, const struct jxa_cfg_
 #define JXA_CFG_APPLY(c, map, table, prefix, base)                              \
     jxa_cfg_apply(c, map, table, sizeof(table) / sizeof((table)[0]), prefix, base)
 
-/* Setters and checks both files use.  Each returns 0, or -1 with the error
+/* One entry of a map walked by jxa_cfg_each_pair(). */
+struct jxa_cfg_entry {
+    const char *map;                /* the map's path */
+    char path[300];                 /* the entry's: "<map>.<key>" */
+    const struct jxa_y11_pair *p;   /* key and value nodes, key text */
+    struct jxa_y11_val key, val;    /* both resolved */
+    size_t i;                       /* index in the map */
+    void *arr;                      /* the array jxa_cfg_each_pair allocated */
+};
+/* How the key is written in an entry's path: cut at 100 bytes, the same
+ * in double quotes (an ObjectName has dots and commas), or whole. */
+enum jxa_cfg_keypath { JXA_CFG_KEY_CUT, JXA_CFG_KEY_QUOTED, JXA_CFG_KEY_WHOLE };
+/* Returns 0, or -1 with the error line written. */
+typedef int (*jxa_cfg_pair_fn)(struct jxa_cfg_ctx *c, const struct jxa_cfg_entry *e, void *arg);
+/* Walks the entries of mapping node v (path names it; the caller checks
+ * that it is a map, with its own message): collects its pairs
+ * (jxa_y11_pairs: merge keys, duplicate keys), stores in *arr a zeroed
+ * array with room for one element of size bytes per entry (at least one,
+ * so that a map that is present is never NULL), then calls fn for each
+ * entry in order until one fails.  Returns 0, or -1 with the error line
+ * written; *arr (possibly NULL) is the caller's to free either way. */
+int jxa_cfg_each_pair(struct jxa_cfg_ctx *c, yaml_node_t *v, const char *path,
+                      enum jxa_cfg_keypath kp, size_t size, void **arr,
+                      jxa_cfg_pair_fn fn, void *arg);
+
+/* Setters and checks the files use.  Each returns 0, or -1 with the error
  * line written. */
 /* An int as jmx_exporter's (Integer) cast takes it: a YAML int that fits. */
 int jxa_cfg_get_int(struct jxa_cfg_ctx *c, const char *path, yaml_node_t *v, int *out);
+/* A string as jmx_exporter's (String) cast takes it: a YAML string (the
+ * caller handles null); *out is malloc'ed. */
+int jxa_cfg_get_string(struct jxa_cfg_ctx *c, const char *path, yaml_node_t *v, char **out);
 /* A key this agent refuses: present is the error k->why. */
 int jxa_cfg_set_refused(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k, const char *path,
                         yaml_node_t *v, void *base);
