@@ -137,14 +137,25 @@ static char *S(const char *s)
     return (char *)(uintptr_t)s;
 }
 
+static void *alloc_copy(struct arena *a, const void *init, size_t n)
+{
+    void *p = alloc(a, n);
+    if (p != NULL)
+        memcpy(p, init, n);
+    return p;
+}
+
+/* A protobuf-c message of type T in the arena, set to its __INIT value
+ * (variadic: the value is a braced list once expanded); NULL when out of
+ * memory. */
+#define NEW(e, T, ...) ((T *)alloc_copy(&(e)->a, &(T)__VA_ARGS__, sizeof(T)))
+
 static KeyValue *kv(struct enc *e, const char *k, const char *v)
 {
-    KeyValue *x = alloc(&e->a, sizeof *x);
-    AnyValue *y = alloc(&e->a, sizeof *y);
+    KeyValue *x = NEW(e, KeyValue, OPENTELEMETRY__PROTO__COMMON__V1__KEY_VALUE__INIT);
+    AnyValue *y = NEW(e, AnyValue, OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__INIT);
     if (x == NULL || y == NULL)
         return NULL;
-    *x = (KeyValue)OPENTELEMETRY__PROTO__COMMON__V1__KEY_VALUE__INIT;
-    *y = (AnyValue)OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__INIT;
     x->key = S(k);
     y->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
     y->string_value = S(v);
@@ -302,11 +313,8 @@ static int on_family(void *ctx, const char *name, enum jxa_mtype type, const cha
     struct enc *e = ctx;
     if (end_metric(e) < 0)
         return -1;
-    Metric *m = alloc(&e->a, sizeof *m);
-    if (m == NULL)
-        return -1;
-    *m = (Metric)OPENTELEMETRY__PROTO__METRICS__V1__METRIC__INIT;
-    if ((m->name = metric_name(e, name, unit)) == NULL)
+    Metric *m = NEW(e, Metric, OPENTELEMETRY__PROTO__METRICS__V1__METRIC__INIT);
+    if (m == NULL || (m->name = metric_name(e, name, unit)) == NULL)
         return -1;
     if (help != NULL)
         m->description = S(help);
@@ -317,45 +325,33 @@ static int on_family(void *ctx, const char *name, enum jxa_mtype type, const cha
         OPENTELEMETRY__PROTO__METRICS__V1__AGGREGATION_TEMPORALITY__AGGREGATION_TEMPORALITY_CUMULATIVE;
     switch (type) {
     case JXA_COUNTER:
-    case JXA_INFO: {
-        Sum *s = alloc(&e->a, sizeof *s);
-        if (s == NULL)
+    case JXA_INFO:
+        m->sum = NEW(e, Sum, OPENTELEMETRY__PROTO__METRICS__V1__SUM__INIT);
+        if (m->sum == NULL)
             return -1;
-        *s = (Sum)OPENTELEMETRY__PROTO__METRICS__V1__SUM__INIT;
-        s->aggregation_temporality = cumulative;
-        s->is_monotonic = type == JXA_COUNTER;
+        m->sum->aggregation_temporality = cumulative;
+        m->sum->is_monotonic = type == JXA_COUNTER;
         m->data_case = OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM;
-        m->sum = s;
         break;
-    }
-    case JXA_SUMMARY: {
-        Summary *s = alloc(&e->a, sizeof *s);
-        if (s == NULL)
+    case JXA_SUMMARY:
+        m->summary = NEW(e, Summary, OPENTELEMETRY__PROTO__METRICS__V1__SUMMARY__INIT);
+        if (m->summary == NULL)
             return -1;
-        *s = (Summary)OPENTELEMETRY__PROTO__METRICS__V1__SUMMARY__INIT;
         m->data_case = OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUMMARY;
-        m->summary = s;
         break;
-    }
-    case JXA_HISTOGRAM: {
-        Histogram *h = alloc(&e->a, sizeof *h);
-        if (h == NULL)
+    case JXA_HISTOGRAM:
+        m->histogram = NEW(e, Histogram, OPENTELEMETRY__PROTO__METRICS__V1__HISTOGRAM__INIT);
+        if (m->histogram == NULL)
             return -1;
-        *h = (Histogram)OPENTELEMETRY__PROTO__METRICS__V1__HISTOGRAM__INIT;
-        h->aggregation_temporality = cumulative;
+        m->histogram->aggregation_temporality = cumulative;
         m->data_case = OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_HISTOGRAM;
-        m->histogram = h;
         break;
-    }
-    default: {      /* gauge, unknown */
-        Gauge *g = alloc(&e->a, sizeof *g);
-        if (g == NULL)
+    default:        /* gauge, unknown */
+        m->gauge = NEW(e, Gauge, OPENTELEMETRY__PROTO__METRICS__V1__GAUGE__INIT);
+        if (m->gauge == NULL)
             return -1;
-        *g = (Gauge)OPENTELEMETRY__PROTO__METRICS__V1__GAUGE__INIT;
         m->data_case = OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_GAUGE;
-        m->gauge = g;
         break;
-    }
     }
     e->metric = m;
     return 0;
@@ -375,27 +371,23 @@ static int new_group(struct enc *e, const struct jxa_label *l, size_t n)
     e->glabels = copy;
     e->nglabels = n;
     const char *skip = point_label(e->type);
-    if (e->type == JXA_SUMMARY) {
-        SummaryPoint *p = alloc(&e->a, sizeof *p);
-        if (p == NULL)
-            return -1;
-        *p = (SummaryPoint)OPENTELEMETRY__PROTO__METRICS__V1__SUMMARY_DATA_POINT__INIT;
-        p->start_time_unix_nano = e->start_ns;
-        p->time_unix_nano = e->now_ns;
-        if (attrs(e, l, n, skip, &p->attributes, &p->n_attributes) < 0)
-            return -1;
-        e->group = p;
-    } else {
-        HistogramPoint *p = alloc(&e->a, sizeof *p);
-        if (p == NULL)
-            return -1;
-        *p = (HistogramPoint)OPENTELEMETRY__PROTO__METRICS__V1__HISTOGRAM_DATA_POINT__INIT;
-        p->start_time_unix_nano = e->start_ns;
-        p->time_unix_nano = e->now_ns;
-        if (attrs(e, l, n, skip, &p->attributes, &p->n_attributes) < 0)
-            return -1;
-        e->group = p;
-    }
+    /* The two point types share the fields set here, by name only. */
+#define NEW_POINT(T, ...)                                                      \
+    do {                                                                       \
+        T *p = NEW(e, T, __VA_ARGS__);                                         \
+        if (p == NULL)                                                         \
+            return -1;                                                         \
+        p->start_time_unix_nano = e->start_ns;                                 \
+        p->time_unix_nano = e->now_ns;                                         \
+        if (attrs(e, l, n, skip, &p->attributes, &p->n_attributes) < 0)        \
+            return -1;                                                         \
+        e->group = p;                                                          \
+    } while (0)
+    if (e->type == JXA_SUMMARY)
+        NEW_POINT(SummaryPoint, OPENTELEMETRY__PROTO__METRICS__V1__SUMMARY_DATA_POINT__INIT);
+    else
+        NEW_POINT(HistogramPoint, OPENTELEMETRY__PROTO__METRICS__V1__HISTOGRAM_DATA_POINT__INIT);
+#undef NEW_POINT
     return push(&e->a, &e->points, e->group);
 }
 
@@ -413,10 +405,10 @@ static int on_sample(void *ctx, const char *suffix, const struct jxa_label *l, s
     (void)flags;
     struct enc *e = ctx;
     if (e->type != JXA_SUMMARY && e->type != JXA_HISTOGRAM) {
-        NumberPoint *p = alloc(&e->a, sizeof *p);
+        NumberPoint *p = NEW(e, NumberPoint,
+                             OPENTELEMETRY__PROTO__METRICS__V1__NUMBER_DATA_POINT__INIT);
         if (p == NULL)
             return -1;
-        *p = (NumberPoint)OPENTELEMETRY__PROTO__METRICS__V1__NUMBER_DATA_POINT__INIT;
         p->start_time_unix_nano = e->start_ns;
         p->time_unix_nano = e->now_ns;
         /* client_java's points are all doubles. */
@@ -432,30 +424,23 @@ static int on_sample(void *ctx, const char *suffix, const struct jxa_label *l, s
     const char *pl = point_label(e->type);
     const char *pv = label_value(l, n, pl);
     if (strcmp(suffix, "_count") == 0 || strcmp(suffix, "_sum") == 0) {
-        bool count = suffix[1] == 'c';
-        if (e->type == JXA_SUMMARY) {
-            SummaryPoint *p = e->group;
-            if (count)
-                p->count = value > 0 ? (uint64_t)value : 0;
-            else
-                p->sum = value;
-        } else {
-            HistogramPoint *p = e->group;
-            if (count)
-                p->count = value > 0 ? (uint64_t)value : 0;
-            else
-                p->sum = value;
-        }
+        SummaryPoint *sp = e->group;
+        HistogramPoint *hp = e->group;
+        bool summary = e->type == JXA_SUMMARY;
+        if (suffix[1] == 'c')
+            *(summary ? &sp->count : &hp->count) = value > 0 ? (uint64_t)value : 0;
+        else
+            *(summary ? &sp->sum : &hp->sum) = value;
         return 0;
     }
     double q;
     if (pv == NULL || !parse_double(pv, &q))
         return 0;       /* not a point of this type: nothing to map it to */
     if (e->type == JXA_SUMMARY) {
-        Quantile *x = alloc(&e->a, sizeof *x);
+        Quantile *x = NEW(e, Quantile,
+                          OPENTELEMETRY__PROTO__METRICS__V1__SUMMARY_DATA_POINT__VALUE_AT_QUANTILE__INIT);
         if (x == NULL)
             return -1;
-        *x = (Quantile)OPENTELEMETRY__PROTO__METRICS__V1__SUMMARY_DATA_POINT__VALUE_AT_QUANTILE__INIT;
         x->quantile = q;
         x->value = value;
         return push(&e->a, &e->qv, x);
