@@ -18,17 +18,6 @@ static void trim(const char *s, const char **b, const char **e)
     *e = q;
 }
 
-static char *dup_range(const char *b, const char *e)
-{
-    size_t n = (size_t)(e - b);
-    char *r = malloc(n + 1);
-    if (r != NULL) {
-        memcpy(r, b, n);
-        r[n] = '\0';
-    }
-    return r;
-}
-
 int jxa_envref_is_ref(const char *s)
 {
     if (s == NULL)
@@ -49,7 +38,7 @@ int jxa_envref_resolve(const char *s, char **out)
     }
     const char *b, *e, *nb, *ne;
     trim(s, &b, &e);
-    char *inner = dup_range(b + 2, e - 1);
+    char *inner = strndup(b + 2, (size_t)(e - b - 3));
     if (inner == NULL)
         return JXA_ENVREF_NOMEM;
     trim(inner, &nb, &ne);
@@ -57,7 +46,7 @@ int jxa_envref_resolve(const char *s, char **out)
         free(inner);
         return JXA_ENVREF_BAD_NAME;
     }
-    char *name = dup_range(nb, ne);
+    char *name = strndup(nb, (size_t)(ne - nb));
     free(inner);
     if (name == NULL)
         return JXA_ENVREF_NOMEM;
@@ -69,7 +58,7 @@ int jxa_envref_resolve(const char *s, char **out)
     trim(val, &vb, &ve);
     if (vb == ve)
         return JXA_ENVREF_EMPTY;
-    *out = dup_range(vb, ve);
+    *out = strndup(vb, (size_t)(ve - vb));
     return *out != NULL ? JXA_ENVREF_OK : JXA_ENVREF_NOMEM;
 }
 

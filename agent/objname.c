@@ -24,16 +24,6 @@ void jxa_props_free(struct jxa_prop *p, size_t n)
     free(p);
 }
 
-static char *dup_n(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
 static int props_push(struct jxa_prop **v, size_t *n, size_t *cap,
                       const char *k, size_t kl, const char *val, size_t vl)
 {
@@ -45,7 +35,7 @@ static int props_push(struct jxa_prop **v, size_t *n, size_t *cap,
         *v = p;
         *cap = nc;
     }
-    char *kd = dup_n(k, kl), *vd = dup_n(val, vl);
+    char *kd = strndup(k, kl), *vd = strndup(val, vl);
     if (!kd || !vd) {
         free(kd);
         free(vd);
@@ -123,7 +113,7 @@ int jxa_props_parse(const char *kpls, struct jxa_prop **out, size_t *n)
             if (strlen(v[j].key) == kl && memcmp(v[j].key, s + k0, kl) == 0)
                 break;
         if (j < nv) {
-            char *nvd = dup_n(s + v0, vl);
+            char *nvd = strndup(s + v0, vl);
             if (!nvd)
                 goto oom;
             free(v[j].value);
@@ -179,7 +169,7 @@ int jxa_objname_parse(const char *s, struct jxa_objname *out, char *err,
     }
     if (i == len)
         FAIL("Key properties cannot be empty");
-    out->domain = dup_n(s, i);
+    out->domain = strndup(s, i);
     if (!out->domain)
         FAIL("out of memory");
     i++;

@@ -50,16 +50,6 @@ static void set_err(char *err, size_t errlen, const char *opt,
             *p = ' ';
 }
 
-static char *dup_n(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-    if (d != NULL) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
 /* Parses "N" or "A-B" (decimal digits only).  Returns 0, or -1 with err. */
 static int parse_port(const char *v, const char *opt, int *lo, int *hi,
                       char *err, size_t errlen)
@@ -150,7 +140,7 @@ static int parse_colon_form(const char *s, struct jxa_options *o, char *err,
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
     int ret = -1;
     bool oom = true;
-    char *port = dup_n(s + ov[4], ov[5] - ov[4]);
+    char *port = strndup(s + ov[4], ov[5] - ov[4]);
     if (port == NULL)
         goto out;
     if (parse_port(port, s, &o->port_lo, &o->port_hi, err, errlen) < 0) {
@@ -166,11 +156,11 @@ static int parse_colon_form(const char *s, struct jxa_options *o, char *err,
             h++;
             hn -= 2;
         }
-        o->host = dup_n(h, hn);
+        o->host = strndup(h, hn);
         if (o->host == NULL)
             goto out;
     }
-    o->config = dup_n(s + ov[6], ov[7] - ov[6]);
+    o->config = strndup(s + ov[6], ov[7] - ov[6]);
     if (o->config == NULL)
         goto out;
     ret = 0;
@@ -317,7 +307,7 @@ static int parse_item(char *item, struct jxa_options *o, bool seen[K_NKEYS],
     case K_HOST: {
         size_t n = strlen(v);
         if (n >= 2 && v[0] == '[' && v[n - 1] == ']')
-            o->host = dup_n(v + 1, n - 2);
+            o->host = strndup(v + 1, n - 2);
         else
             o->host = strdup(v);
         rc = o->host == NULL ? -1 : 0;
