@@ -38,55 +38,16 @@ static const char *const strings[] = {
     "bench<type=Cache, name=cache1><>Label: 7", "Label", "Count: 1", ": : :",
     "metrics<name=app.driver.x><>Value", "\xc3\xa5 line\nbreak"};
 
-/* Runs the engine on every value of class vc for the leaf; checks that
- * none adds a sample, fails, or touches more than `misses` cache
- * entries. */
-static void check_silent(struct jxa_config *c, const char *kpls, const char *attr,
-                         enum jxa_vclass vc, size_t misses)
-{
-    const char *const *vals = vc == JXA_VC_NUMBER ? numbers
-                              : vc == JXA_VC_BOOL ? booleans : strings;
-    size_t n = vc == JXA_VC_NUMBER ? sizeof numbers / sizeof *numbers
-               : vc == JXA_VC_BOOL ? 2 : sizeof strings / sizeof *strings;
-    struct jxa_prop *props = NULL;
-    size_t nprops = 0;
-    CHECK_INT(jxa_props_parse(kpls, &props, &nprops), 0);
-    for (size_t i = 0; i < n; i++) {
-        struct jxa_engine *e = jxa_engine_new(c);
-        struct jxa_mset *m = jxa_mset_new();
-        struct jxa_leaf l = {.domain = "bench", .props = props, .nprops = nprops,
-                             .attr = attr, .text = vals[i]};
-        l.kind = vc == JXA_VC_NUMBER ? JXA_V_NUMBER : vc == JXA_VC_BOOL ? JXA_V_BOOL
-                                                                       : JXA_V_STRING;
-        l.num = vc == JXA_VC_BOOL ? (strcmp(vals[i], "true") == 0) : 1;
-        char err[256] = "";
-        jxa_engine_begin(e);
-        int rc = jxa_engine_record(e, &l, m, err, sizeof err);
-        size_t touched = jxa_engine_end(e);
-        jxa_mset_finish(m);
-        struct jxa_buf out = {0};
-        jxa_mset_write(m, &(struct jxa_write_req){JXA_FMT_TEXT, NULL, 0, 0}, &out);
-        if (rc != 0 || out.len != 0 || touched != misses)
-            FAILF("%s %s = \"%s\": rc %d (%s), touched %zu (verdict %zu), output \"%s\"",
-                  kpls, attr, vals[i], rc, err, touched, misses, jxa_buf_str(&out));
-        jxa_buf_free(&out);
-        jxa_mset_free(m);
-        jxa_engine_free(e);
-    }
-    jxa_props_free(props, nprops);
-}
-
-/* The exposition, rc and cache count of one leaf recorded from rule
+/* The exposition, rc, error and cache count of one leaf recorded from rule
  * `first` on. */
 static char *record_from(struct jxa_config *c, struct jxa_leaf l, size_t first, int *rc,
-                         size_t *touched)
+                         char *err, size_t errlen, size_t *touched)
 {
     struct jxa_engine *e = jxa_engine_new(c);
     struct jxa_mset *m = jxa_mset_new();
-    char err[256] = "";
     l.first_rule = first;
     jxa_engine_begin(e);
-    *rc = jxa_engine_record(e, &l, m, err, sizeof err);
+    *rc = jxa_engine_record(e, &l, m, err, errlen);
     *touched = jxa_engine_end(e);
     jxa_mset_finish(m);
     struct jxa_buf out = {0};
@@ -96,10 +57,11 @@ static char *record_from(struct jxa_config *c, struct jxa_leaf l, size_t first, 
     return jxa_buf_steal(&out);
 }
 
-/* Starting at the verdict's first_rule gives what starting at 0 gives,
- * for every value of the class. */
-static void check_first_rule(struct jxa_config *c, const char *kpls, const char *attr,
-                             enum jxa_vclass vc, size_t first)
+/* Calls check for the leaf with each value of class vc in the battery. */
+static void each_value(struct jxa_config *c, const char *kpls, const char *attr,
+                       enum jxa_vclass vc, size_t arg,
+                       void (*check)(struct jxa_config *c, const char *kpls,
+                                     struct jxa_leaf l, size_t arg))
 {
     const char *const *vals = vc == JXA_VC_NUMBER ? numbers
                               : vc == JXA_VC_BOOL ? booleans : strings;
@@ -114,38 +76,69 @@ static void check_first_rule(struct jxa_config *c, const char *kpls, const char 
         l.kind = vc == JXA_VC_NUMBER ? JXA_V_NUMBER : vc == JXA_VC_BOOL ? JXA_V_BOOL
                                                                        : JXA_V_STRING;
         l.num = vc == JXA_VC_BOOL ? (strcmp(vals[i], "true") == 0) : 1;
-        int rc0, rc1;
-        size_t t0, t1;
-        char *all = record_from(c, l, 0, &rc0, &t0);
-        char *from = record_from(c, l, first, &rc1, &t1);
-        if (rc0 != rc1 || t0 != t1 || strcmp(all ? all : "", from ? from : "") != 0)
-            FAILF("%s %s = \"%s\" from rule %zu: \"%s\" (rc %d, touched %zu); from 0: "
-                  "\"%s\" (rc %d, touched %zu)", kpls, attr, vals[i], first, from, rc1, t1,
-                  all, rc0, t0);
-        free(all);
-        free(from);
+        check(c, kpls, l, arg);
     }
     jxa_props_free(props, nprops);
 }
 
-/* The verdict for one attribute; a "not needed" one is cross-checked, and
- * so is a needed one's first rule. */
-static bool needs(struct jxa_config *c, const char *kpls, const char *attr,
-                  enum jxa_vclass vc)
+/* The value adds no sample, fails nothing, and touches `misses` cache
+ * entries. */
+static void silent(struct jxa_config *c, const char *kpls, struct jxa_leaf l, size_t misses)
+{
+    char err[256] = "";
+    int rc;
+    size_t touched;
+    char *out = record_from(c, l, 0, &rc, err, sizeof err, &touched);
+    if (rc != 0 || (out != NULL && out[0] != '\0') || touched != misses)
+        FAILF("%s %s = \"%s\": rc %d (%s), touched %zu (verdict %zu), output \"%s\"",
+              kpls, l.attr, l.text, rc, err, touched, misses, out ? out : "");
+    free(out);
+}
+
+/* Starting at rule `first` gives what starting at 0 gives. */
+static void same_from(struct jxa_config *c, const char *kpls, struct jxa_leaf l, size_t first)
+{
+    char err[256] = "";
+    int rc0, rc1;
+    size_t t0, t1;
+    char *all = record_from(c, l, 0, &rc0, err, sizeof err, &t0);
+    char *from = record_from(c, l, first, &rc1, err, sizeof err, &t1);
+    if (rc0 != rc1 || t0 != t1 || strcmp(all ? all : "", from ? from : "") != 0)
+        FAILF("%s %s = \"%s\" from rule %zu: \"%s\" (rc %d, touched %zu); from 0: "
+              "\"%s\" (rc %d, touched %zu)", kpls, l.attr, l.text, first, from, rc1, t1,
+              all, rc0, t0);
+    free(all);
+    free(from);
+}
+
+/* The engine's verdict for one attribute: needed, and the first rule and
+ * cache misses it reports. */
+static bool verdict(struct jxa_config *c, const char *kpls, const char *attr,
+                    enum jxa_vclass vc, size_t *misses, size_t *first)
 {
     struct jxa_prop *props = NULL;
     size_t nprops = 0;
     CHECK_INT(jxa_props_parse(kpls, &props, &nprops), 0);
     struct jxa_engine *e = jxa_engine_new(c);
     struct jxa_leaf l = {.domain = "bench", .props = props, .nprops = nprops, .attr = attr};
-    size_t misses = 99, first = 99;
-    bool r = jxa_engine_needs_value(e, &l, vc, &misses, &first);
+    bool r = jxa_engine_needs_value(e, &l, vc, misses, first);
     jxa_engine_free(e);
     jxa_props_free(props, nprops);
+    return r;
+}
+
+/* The verdict for one attribute; a "not needed" one is cross-checked
+ * against every value of the class (no sample, no error, the cache count
+ * it reported), and so is a needed one's first rule. */
+static bool needs(struct jxa_config *c, const char *kpls, const char *attr,
+                  enum jxa_vclass vc)
+{
+    size_t misses = 99, first = 99;
+    bool r = verdict(c, kpls, attr, vc, &misses, &first);
     if (!r)
-        check_silent(c, kpls, attr, vc, misses);
+        each_value(c, kpls, attr, vc, misses, silent);
     else if (first > 0)
-        check_first_rule(c, kpls, attr, vc, first);
+        each_value(c, kpls, attr, vc, first, same_from);
     return r;
 }
 
@@ -282,14 +275,8 @@ static void test_default_rule(void)
 static size_t first_of(struct jxa_config *c, const char *kpls, const char *attr,
                        enum jxa_vclass vc)
 {
-    struct jxa_prop *props = NULL;
-    size_t nprops = 0, misses = 0, first = 99;
-    CHECK_INT(jxa_props_parse(kpls, &props, &nprops), 0);
-    struct jxa_engine *e = jxa_engine_new(c);
-    struct jxa_leaf l = {.domain = "bench", .props = props, .nprops = nprops, .attr = attr};
-    CHECK(jxa_engine_needs_value(e, &l, vc, &misses, &first));
-    jxa_engine_free(e);
-    jxa_props_free(props, nprops);
+    size_t misses = 0, first = 99;
+    CHECK(verdict(c, kpls, attr, vc, &misses, &first));
     needs(c, kpls, attr, vc);           /* cross-checks that first rule */
     return first;
 }
