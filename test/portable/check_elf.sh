@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Asserts that a built agent loads wherever Spark runs (README, Build):
 #   - it is an ELF shared object of the given arch;
-#   - it needs no shared library beyond glibc's own (NEEDED);
+#   - it needs no shared library beyond glibc's own, and not libm (NEEDED);
 #   - no symbol version it asks for is newer than GLIBC_2.17 (nor from
 #     another library: no GCC_*, no CXXABI_*);
 #   - it exports Agent_OnLoad, Agent_OnAttach and Agent_OnUnload and
@@ -24,11 +24,18 @@ hdr=$(readelf -h "$so")
 grep -q "Type:.*DYN" <<< "$hdr" || err "not a shared object"
 grep -q "Machine:.*$machine" <<< "$hdr" || err "not an $arch object: $(grep Machine: <<< "$hdr")"
 
-# glibc's own libraries, nothing else.
-allowed=" libc.so.6 libpthread.so.0 libdl.so.2 libm.so.6 librt.so.1 $ldso "
+# The glibc libraries the agent uses, nothing else.  Not libm: its one
+# libm function, floor() in javafmt.c, comes from Zig's compiler-rt, linked
+# in statically, so the link's -lm adds no NEEDED entry; one that appears
+# means a new libm call, which should be known (and is easily avoided).
+allowed=" libc.so.6 libpthread.so.0 libdl.so.2 librt.so.1 $ldso "
 needed=$(readelf -d "$so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 for lib in $needed; do
-  [[ $allowed == *" $lib "* ]] || err "needs $lib (only glibc's libraries are allowed)"
+  case $lib in
+    libm.so.*) err "needs $lib: the agent should call no libm function; find the call with" \
+                   "readelf --dyn-syms -W $so | grep UND and replace it" ;;
+    *) [[ $allowed == *" $lib "* ]] || err "needs $lib (only glibc's libraries are allowed)" ;;
+  esac
 done
 
 # Every version the .so requires (the version-needs section).
