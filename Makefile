@@ -195,6 +195,9 @@ $(UNIT_SAN): $(PURE_SRCS) $(TLS_SRCS) $(UNIT_SRCS) $(GEN_SRCS) $(wildcard includ
 # libFuzzer targets (clang): `make fuzz` runs each for FUZZ_SECONDS;
 # `make test-fuzz` is the short pass inside `make test`.  Crashes are kept
 # under build/fuzz/<target>/ and become regression inputs in test/fuzz/regress/.
+# Run by hand (build/fuzz/fuzz_config test/fuzz/seeds/config), a target
+# writes there too, and its new inputs into build/fuzz/corpus-<target>,
+# never into the seeds (test/fuzz/fuzz_dirs.c).
 # FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION (libFuzzer's convention): the
 # keystore reader computes but ignores its integrity checks and caps key
 # derivation at 64 iterations, so mutated inputs reach the parsers behind
@@ -205,9 +208,9 @@ FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_CFLAGS  := -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                 -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION $(CPPFLAGS)
 
-$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(PURE_SRCS) $(TLS_SRCS) $(GEN_SRCS) $(wildcard include/*.h) $(GEN_HDRS)
+$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_dirs.c $(PURE_SRCS) $(TLS_SRCS) $(GEN_SRCS) $(wildcard include/*.h) $(GEN_HDRS)
 	@mkdir -p $(BUILD)/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(filter-out agent/log.c,$(PURE_SRCS)) agent/log.c $(TLS_SRCS) $(GEN_SRCS) \
+	clang $(FUZZ_CFLAGS) -o $@ $< test/fuzz/fuzz_dirs.c $(filter-out agent/log.c,$(PURE_SRCS)) agent/log.c $(TLS_SRCS) $(GEN_SRCS) \
 	    $(TLS_LIBS) -lyaml -lpcre2-8 -lprotobuf-c -lz -lpthread -lm
 
 define run_fuzz
