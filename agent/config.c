@@ -155,6 +155,23 @@ int jxa_cfg_each_pair(struct jxa_cfg_ctx *c, yaml_node_t *v, const char *path,
     return rc;
 }
 
+int jxa_cfg_each_item(struct jxa_cfg_ctx *c, yaml_node_t *v, const char *path, size_t size,
+                      void **arr, jxa_cfg_item_fn fn, void *arg)
+{
+    size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    if ((*arr = calloc(n ? n : 1, size)) == NULL)
+        return oom(c, v, path);
+    struct jxa_cfg_item e = {.list = v, .arr = *arr};
+    for (size_t i = 0; i < n; i++) {
+        e.node = jxa_y11_node(&c->y, v->data.sequence.items.start[i]);
+        e.i = i;
+        snprintf(e.path, sizeof e.path, "%s[%zu]", path, i);
+        if (fn(c, &e, arg) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* --- scalar setters ------------------------------------------------ */
 
 static const char *type_hint(const yaml_node_t *v)
@@ -382,40 +399,40 @@ int jxa_cfg_set_refused(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
 
 /* --- ObjectName lists --------------------------------------------- */
 
+static int objname_item(struct jxa_cfg_ctx *c, const struct jxa_cfg_item *e, void *arg)
+{
+    size_t *nout = arg;
+    char d[96];
+    struct jxa_y11_val y;
+    jxa_y11_resolve(e->node, &y);
+    if (e->node == NULL || e->node->type != YAML_SCALAR_NODE || y.k == JXA_Y11_NULL)
+        return fail(c, line_of(e->node ? e->node : e->list), e->path, "must be an ObjectName "
+                    "string, got %s; write \"domain:key=value\"",
+                    jxa_y11_describe(e->node, d, sizeof d));
+    char oerr[200] = "";
+    if (jxa_objname_parse(y.s, (struct jxa_objname *)e->arr + e->i, oerr, sizeof oerr) < 0)
+        return fail(c, line_of(e->node), e->path, "invalid ObjectName \"%.80s\": "
+                    "%s; write domain:key=value[,key=value...] (* and ? "
+                    "are wildcards)", y.s, oerr);
+    *nout = e->i + 1;
+    return 0;
+}
+
 static int objname_list(struct jxa_cfg_ctx *c, const char *path, yaml_node_t *v,
                         struct jxa_objname **out, size_t *nout)
 {
-    char d[96], p[300];
+    char d[96];
     if (v->type != YAML_SEQUENCE_NODE)
         /* includeObjectNames: null is an NPE, a scalar a ClassCastException
          * in (List<Object>) yamlConfig.get(...). */
         return fail(c, line_of(v), path, "must be a list of ObjectNames, "
                     "got %s; write [\"domain:key=value\", ...]",
                     jxa_y11_describe(v, d, sizeof d));
-    size_t n = (size_t)(v->data.sequence.items.top -
-                        v->data.sequence.items.start);
-    struct jxa_objname *a = n ? calloc(n, sizeof *a) : NULL;
-    if (n && a == NULL)
-        return oom(c, v, path);
-    *out = a;
+    void *a = NULL;
     *nout = 0;
-    for (size_t i = 0; i < n; i++) {
-        yaml_node_t *it = jxa_y11_node(&c->y, v->data.sequence.items.start[i]);
-        snprintf(p, sizeof p, "%s[%zu]", path, i);
-        struct jxa_y11_val y;
-        jxa_y11_resolve(it, &y);
-        if (it == NULL || it->type != YAML_SCALAR_NODE || y.k == JXA_Y11_NULL)
-            return fail(c, line_of(it ? it : v), p, "must be an ObjectName "
-                        "string, got %s; write \"domain:key=value\"",
-                        jxa_y11_describe(it, d, sizeof d));
-        char oerr[200] = "";
-        if (jxa_objname_parse(y.s, &a[i], oerr, sizeof oerr) < 0)
-            return fail(c, line_of(it), p, "invalid ObjectName \"%.80s\": "
-                        "%s; write domain:key=value[,key=value...] (* and ? "
-                        "are wildcards)", y.s, oerr);
-        *nout = i + 1;
-    }
-    return 0;
+    int rc = jxa_cfg_each_item(c, v, path, sizeof **out, &a, objname_item, nout);
+    *out = a;
+    return rc;
 }
 
 static int set_include(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,

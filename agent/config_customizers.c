@@ -126,6 +126,29 @@ static int set_filter(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
 
 /* --- attributesAsLabels --------------------------------------------- */
 
+static int label_item(struct jxa_cfg_ctx *c, const struct jxa_cfg_item *e, void *arg)
+{
+    struct jxa_customizer *cu = arg;
+    char **labels = e->arr;
+    char d[96];
+    struct jxa_y11_val y;
+    jxa_y11_resolve(e->node, &y);
+    /* Stricter: a non-String element is a ClassCastException at every
+     * scrape of a matched bean (the for-each over List<String>). */
+    if (e->node == NULL || y.k != JXA_Y11_STR)
+        return fail(c, line_of(e->node ? e->node : e->list), e->path, "attribute names must "
+                    "be strings, got %s; quote it",
+                    jxa_y11_describe(e->node, d, sizeof d));
+    /* A repeated name is one HashMap key in jmx_exporter. */
+    for (size_t j = 0; j < cu->nlabels; j++)
+        if (strcmp(labels[j], y.s) == 0)
+            return 0;
+    if ((labels[cu->nlabels] = strdup(y.s)) == NULL)
+        return oom(c, e->node, e->path);
+    cu->nlabels++;
+    return 0;
+}
+
 static int set_labels(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
                       const char *path, yaml_node_t *v, void *base)
 {
@@ -134,39 +157,16 @@ static int set_labels(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     struct jxa_customizer *cu = t->cu;
     if (v == NULL || is_null(v))
         return 0;
-    char d[96], p[300];
+    char d[96];
     if (v->type != YAML_SEQUENCE_NODE)
         return fail(c, line_of(v), path, "must be a list of attribute "
                     "names, got %s; write [Attr, ...]",
                     jxa_y11_describe(v, d, sizeof d));
     t->has_labels = true;
-    size_t n = (size_t)(v->data.sequence.items.top -
-                        v->data.sequence.items.start);
-    cu->labels = calloc(n ? n : 1, sizeof *cu->labels);
-    if (cu->labels == NULL)
-        return oom(c, v, path);
-    for (size_t i = 0; i < n; i++) {
-        yaml_node_t *it = jxa_y11_node(&c->y, v->data.sequence.items.start[i]);
-        snprintf(p, sizeof p, "%s[%zu]", path, i);
-        struct jxa_y11_val y;
-        jxa_y11_resolve(it, &y);
-        /* Stricter: a non-String element is a ClassCastException at every
-         * scrape of a matched bean (the for-each over List<String>). */
-        if (it == NULL || y.k != JXA_Y11_STR)
-            return fail(c, line_of(it ? it : v), p, "attribute names must "
-                        "be strings, got %s; quote it",
-                        jxa_y11_describe(it, d, sizeof d));
-        /* A repeated name is one HashMap key in jmx_exporter. */
-        bool dup = false;
-        for (size_t j = 0; j < cu->nlabels && !dup; j++)
-            dup = strcmp(cu->labels[j], y.s) == 0;
-        if (dup)
-            continue;
-        if ((cu->labels[cu->nlabels] = strdup(y.s)) == NULL)
-            return oom(c, it, p);
-        cu->nlabels++;
-    }
-    return 0;
+    void *a = NULL;
+    int rc = jxa_cfg_each_item(c, v, path, sizeof *cu->labels, &a, label_item, cu);
+    cu->labels = a;
+    return rc;
 }
 
 /* --- extraMetrics ---------------------------------------------------- */
@@ -252,6 +252,29 @@ static const struct jxa_cfg_key extra_keys[] = {
     {"description", NULL, set_extra_desc, 0, 0, 0},
 };
 
+static int extra_item(struct jxa_cfg_ctx *c, const struct jxa_cfg_item *e, void *arg)
+{
+    struct jxa_customizer *cu = arg;
+    char d[96], prefix[320];
+    /* null: an NPE in loadConfig; a scalar: a ClassCastException. */
+    if (e->node == NULL || e->node->type != YAML_MAPPING_NODE)
+        return fail(c, line_of(e->node ? e->node : e->list), e->path, "must be a map, got %s; "
+                    "write - {name: ..., value: ...}",
+                    jxa_y11_describe(e->node, d, sizeof d));
+    struct extra_tmp et = {.m = (struct jxa_extra_metric *)e->arr + e->i};
+    cu->nextra = e->i + 1;
+    snprintf(prefix, sizeof prefix, "%s.", e->path);
+    if (JXA_CFG_APPLY(c, e->node, extra_keys, prefix, &et) < 0)
+        return -1;
+    if (!et.has_name)
+        return fail(c, line_of(e->node), e->path, "Must provide name, if "
+                    "extraMetric is given; add name: ...");
+    if (!et.has_value)
+        return fail(c, line_of(e->node), e->path, "Must provide value, if "
+                    "extraMetric is given; add value: ...");
+    return 0;
+}
+
 static int set_extra(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
                      const char *path, yaml_node_t *v, void *base)
 {
@@ -260,38 +283,16 @@ static int set_extra(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     struct jxa_customizer *cu = t->cu;
     if (v == NULL || is_null(v))
         return 0;
-    char d[96], p[300], prefix[320];
+    char d[96];
     if (v->type != YAML_SEQUENCE_NODE)
         return fail(c, line_of(v), path, "must be a list of {name, value, "
                     "description}, got %s; write - {name: ..., value: ...}",
                     jxa_y11_describe(v, d, sizeof d));
     t->has_extra = true;
-    size_t n = (size_t)(v->data.sequence.items.top -
-                        v->data.sequence.items.start);
-    cu->extra = calloc(n ? n : 1, sizeof *cu->extra);
-    if (cu->extra == NULL)
-        return oom(c, v, path);
-    for (size_t i = 0; i < n; i++) {
-        yaml_node_t *it = jxa_y11_node(&c->y, v->data.sequence.items.start[i]);
-        snprintf(p, sizeof p, "%s[%zu]", path, i);
-        snprintf(prefix, sizeof prefix, "%s.", p);
-        /* null: an NPE in loadConfig; a scalar: a ClassCastException. */
-        if (it == NULL || it->type != YAML_MAPPING_NODE)
-            return fail(c, line_of(it ? it : v), p, "must be a map, got %s; "
-                        "write - {name: ..., value: ...}",
-                        jxa_y11_describe(it, d, sizeof d));
-        struct extra_tmp et = {.m = &cu->extra[i]};
-        cu->nextra = i + 1;
-        if (JXA_CFG_APPLY(c, it, extra_keys, prefix, &et) < 0)
-            return -1;
-        if (!et.has_name)
-            return fail(c, line_of(it), p, "Must provide name, if "
-                        "extraMetric is given; add name: ...");
-        if (!et.has_value)
-            return fail(c, line_of(it), p, "Must provide value, if "
-                        "extraMetric is given; add value: ...");
-    }
-    return 0;
+    void *a = NULL;
+    int rc = jxa_cfg_each_item(c, v, path, sizeof *cu->extra, &a, extra_item, cu);
+    cu->extra = a;
+    return rc;
 }
 
 /* --- the list --------------------------------------------------------- */
@@ -302,6 +303,30 @@ static const struct jxa_cfg_key cust_keys[] = {
     {"extraMetrics", NULL, set_extra, 0, 0, 0},
 };
 
+static int cust_item(struct jxa_cfg_ctx *c, const struct jxa_cfg_item *e, void *arg)
+{
+    struct jxa_config *cfg = arg;
+    char d[96], prefix[320];
+    if (e->node == NULL || e->node->type != YAML_MAPPING_NODE)
+        return fail(c, line_of(e->node ? e->node : e->list), e->path, "a customizer must be a "
+                    "map, got %s; write - mbeanFilter: {domain: ...}",
+                    jxa_y11_describe(e->node, d, sizeof d));
+    struct cust_tmp t = {.cu = (struct jxa_customizer *)e->arr + e->i};
+    cfg->ncustomizers = e->i + 1;
+    snprintf(prefix, sizeof prefix, "%s.", e->path);
+    if (JXA_CFG_APPLY(c, e->node, cust_keys, prefix, &t) < 0)
+        return -1;
+    if (!t.has_filter)
+        return fail(c, line_of(e->node), e->path, "Must provide mbeanFilter, if "
+                    "metricCustomizers is given; add mbeanFilter: "
+                    "{domain: ...}");
+    if (!t.has_labels && !t.has_extra)
+        return fail(c, line_of(e->node), e->path, "Must provide attributesAsLabels "
+                    "or extraMetrics, if metricCustomizers is given; add "
+                    "one of them");
+    return 0;
+}
+
 int jxa_cfg_set_customizers(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
                             const char *path, yaml_node_t *v, void *base)
 {
@@ -309,7 +334,7 @@ int jxa_cfg_set_customizers(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
     struct jxa_config *cfg = base;
     if (v == NULL)
         return 0;
-    char d[96], p[300], prefix[320];
+    char d[96];
     if (is_null(v))
         return fail(c, line_of(v), path, "Must provide mbeanFilter, if "
                     "metricCustomizers is given; write - mbeanFilter: "
@@ -319,33 +344,10 @@ int jxa_cfg_set_customizers(struct jxa_cfg_ctx *c, const struct jxa_cfg_key *k,
         return fail(c, line_of(v), path, "must be a list of customizers, "
                     "got %s; write - mbeanFilter: {domain: ...}",
                     jxa_y11_describe(v, d, sizeof d));
-    size_t n = (size_t)(v->data.sequence.items.top -
-                        v->data.sequence.items.start);
-    cfg->customizers = n ? calloc(n, sizeof *cfg->customizers) : NULL;
-    if (n && cfg->customizers == NULL)
-        return oom(c, v, path);
-    for (size_t i = 0; i < n; i++) {
-        yaml_node_t *it = jxa_y11_node(&c->y, v->data.sequence.items.start[i]);
-        snprintf(p, sizeof p, "%s[%zu]", path, i);
-        snprintf(prefix, sizeof prefix, "%s.", p);
-        if (it == NULL || it->type != YAML_MAPPING_NODE)
-            return fail(c, line_of(it ? it : v), p, "a customizer must be a "
-                        "map, got %s; write - mbeanFilter: {domain: ...}",
-                        jxa_y11_describe(it, d, sizeof d));
-        struct cust_tmp t = {.cu = &cfg->customizers[i]};
-        cfg->ncustomizers = i + 1;
-        if (JXA_CFG_APPLY(c, it, cust_keys, prefix, &t) < 0)
-            return -1;
-        if (!t.has_filter)
-            return fail(c, line_of(it), p, "Must provide mbeanFilter, if "
-                        "metricCustomizers is given; add mbeanFilter: "
-                        "{domain: ...}");
-        if (!t.has_labels && !t.has_extra)
-            return fail(c, line_of(it), p, "Must provide attributesAsLabels "
-                        "or extraMetrics, if metricCustomizers is given; add "
-                        "one of them");
-    }
-    return 0;
+    void *a = NULL;
+    int rc = jxa_cfg_each_item(c, v, path, sizeof *cfg->customizers, &a, cust_item, cfg);
+    cfg->customizers = a;
+    return rc;
 }
 
 void jxa_cfg_free_customizers(struct jxa_config *cfg)

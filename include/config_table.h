@@ -93,6 +93,23 @@ int jxa_cfg_each_pair(struct jxa_cfg_ctx *c, yaml_node_t *v, const char *path,
                       enum jxa_cfg_keypath kp, size_t size, void **arr,
                       jxa_cfg_pair_fn fn, void *arg);
 
+/* One item of a list walked by jxa_cfg_each_item(). */
+struct jxa_cfg_item {
+    yaml_node_t *list;              /* the list */
+    char path[300];                 /* the item's: "<list>[i]" */
+    yaml_node_t *node;              /* the item (NULL: not in the document) */
+    size_t i;
+    void *arr;                      /* the array jxa_cfg_each_item allocated */
+};
+typedef int (*jxa_cfg_item_fn)(struct jxa_cfg_ctx *c, const struct jxa_cfg_item *e, void *arg);
+/* The same for the items of sequence node v (the caller checks that it is
+ * a list): *arr gets room for one element of size bytes per item (at
+ * least one), then fn runs for each item in order until one fails.
+ * Returns 0, or -1 with the error line written; *arr is the caller's to
+ * free either way. */
+int jxa_cfg_each_item(struct jxa_cfg_ctx *c, yaml_node_t *v, const char *path, size_t size,
+                      void **arr, jxa_cfg_item_fn fn, void *arg);
+
 /* Setters and checks the files use.  Each returns 0, or -1 with the error
  * line written. */
 /* An int as jmx_exporter's (Integer) cast takes it: a YAML int that fits. */
