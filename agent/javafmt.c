@@ -653,7 +653,9 @@ static size_t special(char *out, double d, bool *done)
     return n;
 }
 
-size_t jxa_java_double(char out[JXA_NUMBUF], double d)
+/* Double.toString, or Float.toString of a float passed as its (exact)
+ * double value. */
+static size_t java_fp(char out[JXA_NUMBUF], double d, bool single)
 {
     bool done;
     size_t n = special(out, d, &done);
@@ -661,28 +663,25 @@ size_t jxa_java_double(char out[JXA_NUMBUF], double d)
         return n;
     if (java_release >= 19) {
         char dig[32];
-        int e, nd = shortest(fabs(d), false, dig, &e);
+        int e, nd = shortest(fabs(d), single, dig, &e);
         return java_layout(out, d < 0, dig, nd, e);
     }
     struct fdigits f;
-    fd_double(&f, fabs(d));
+    if (single)
+        fd_float(&f, (float)fabs(d));
+    else
+        fd_double(&f, fabs(d));
     return java_layout(out, d < 0, f.d, f.n, f.dec_exponent - 1);
+}
+
+size_t jxa_java_double(char out[JXA_NUMBUF], double d)
+{
+    return java_fp(out, d, false);
 }
 
 size_t jxa_java_float(char out[JXA_NUMBUF], float f)
 {
-    bool done;
-    size_t n = special(out, f, &done);
-    if (done)
-        return n;
-    if (java_release >= 19) {
-        char dig[32];
-        int e, nd = shortest(fabsf(f), true, dig, &e);
-        return java_layout(out, f < 0, dig, nd, e);
-    }
-    struct fdigits fd;
-    fd_float(&fd, fabsf(f));
-    return java_layout(out, f < 0, fd.d, fd.n, fd.dec_exponent - 1);
+    return java_fp(out, f, true);
 }
 
 size_t jxa_java_long(char out[JXA_NUMBUF], int64_t v)
