@@ -11,10 +11,23 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-/* Reads a whole small file into buf (NUL-terminated).  Returns length or
- * -errno.  /proc files report size 0, so read until EOF. */
-static long read_small(const char *path, char *buf, size_t cap)
+static int path_of(char *out, size_t cap, const char *root, const char *pid,
+                   const char *leaf)
 {
+    int n = pid ? snprintf(out, cap, "%s/%s/%s", root, pid, leaf)
+                : snprintf(out, cap, "%s/%s", root, leaf);
+    return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+/* Reads the whole small file root/pid/leaf into buf (NUL-terminated).
+ * Returns length or -errno.  /proc files report size 0, so read until EOF. */
+static int read_small(const char *root, const char *pid, const char *leaf, char *buf,
+                      size_t cap)
+{
+    char path[4096];
+    int rc = path_of(path, sizeof path, root, pid, leaf);
+    if (rc < 0)
+        return rc;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
@@ -34,15 +47,7 @@ static long read_small(const char *path, char *buf, size_t cap)
     }
     close(fd);
     buf[len] = '\0';
-    return (long)len;
-}
-
-static int path_of(char *out, size_t cap, const char *root, const char *pid,
-                   const char *leaf)
-{
-    int n = pid ? snprintf(out, cap, "%s/%s/%s", root, pid, leaf)
-                : snprintf(out, cap, "%s/%s", root, leaf);
-    return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+    return (int)len;            /* cap is a few KiB */
 }
 
 /* Next whitespace-separated unsigned decimal field; -1 at end / garbage. */
@@ -79,13 +84,10 @@ static void skip_field(const char **p)
 static int read_stat(const char *root, const char *pid, double *cpu,
                      double *threads, unsigned long long *starttime)
 {
-    char path[4096], buf[4096];
-    int rc = path_of(path, sizeof path, root, pid, "stat");
-    if (rc < 0)
-        return rc;
-    long n = read_small(path, buf, sizeof buf);
+    char buf[4096];
+    int n = read_small(root, pid, "stat", buf, sizeof buf);
     if (n < 0)
-        return (int)n;
+        return n;
     const char *p = strrchr(buf, ')');
     if (p == NULL)
         return -EINVAL;
@@ -114,13 +116,10 @@ static int read_stat(const char *root, const char *pid, double *cpu,
 static int read_statm(const char *root, const char *pid, double *vsz,
                       double *rss)
 {
-    char path[4096], buf[512];
-    int rc = path_of(path, sizeof path, root, pid, "statm");
-    if (rc < 0)
-        return rc;
-    long n = read_small(path, buf, sizeof buf);
+    char buf[512];
+    int n = read_small(root, pid, "statm", buf, sizeof buf);
     if (n < 0)
-        return (int)n;
+        return n;
     const char *p = buf;
     unsigned long long size, res;
     if (next_ull(&p, &size) < 0 || next_ull(&p, &res) < 0)
@@ -190,13 +189,10 @@ static int read_btime(const char *root, unsigned long long *btime)
  * fixture. */
 static int read_max_fds(const char *root, const char *pid, double *max)
 {
-    char path[4096], buf[4096];
-    int rc = path_of(path, sizeof path, root, pid, "limits");
-    if (rc < 0)
-        return rc;
-    long n = read_small(path, buf, sizeof buf);
+    char buf[4096];
+    int n = read_small(root, pid, "limits", buf, sizeof buf);
     if (n < 0)
-        return (int)n;
+        return n;
     const char *p = strstr(buf, "\nMax open files");
     if (p == NULL)
         return -EINVAL;
