@@ -273,10 +273,31 @@ static int load_pkcs8(const struct jxa_tls_config *t, mbedtls_pk_context *key, c
     return rc == 0 ? 0 : -1;
 }
 
+/* mbedTLS 2.28's file loaders take a directory's size from ftell (2^63 - 1
+ * on Linux) and try to allocate it: refuse what is not a regular file
+ * first, with a line that says so. */
+static int regular_file(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "%s: cannot open: %s; check the file name and that the "
+                 "JVM's user may read it", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: is not a regular file (a directory?); give the path of "
+                 "the file itself", path);
+        return -1;
+    }
+    return 0;
+}
+
 static int load_pem_identity(const struct jxa_tls_config *t, struct jxa_ks_identity *id,
                              char *err, size_t errlen)
 {
     char m[160];
+    if (regular_file(t->pem_cert, err, errlen) != 0 || regular_file(t->pem_key, err, errlen) != 0)
+        return -1;
     int rc = mbedtls_x509_crt_parse_file(&id->chain, t->pem_cert);
     if (rc != 0) {
         struct stat st;
@@ -331,6 +352,8 @@ static int load_pem_identity(const struct jxa_tls_config *t, struct jxa_ks_ident
 static int load_trust(const struct jxa_tls_config *t, mbedtls_x509_crt *cas, char *err,
                       size_t errlen)
 {
+    if (regular_file(t->truststore, err, errlen) != 0)
+        return -1;
     FILE *f = fopen(t->truststore, "rb");
     char head[16] = "";
     if (f != NULL) {
