@@ -96,6 +96,12 @@ class Runs:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+def pytest_configure(config):
+    # `timeout` (make test-it's outer guard) ends pytest with SIGTERM: the
+    # fixture JVMs, each in a session of its own, go with it.
+    harness.kill_running_on_sigterm()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def fixture_classes():
     shutil.rmtree(harness.LOGS, ignore_errors=True)     # this session's JVM logs only

@@ -14,6 +14,7 @@ ours is build/libspark_jmxagent.so (make).
 
 from __future__ import annotations
 
+import atexit
 import base64
 import functools
 import gzip
@@ -24,6 +25,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -157,6 +159,68 @@ def require_jar():
         raise HarnessError(f"{JAR} does not exist: run .ci/fetch-jar.sh")
 
 
+# Every fixture JVM runs in a session of its own (start_new_session: a
+# signal to pytest's process group does not reach it), so nothing ends it
+# when pytest dies but the harness: the JVMs that may still run, killed
+# (the whole process group) at interpreter exit and on SIGTERM, which is
+# what `timeout` (make test-it's outer guard) sends; pytest handles Ctrl-C
+# itself and runs every stop().  SIGKILL of pytest is covered by the
+# parent-death signal each JVM gets (setpriv --pdeathsig, util-linux).
+_RUNNING: set = set()
+_RUNNING_LOCK = threading.RLock()     # the SIGTERM handler may run inside it
+SETPRIV = shutil.which("setpriv")
+
+
+def track(proc) -> None:
+    """A JVM (subprocess.Popen) for kill_running(), until untrack(proc)."""
+    with _RUNNING_LOCK:
+        _RUNNING.add(proc)
+
+
+def untrack(proc) -> None:
+    with _RUNNING_LOCK:
+        _RUNNING.discard(proc)
+
+
+def kill_running() -> list:
+    """SIGKILLs the process group of every JVM the harness started and has
+    not stopped; returns their pids."""
+    with _RUNNING_LOCK:
+        procs = list(_RUNNING)
+        _RUNNING.clear()
+    killed = []
+    for p in procs:
+        # Not reaped yet (poll() is None): the pid, and so the group, is
+        # still ours, never a reused one.
+        if p.poll() is None:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+                killed.append(p.pid)
+            except ProcessLookupError:
+                pass
+    return killed
+
+
+atexit.register(kill_running)
+
+
+def kill_running_on_sigterm() -> None:
+    """On SIGTERM: kill the running JVMs at once, then let the previous
+    handler (or the default: terminate) have the signal.  Main thread only."""
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous == signal.SIG_IGN:
+        return
+
+    def on_term(signum, frame):
+        kill_running()
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+    signal.signal(signal.SIGTERM, on_term)
+
+
 @dataclass
 class Response:
     status: int
@@ -224,9 +288,15 @@ class Jvm:
             # A sanitizer build of ours needs its runtime first in the JVM
             # (and only there, not in pytest or promtool).
             env = dict(env or os.environ, LD_PRELOAD=os.environ["IT_JVM_PRELOAD"])
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT, cwd=ROOT, env=env,
-                                     start_new_session=True)
+        if SETPRIV:
+            # KILL when the thread that started it dies: pytest itself
+            # killed with SIGKILL leaves no JVM behind.
+            cmd = [SETPRIV, "--pdeathsig", "KILL", "--", *cmd]
+        with _RUNNING_LOCK:       # a SIGTERM now still finds it
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log,
+                                         stderr=subprocess.STDOUT, cwd=ROOT, env=env,
+                                         start_new_session=True)
+            track(self.proc)
         if self.wait_ready:
             self.wait_for_line("READY", START_TIMEOUT)
         if self.wait_http:
@@ -297,6 +367,7 @@ class Jvm:
                 except ProcessLookupError:
                     pass
                 self.proc.wait(timeout=STOP_TIMEOUT)
+        untrack(self.proc)
         if self._log:
             self._log.close()
             self._log = None

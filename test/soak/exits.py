@@ -143,6 +143,7 @@ def run_one(i: int, agent: bool, mode: str, code: int, ham, args) -> dict:
     t_start = time.monotonic()
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, cwd=rundir, start_new_session=True)
+    harness.track(p)        # killed if this script is (harness.kill_running)
     lines = []
     killed = {"why": None}
 
@@ -189,6 +190,7 @@ def run_one(i: int, agent: bool, mode: str, code: int, ham, args) -> dict:
             exit_timer.start()
     status = p.wait()
     t_reaped = time.monotonic_ns()
+    harness.untrack(p)
     start_timer.cancel()
     if exit_timer:
         exit_timer.cancel()
@@ -249,6 +251,7 @@ def schedule(runs: int, baseline: int) -> list:
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--hammer":
         return hammer()
+    harness.kill_running_on_sigterm()     # `timeout` ends us: the JVM too
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=int(os.environ.get("EXITS", 200)),
                     help="JVM runs with the agent (env EXITS)")

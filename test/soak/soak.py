@@ -191,6 +191,7 @@ class Fixture:
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log,
                                      stderr=subprocess.STDOUT, cwd=OUT, start_new_session=True)
+        harness.track(self.proc)        # killed if this script is (harness.kill_running)
         self.rss = []           # (seconds since READY, VmRSS bytes, RssAnon bytes)
         self.t_ready = None
 
@@ -230,6 +231,7 @@ class Fixture:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=15)
             code = None
+        harness.untrack(self.proc)
         self.log.close()
         return code
 
@@ -313,6 +315,7 @@ def heap_verdict(out: str, warmup: float, args) -> dict:
 
 def main() -> int:
     global OUT
+    harness.kill_running_on_sigterm()     # `timeout` ends us: the JVM too
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=600, help="soak length after READY")
     ap.add_argument("--warmup", type=float, default=None,
