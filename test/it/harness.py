@@ -113,6 +113,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def poll(pred, timeout: float, step: float = 0.05):
+    """pred() until it returns something true, at most timeout seconds:
+    that value, or pred()'s falsy one at the deadline.  For what another
+    thread or process does in its own time (a log line, a file, a
+    counter): look until it is there, then assert on what was seen."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v or time.monotonic() >= deadline:
+            return v
+        time.sleep(step)
+
+
 def port_open(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):
