@@ -1024,8 +1024,14 @@ static void default_help(struct jxa_buf *b, const struct jxa_leaf *l)
         jxa_buf_puts(b, l->description);
         jxa_buf_putc(b, ' ');
     }
-    jxa_buf_printf(b, "%s:name=%s,type=%s,attribute=%s", l->domain,
-                   prop_get(l, "name"), prop_get(l, "type"), l->attr);
+    /* "%s:name=%s,type=%s,attribute=%s", without printf's parsing. */
+    jxa_buf_puts(b, l->domain);
+    jxa_buf_puts(b, ":name=");
+    jxa_buf_puts(b, prop_get(l, "name"));
+    jxa_buf_puts(b, ",type=");
+    jxa_buf_puts(b, prop_get(l, "type"));
+    jxa_buf_puts(b, ",attribute=");
+    jxa_buf_puts(b, l->attr);
 }
 
 /* Final name processing shared by default export and named rules:
@@ -1162,11 +1168,34 @@ static void set_mkey(struct jxa_engine *e, const struct jxa_buf *subj)
     jxa_buf_put(&e->mkey, s, colon ? (size_t)(colon - s) : subj->len);
 }
 
-/* The rules worth trying on one attribute (jxa_engine_slot), ascending. */
+/* The rules worth trying on one attribute (jxa_engine_slot), ascending.
+ * A slot of at most two rules below 2^30 (the common case: the attribute's
+ * own rule, perhaps a catch-all after it) is no allocation: the handle
+ * itself holds them, bit 0 set, the count in bits 1-2 and the indices in
+ * bits 3-32 and 33-62 (64-bit pointers only).  A bean cache of 100,000
+ * beans then keeps no memory for them. */
 struct jxa_slot {
     uint32_t n;
     uint32_t cand[];
 };
+
+#define SLOT_PACKED (UINTPTR_MAX > 0xFFFFFFFFu)
+#define SLOT_IDX_MAX ((uint32_t)1 << 30)
+
+/* The candidates of s: *cand points to them (into s or into buf). */
+static uint32_t slot_view(const struct jxa_slot *s, uint32_t buf[2], const uint32_t **cand)
+{
+    uintptr_t h = (uintptr_t)s;
+    if (SLOT_PACKED && (h & 1u)) {
+        uint64_t v = (uint64_t)h;
+        buf[0] = (uint32_t)(v >> 3) & (SLOT_IDX_MAX - 1);
+        buf[1] = (uint32_t)(v >> 33) & (SLOT_IDX_MAX - 1);
+        *cand = buf;
+        return (uint32_t)(v >> 1) & 3u;
+    }
+    *cand = s->cand;
+    return s->n;
+}
 
 /* ---- literal texts and number texts ---------------------------------------- */
 
@@ -1250,9 +1279,11 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
      * a value printed in number characters, only its candidates can match
      * (jxa_engine_slot). */
     const struct jxa_slot *slot = leaf->slot != NULL && number_text(leaf->text) ? leaf->slot : NULL;
-    size_t nsteps = slot != NULL ? slot->n : cfg->nrules;
+    uint32_t packed[2];
+    const uint32_t *cand = NULL;
+    size_t nsteps = slot != NULL ? slot_view(slot, packed, &cand) : cfg->nrules;
     for (size_t k = slot != NULL ? 0 : leaf->first_rule; k < nsteps; k++) {
-        size_t ri = slot != NULL ? slot->cand[k] : k;
+        size_t ri = slot != NULL ? cand[k] : k;
         const struct jxa_rule *rule = &cfg->rules[ri];
         struct jxa_buf *sb = subject(e, leaf, rule);
         if (sb->failed)
@@ -1289,7 +1320,7 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
             int v = (rule->attr_name_snake_case ? 1 : 0) |
                     (rule->cache ? 2 : 0);
             pcre2_set_match_limit(e->mctx, match_limit(slen));
-            if (!e->subj_utf_ok[v] || literal_missing(e, ri, subj, slen))
+            if (!e->subj_utf_ok[v] || (slot == NULL && literal_missing(e, ri, subj, slen)))
                 rc = PCRE2_ERROR_NOMATCH;       /* text every match has is not there */
             else if (rule->probe != NULL && slot == NULL &&
                      pcre2_match(rule->probe, (PCRE2_SPTR)subj, slen, 0,
@@ -1615,16 +1646,29 @@ struct jxa_slot *jxa_engine_slot(struct jxa_engine *e, const struct jxa_leaf *le
         if (r->re == NULL)
             break;              /* matches every leaf: nothing after it runs */
     }
+    if (SLOT_PACKED && s->n <= 2 && (s->n < 1 || s->cand[0] < SLOT_IDX_MAX) &&
+        (s->n < 2 || s->cand[1] < SLOT_IDX_MAX)) {
+        uint64_t v = 1u | (uint64_t)s->n << 1;
+        if (s->n >= 1)
+            v |= (uint64_t)s->cand[0] << 3;
+        if (s->n >= 2)
+            v |= (uint64_t)s->cand[1] << 33;
+        free(s);
+        return (struct jxa_slot *)(uintptr_t)v;
+    }
     struct jxa_slot *t = realloc(s, sizeof *s + s->n * sizeof s->cand[0]);
     return t != NULL ? t : s;
 }
 
 void jxa_slot_free(struct jxa_slot *s)
 {
-    free(s);
+    if (!(SLOT_PACKED && ((uintptr_t)s & 1u)))
+        free(s);
 }
 
 size_t jxa_slot_rules(const struct jxa_slot *s)
 {
-    return s != NULL ? s->n : 0;
+    uint32_t buf[2];
+    const uint32_t *cand;
+    return s != NULL ? slot_view(s, buf, &cand) : 0;
 }

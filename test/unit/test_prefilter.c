@@ -479,6 +479,19 @@ static void test_slot(void)
     CHECK_INT(slot_of(c, "type=Store,name=s", "Value"), 3);      /* 5 8 9 */
     jxa_config_free(c);
 
+    /* Two rules kept (the handle holds them): the value decides which. */
+    c = load("rules:\n"
+             "  - pattern: 'bench<type=Cache, name=cache1><>Count: 1'\n"
+             "    name: a\n"
+             "  - pattern: 'bench<type=Pool, name=pool1><>Count'\n"
+             "    name: b\n"
+             "  - pattern: 'Cou(nt)'\n"
+             "    name: c_$1\n");
+    if (!c)
+        return;
+    CHECK_INT(slot_of(c, "type=Cache,name=cache1", "Count"), 2);
+    jxa_config_free(c);
+
     /* Without rules: the default rule, which matches everything. */
     c = load("{}\n");
     if (!c)
