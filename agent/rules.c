@@ -1598,8 +1598,8 @@ bool jxa_engine_needs_value(struct jxa_engine *e, const struct jxa_leaf *leaf,
             miss = whole_match(e, r, name_subject(e, leaf, r, "true")) == 0 &&
                    whole_match(e, r, name_subject(e, leaf, r, "false")) == 0;
         else if (vc == JXA_VC_NUMBER)
-            miss = number_never_matches(e, r, name_subject(e, leaf, r, "")) ||
-                   literal_never_in_number(e, ri, &e->tmp);
+            miss = literal_never_in_number(e, ri, name_subject(e, leaf, r, "")) ||
+                   number_never_matches(e, r, &e->tmp);
         if (miss)
             continue;
         if (leading) {
@@ -1629,22 +1629,40 @@ struct jxa_slot *jxa_engine_slot(struct jxa_engine *e, const struct jxa_leaf *le
     if (s == NULL)
         return NULL;
     s->n = 0;
+    /* The name part, as is and snake-cased, built once for all rules (in
+     * the match-string buffers, which jxa_engine_record rebuilds). */
+    struct jxa_buf *names[2] = {&e->subj[0], &e->subj[1]};
+    bool built[2] = {false, false};
     for (size_t ri = 0; ri < cfg->nrules; ri++) {
         const struct jxa_rule *r = &cfg->rules[ri];
         /* Cached rules stay: their verdicts go through the cache entry,
          * which counts every cached rule the leaf meets. */
         if (r->re != NULL && !r->cache) {
-            const struct jxa_buf *name = name_subject(e, leaf, r, "");
+            int v = r->attr_name_snake_case ? 1 : 0;
+            struct jxa_buf *name = names[v];
+            if (!built[v]) {
+                jxa_buf_reset(name);
+                jxa_buf_put(name, e->prefix.data, e->prefix.len);
+                jxa_buf_puts(name, attr_name(e, leaf, v == 1));
+                jxa_buf_puts(name, ": ");
+                built[v] = true;
+            }
             if (name->failed) {
                 free(s);
                 return NULL;
             }
-            if (number_never_matches(e, r, name) || literal_never_in_number(e, ri, name))
+            /* The literal test first: a few memmem() calls, where the
+             * partial match runs the interpreter. */
+            if (literal_never_in_number(e, ri, name) || number_never_matches(e, r, name))
                 continue;
         }
         s->cand[s->n++] = (uint32_t)ri;
         if (r->re == NULL)
             break;              /* matches every leaf: nothing after it runs */
+    }
+    if (s->n == cfg->nrules) {
+        free(s);                /* leaves out nothing (all rules cached) */
+        return NULL;
     }
     if (SLOT_PACKED && s->n <= 2 && (s->n < 1 || s->cand[0] < SLOT_IDX_MAX) &&
         (s->n < 2 || s->cand[1] < SLOT_IDX_MAX)) {

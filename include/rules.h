@@ -106,7 +106,8 @@ bool jxa_engine_needs_value(struct jxa_engine *e, const struct jxa_leaf *leaf,
  * jxa_engine_record then tries only these for such a value, and all rules
  * for any other.  Owned by the caller (jxa_slot_free); it describes the
  * engine's config, so it is made again for a new one.  NULL: nothing kept
- * (no memory, or leaf->attr_keys not empty). */
+ * (it would leave out no rule, e.g. all rules cached; no memory;
+ * leaf->attr_keys not empty). */
 struct jxa_slot *jxa_engine_slot(struct jxa_engine *e, const struct jxa_leaf *leaf);
 void jxa_slot_free(struct jxa_slot *s);
 /* How many rules the slot keeps (for tests). */

@@ -410,7 +410,8 @@ static char *record_slot(struct jxa_config *c, struct jxa_leaf l, const struct j
 }
 
 /* The slot of one attribute: every number value (and a few others) gives
- * with it what all the rules give; returns how many rules it keeps. */
+ * with it what all the rules give; returns how many rules it keeps (0:
+ * no slot). */
 static size_t slot_of(struct jxa_config *c, const char *kpls, const char *attr)
 {
     static const char *const others[] = {"true", "x: 1", "Count: 1", "><>Value: 1"};
@@ -421,7 +422,6 @@ static size_t slot_of(struct jxa_config *c, const char *kpls, const char *attr)
     struct jxa_leaf l = {.domain = "bench", .props = props, .nprops = nprops, .attr = attr};
     struct jxa_slot *s = jxa_engine_slot(e, &l);
     jxa_engine_free(e);
-    CHECK(s != NULL);
     size_t nn = sizeof numbers / sizeof *numbers;
     for (size_t i = 0; i < nn + sizeof others / sizeof *others; i++) {
         l.text = i < nn ? numbers[i] : others[i - nn];
@@ -492,11 +492,26 @@ static void test_slot(void)
     CHECK_INT(slot_of(c, "type=Cache,name=cache1", "Count"), 2);
     jxa_config_free(c);
 
-    /* Without rules: the default rule, which matches everything. */
+    /* Without rules: the default rule, which matches everything, is all
+     * there is; no slot. */
     c = load("{}\n");
     if (!c)
         return;
-    CHECK_INT(slot_of(c, "type=Cache,name=cache1", "Count"), 1);
+    CHECK_INT(slot_of(c, "type=Cache,name=cache1", "Count"), 0);
+    jxa_config_free(c);
+
+    /* A catch-all after the attribute's rule: two kept, the handle holds
+     * them. */
+    c = load("rules:\n"
+             "  - pattern: 'bench<type=Cache, name=cache(\\d+)><>Count'\n"
+             "    name: a_$1\n"
+             "  - pattern: 'bench<type=Pool, name=pool1><>Count'\n"
+             "    name: b\n"
+             "  - {}\n");
+    if (!c)
+        return;
+    CHECK_INT(slot_of(c, "type=Cache,name=cache1", "Count"), 2);
+    CHECK_INT(slot_of(c, "type=Pool,name=pool2", "Count"), 1);
     jxa_config_free(c);
 }
 
