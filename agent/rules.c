@@ -466,8 +466,9 @@ static int build_literals(struct jxa_engine *e)
         q += e->lit[k].n + 1;
     }
     for (size_t i = 0; i < cfg->nrules; i++)
-        qsort(e->lit + e->lit_first[i], e->lit_first[i + 1] - e->lit_first[i], sizeof *e->lit,
-              lit_longer_first);
+        if (e->lit_first[i + 1] - e->lit_first[i] > 1)
+            qsort(e->lit + e->lit_first[i], e->lit_first[i + 1] - e->lit_first[i],
+                  sizeof *e->lit, lit_longer_first);
     return 0;
 }
 
