@@ -30,6 +30,7 @@ struct attr {
     char *desc;             /* NULL when the bean gives none */
     enum jxa_vclass vc;     /* what the declared type says of the value */
     size_t first_rule;      /* rules before it miss every such value */
+    struct jxa_slot *slot;  /* jxa_engine_slot, for the current config */
 };
 
 struct bean {
@@ -115,6 +116,7 @@ static void bean_free_info(struct bean *b, JNIEnv *env)
     for (size_t i = 0; i < b->nattrs; i++) {
         free(b->attrs[i].name);
         free(b->attrs[i].desc);
+        jxa_slot_free(b->attrs[i].slot);
     }
     free(b->attrs);
     b->attrs = NULL;
@@ -445,6 +447,7 @@ struct walk {
     struct jxa_buf text;            /* value text scratch */
     struct jxa_buf aname;           /* attribute name scratch */
     size_t first_rule;              /* of the attribute being read */
+    const struct jxa_slot *slot;    /* of the attribute being read */
     char *err;
     size_t errlen;
     bool failed;                    /* a rule raised a scrape error */
@@ -511,6 +514,7 @@ static void record(struct walk *w, const char *attr, const char *desc,
         /* Only for the attribute's own value: a declared scalar type
          * guarantees it has no keys or index labels of its own. */
         .first_rule = w->nkeys == 0 && w->nprops == w->nborrowed ? w->first_rule : 0,
+        .slot = w->nkeys == 0 && w->nprops == w->nborrowed ? w->slot : NULL,
     };
     if (jxa_engine_record(w->eng, &leaf, w->out, w->err, w->errlen) != 0)
         w->failed = true;
@@ -1156,6 +1160,8 @@ static bool build_fetch(struct walk *w)
     for (size_t i = 0; i < b->nattrs; i++) {
         const char *a = b->attrs[i].name;
         b->attrs[i].first_rule = 0;
+        jxa_slot_free(b->attrs[i].slot);
+        b->attrs[i].slot = NULL;
         if (in_filter(ex, a) || name_in(b->auto_excluded, b->nauto_excluded, a) ||
             is_runtime_skip(b, a))
             continue;
@@ -1177,6 +1183,12 @@ static bool build_fetch(struct walk *w)
                 continue;
             }
             b->attrs[i].first_rule = first;
+        }
+        /* Kept while MBeanInfo is (an immutable one is read once). */
+        if (b->immutable && w->eng != NULL) {
+            struct jxa_leaf leaf = {.domain = b->domain, .props = b->props,
+                                    .nprops = b->nprops, .attr = a};
+            b->attrs[i].slot = jxa_engine_slot(w->eng, &leaf);
         }
         pick[n++] = i;
     }
@@ -1221,8 +1233,10 @@ static void process_attr(struct walk *w, jobject v, const char *name)
 {
     const struct attr *at = attr_of(w->b, name);
     w->first_rule = at ? at->first_rule : 0;
+    w->slot = at ? at->slot : NULL;
     process_value(w, v, name, at ? at->desc : NULL, 0);
     w->first_rule = 0;
+    w->slot = NULL;
 }
 
 /* o's class is exactly cls (not a subclass, whose getters may differ). */

@@ -24,6 +24,7 @@
  * does not hit a new cache entry allocates nothing. */
 #include "rules.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,16 @@ struct jxa_engine {
     size_t skipped_touched;     /* this scrape: cached misses of leaves
                                    not fetched (jxa_engine_skipped) */
     unsigned char *warned;      /* [rule]: WARNED_* already logged */
+
+    /* Per rule, the literal runs every match of its pattern contains
+     * (jxa_pattern_literals), longest first: lit[lit_first[i] ..
+     * lit_first[i + 1]), pointing into litbuf. */
+    struct jxa_buf litbuf;
+    struct lit {
+        const char *s;
+        size_t n;
+    } *lit;
+    size_t *lit_first;
 };
 
 enum { WARNED_NAME = 1, WARNED_LABEL = 2, WARNED_MATCH = 4 };
@@ -139,20 +150,28 @@ static bool safe_char(unsigned char c)
  * every non-ASCII byte is illegal, and a run of them is one '_'. */
 void jxa_safe_name(const char *s, struct jxa_buf *out)
 {
+    /* At most one byte per input byte plus a leading '_': room first, then
+     * plain stores (this runs for every name and label name). */
+    size_t n = strlen(s);
+    if (jxa_buf_reserve(out, n + 1) < 0)
+        return;
+    char *d = out->data + out->len;
     bool prev_us = false;
     if (s[0] >= '0' && s[0] <= '9')
-        jxa_buf_putc(out, '_');         /* prev_us stays false, as in Java */
+        *d++ = '_';                     /* prev_us stays false, as in Java */
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (!safe_char(c) || c == '_') {
             if (!prev_us)
-                jxa_buf_putc(out, '_');
+                *d++ = '_';
             prev_us = true;
         } else {
-            jxa_buf_putc(out, (char)c);
+            *d++ = (char)c;
             prev_us = false;
         }
     }
+    *d = '\0';
+    out->len = (size_t)(d - out->data);
 }
 
 static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -188,6 +207,9 @@ void jxa_strip_reserved_suffixes(char *name)
                                            "_info", ".total", ".created",
                                            ".bucket", ".info"};
     size_t n = strlen(name);
+    /* Every suffix ends in 'l', 'd', 't' or 'o': most names end otherwise. */
+    if (n == 0 || strchr("ldto", name[n - 1]) == NULL)
+        return;
     bool modified = true;
     while (modified) {
         modified = false;
@@ -207,7 +229,248 @@ void jxa_strip_reserved_suffixes(char *name)
     }
 }
 
+/* ---- literal text every match contains ------------------------------------ */
+
+static bool is_alnum_ascii(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Past a Java quantifier at p (?, *, +, {n,m}) and its lazy/possessive
+ * mark; p itself if none. */
+static const char *skip_quantifier(const char *p)
+{
+    if (*p == '{') {
+        const char *q = strchr(p, '}');
+        if (q == NULL)
+            return p;           /* a literal '{' (Java refuses it anyway) */
+        p = q + 1;
+    } else if (*p == '?' || *p == '*' || *p == '+') {
+        p++;
+    } else {
+        return p;
+    }
+    if (*p == '?' || *p == '+')
+        p++;
+    return p;
+}
+
+/* Past the escape at p (p[0] == '\\') when it is a construct (\d, \p{L},
+ * \x41, \u0041, \0101, \cA, \k<n>, \1 ...), or NULL for \Q (quoting,
+ * which changes what follows).  Skipping more than the construct only
+ * loses literals; what must not happen is reading a structural character
+ * ('(', '[', '|') as text or missing one. */
+static const char *skip_construct(const char *p)
+{
+    char c = p[1];
+    p += 2;
+    switch (c) {
+    case 'Q':
+        return NULL;
+    case 'p': case 'P': case 'x': case 'N':
+        if (*p == '{') {
+            const char *q = strchr(p, '}');
+            return q ? q + 1 : NULL;
+        }
+        if (c == 'x')
+            for (int i = 0; i < 2 && isxdigit((unsigned char)*p); i++)
+                p++;
+        else if (*p)
+            p++;                /* \pL */
+        return p;
+    case 'u':
+        for (int i = 0; i < 4 && isxdigit((unsigned char)*p); i++)
+            p++;
+        return p;
+    case 'c':
+        return *p ? p + 1 : p;
+    case 'k':
+        if (*p == '<') {
+            const char *q = strchr(p, '>');
+            return q ? q + 1 : NULL;
+        }
+        return p;
+    default:
+        while (*p >= '0' && *p <= '9')  /* \0ooo, back references */
+            p++;
+        return p;
+    }
+}
+
+/* Past the character class opening at p (p[0] == '['), nested classes
+ * included; NULL when it cannot be followed with certainty. */
+static const char *skip_class(const char *p)
+{
+    int depth = 0;
+    for (;;) {
+        if (*p == '[') {
+            depth++;
+            p++;
+            if (*p == '^')
+                p++;
+            if (*p == ']')
+                return NULL;    /* "[]...]": leave it to the regex */
+            continue;
+        }
+        if (*p == '\\') {
+            if (p[1] == 'Q' || p[1] == '\0')
+                return NULL;
+            p += 2;
+            continue;
+        }
+        if (*p == '\0')
+            return NULL;
+        if (*p == ']' && --depth == 0)
+            return p + 1;
+        p++;
+    }
+}
+
+size_t jxa_pattern_literals(const char *java, struct jxa_buf *out)
+{
+    size_t count = 0, start = out->len;
+    size_t run = out->len;      /* where the current run starts in out */
+    const char *p = java;
+#define END_RUN()                                        \
+    do {                                                 \
+        if (out->len > run) {                            \
+            jxa_buf_putc(out, '\0');                     \
+            count++;                                     \
+        }                                                \
+        run = out->len;                                  \
+    } while (0)
+    /* Inline flags ((?i), (?x) ...) change what a literal means: give up.
+     * So do a top-level '|' (no part is in every match) and a ')' that
+     * closes the wrapper's group ("a)|(b"). */
+    for (const char *f = strstr(java, "(?"); f != NULL; f = strstr(f + 2, "(?"))
+        if (f[2] != '\0' && strchr("idmsuxU-", f[2]) != NULL)
+            goto none;
+    while (*p) {
+        unsigned char c = (unsigned char)*p;
+        const char *item = p;
+        bool literal = false;
+        if (c == '\\') {
+            if (p[1] == '\0')
+                goto none;
+            if (is_alnum_ascii((unsigned char)p[1])) {
+                END_RUN();
+                if ((p = skip_construct(p)) == NULL)
+                    goto none;
+                p = skip_quantifier(p);
+                continue;
+            }
+            if ((unsigned char)p[1] >= 0x80)
+                goto none;
+            item = p + 1;       /* an escaped character: itself */
+            p += 2;
+            literal = true;
+        } else if (c == '[') {
+            END_RUN();
+            if ((p = skip_class(p)) == NULL)
+                goto none;
+            p = skip_quantifier(p);
+            continue;
+        } else if (c == '(') {
+            END_RUN();
+            int depth = 0;
+            while (*p) {
+                if (*p == '\\') {
+                    if (p[1] == 'Q' || p[1] == '\0')
+                        goto none;
+                    p += 2;
+                } else if (*p == '[') {
+                    if ((p = skip_class(p)) == NULL)
+                        goto none;
+                } else if (*p == '(') {
+                    depth++;
+                    p++;
+                } else if (*p == ')') {
+                    p++;
+                    if (--depth == 0)
+                        break;
+                } else {
+                    p++;
+                }
+            }
+            if (depth != 0)
+                goto none;
+            p = skip_quantifier(p);
+            continue;
+        } else if (c == '|' || c == ')') {
+            goto none;
+        } else if (c == '.' || c == '^' || c == '$' || c == '*' || c == '+' || c == '?' ||
+                   c == '{') {
+            END_RUN();
+            p = skip_quantifier(c == '.' || c == '^' || c == '$' ? p + 1 : p);
+            if (p == item)
+                p++;            /* a '{' that opens no quantifier */
+            continue;
+        } else {
+            p++;                /* a literal character, all its UTF-8 bytes */
+            if (c >= 0xC0)
+                while (((unsigned char)*p & 0xC0) == 0x80)
+                    p++;
+            literal = true;
+        }
+        if (literal) {
+            size_t n = (size_t)(p - item);
+            if (*p == '?' || *p == '*' || (*p == '{' && strchr(p, '}') != NULL)) {
+                END_RUN();      /* optional: not in every match */
+                p = skip_quantifier(p);
+                continue;
+            }
+            jxa_buf_put(out, item, n);
+            if (*p == '+') {    /* at least once, then maybe more */
+                END_RUN();
+                p = skip_quantifier(p);
+            }
+        }
+    }
+    END_RUN();
+#undef END_RUN
+    if (out->failed)
+        goto none;
+    return count;
+none:
+    jxa_buf_truncate(out, start);
+    return 0;
+}
+
 /* ---- engine lifecycle --------------------------------------------------- */
+
+static int lit_longer_first(const void *a, const void *b)
+{
+    const struct lit *x = a, *y = b;
+    return x->n < y->n ? 1 : x->n > y->n ? -1 : 0;
+}
+
+static int build_literals(struct jxa_engine *e)
+{
+    const struct jxa_config *cfg = e->cfg;
+    size_t total = 0;
+    e->lit_first = calloc(cfg->nrules + 1, sizeof *e->lit_first);
+    if (e->lit_first == NULL)
+        return -1;
+    for (size_t i = 0; i < cfg->nrules; i++) {
+        e->lit_first[i] = total;
+        if (cfg->rules[i].re != NULL && cfg->rules[i].pattern != NULL)
+            total += jxa_pattern_literals(cfg->rules[i].pattern, &e->litbuf);
+    }
+    e->lit_first[cfg->nrules] = total;
+    if (e->litbuf.failed || (total && (e->lit = calloc(total, sizeof *e->lit)) == NULL))
+        return -1;
+    const char *q = e->litbuf.data;
+    for (size_t k = 0; k < total; k++) {
+        e->lit[k].s = q;
+        e->lit[k].n = strlen(q);
+        q += e->lit[k].n + 1;
+    }
+    for (size_t i = 0; i < cfg->nrules; i++)
+        if (e->lit_first[i + 1] - e->lit_first[i] > 1)
+            qsort(e->lit + e->lit_first[i], e->lit_first[i + 1] - e->lit_first[i],
+                  sizeof *e->lit, lit_longer_first);
+    return 0;
+}
 
 struct jxa_engine *jxa_engine_new(const struct jxa_config *cfg)
 {
@@ -239,6 +502,10 @@ struct jxa_engine *jxa_engine_new(const struct jxa_config *cfg)
         pcre2_jit_stack_assign(e->mctx, NULL, e->jit_stack);
     for (size_t i = 0; i < cfg->nrules; i++)
         e->cached_before[i + 1] = e->cached_before[i] + (cfg->rules[i].cache ? 1 : 0);
+    if (build_literals(e) < 0) {
+        jxa_engine_free(e);
+        return NULL;
+    }
     return e;
 }
 
@@ -280,6 +547,9 @@ void jxa_engine_free(struct jxa_engine *e)
     free(e->buckets);
     free(e->cached_before);
     free(e->warned);
+    free(e->lit);
+    free(e->lit_first);
+    jxa_buf_free(&e->litbuf);
     free(e);
 }
 
@@ -596,8 +866,7 @@ static int substitute(const struct jxa_rule *r, pcre2_match_data *md, int rc,
         return -1;
     }
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-    uint32_t ngroups = 0;
-    pcre2_pattern_info(r->re, PCRE2_INFO_CAPTURECOUNT, &ngroups);
+    uint32_t ngroups = r->ncaptures;    /* PCRE2_INFO_CAPTURECOUNT (config.c) */
     const char *t = tmpl;
     while (*t) {
         if (*t == '\\') {
@@ -756,8 +1025,14 @@ static void default_help(struct jxa_buf *b, const struct jxa_leaf *l)
         jxa_buf_puts(b, l->description);
         jxa_buf_putc(b, ' ');
     }
-    jxa_buf_printf(b, "%s:name=%s,type=%s,attribute=%s", l->domain,
-                   prop_get(l, "name"), prop_get(l, "type"), l->attr);
+    /* "%s:name=%s,type=%s,attribute=%s", without printf's parsing. */
+    jxa_buf_puts(b, l->domain);
+    jxa_buf_puts(b, ":name=");
+    jxa_buf_puts(b, prop_get(l, "name"));
+    jxa_buf_puts(b, ",type=");
+    jxa_buf_puts(b, prop_get(l, "type"));
+    jxa_buf_puts(b, ",attribute=");
+    jxa_buf_puts(b, l->attr);
 }
 
 /* Final name processing shared by default export and named rules:
@@ -894,6 +1169,93 @@ static void set_mkey(struct jxa_engine *e, const struct jxa_buf *subj)
     jxa_buf_put(&e->mkey, s, colon ? (size_t)(colon - s) : subj->len);
 }
 
+/* The rules worth trying on one attribute (jxa_engine_slot), ascending.
+ * A slot of at most two rules below 2^30 (the common case: the attribute's
+ * own rule, perhaps a catch-all after it) is no allocation: the handle
+ * itself holds them, bit 0 set, the count in bits 1-2 and the indices in
+ * bits 3-32 and 33-62 (64-bit pointers only).  A bean cache of 100,000
+ * beans then keeps no memory for them. */
+struct jxa_slot {
+    uint32_t n;
+    uint32_t cand[];
+};
+
+#define SLOT_PACKED (UINTPTR_MAX > 0xFFFFFFFFu)
+#define SLOT_IDX_MAX ((uint32_t)1 << 30)
+
+/* The candidates of s: *cand points to them (into s or into buf). */
+static uint32_t slot_view(const struct jxa_slot *s, uint32_t buf[2], const uint32_t **cand)
+{
+    uintptr_t h = (uintptr_t)s;
+    if (SLOT_PACKED && (h & 1u)) {
+        uint64_t v = (uint64_t)h;
+        buf[0] = (uint32_t)(v >> 3) & (SLOT_IDX_MAX - 1);
+        buf[1] = (uint32_t)(v >> 33) & (SLOT_IDX_MAX - 1);
+        *cand = buf;
+        return (uint32_t)(v >> 1) & 3u;
+    }
+    *cand = s->cand;
+    return s->n;
+}
+
+/* ---- literal texts and number texts ---------------------------------------- */
+
+/* The characters of a number's text as the walk prints it (Long.toString,
+ * Double.toString, Float.toString: digits, '-', '.', 'E', "NaN",
+ * "Infinity"; '+' and 'e' too, for safety). */
+static bool number_char(uint32_t c)
+{
+    return (c >= '0' && c <= '9') || (c != 0 && strchr(".-+EeNaIinfty", (int)c) != NULL);
+}
+
+static bool number_text(const char *t)
+{
+    if (t == NULL)
+        return false;           /* "null" */
+    for (; *t; t++)
+        if (!number_char((unsigned char)*t))
+            return false;
+    return true;
+}
+
+/* A literal run of rule ri that the match string does not contain: no
+ * match, whatever the pattern does around it. */
+static bool literal_missing(const struct jxa_engine *e, size_t ri, const char *subj, size_t slen)
+{
+    for (size_t k = e->lit_first[ri]; k < e->lit_first[ri + 1]; k++)
+        if (memmem(subj, slen, e->lit[k].s, e->lit[k].n) == NULL)
+            return true;
+    return false;
+}
+
+/* A literal run of rule ri that name + v contains for no text v made of
+ * number characters: not in the name part, not all number characters
+ * (then v could hold it), and no head of it ends the name part with the
+ * rest number characters (then it could straddle the two). */
+static bool literal_never_in_number(const struct jxa_engine *e, size_t ri,
+                                    const struct jxa_buf *name)
+{
+    const char *n = jxa_buf_str(name);
+    size_t nl = name->len;
+    for (size_t k = e->lit_first[ri]; k < e->lit_first[ri + 1]; k++) {
+        const char *l = e->lit[k].s;
+        size_t ll = e->lit[k].n;
+        if (memmem(n, nl, l, ll) != NULL)
+            continue;
+        size_t tail = ll;       /* l[tail..] is number characters */
+        while (tail > 0 && number_char((unsigned char)l[tail - 1]))
+            tail--;
+        if (tail == 0)
+            continue;
+        bool straddles = false;
+        for (size_t j = tail; j < ll && !straddles; j++)
+            straddles = j <= nl && memcmp(n + nl - j, l, j) == 0;
+        if (!straddles)
+            return true;
+    }
+    return false;
+}
+
 int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
                       struct jxa_mset *out, char *err, size_t errlen)
 {
@@ -914,8 +1276,15 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
     bool no_store = false;              /* a match gave up: cache nothing */
 
     /* Rules before first_rule are known to miss this leaf (the walk asked
-     * jxa_engine_needs_value when it built the fetch list). */
-    for (size_t ri = leaf->first_rule; ri < cfg->nrules; ri++) {
+     * jxa_engine_needs_value when it built the fetch list); with a slot and
+     * a value printed in number characters, only its candidates can match
+     * (jxa_engine_slot). */
+    const struct jxa_slot *slot = leaf->slot != NULL && number_text(leaf->text) ? leaf->slot : NULL;
+    uint32_t packed[2];
+    const uint32_t *cand = NULL;
+    size_t nsteps = slot != NULL ? slot_view(slot, packed, &cand) : cfg->nrules;
+    for (size_t k = slot != NULL ? 0 : leaf->first_rule; k < nsteps; k++) {
+        size_t ri = slot != NULL ? cand[k] : k;
         const struct jxa_rule *rule = &cfg->rules[ri];
         struct jxa_buf *sb = subject(e, leaf, rule);
         if (sb->failed)
@@ -952,9 +1321,9 @@ int jxa_engine_record(struct jxa_engine *e, const struct jxa_leaf *leaf,
             int v = (rule->attr_name_snake_case ? 1 : 0) |
                     (rule->cache ? 2 : 0);
             pcre2_set_match_limit(e->mctx, match_limit(slen));
-            if (!e->subj_utf_ok[v])
-                rc = PCRE2_ERROR_NOMATCH;
-            else if (rule->probe != NULL &&
+            if (!e->subj_utf_ok[v] || (slot == NULL && literal_missing(e, ri, subj, slen)))
+                rc = PCRE2_ERROR_NOMATCH;       /* text every match has is not there */
+            else if (rule->probe != NULL && slot == NULL &&
                      pcre2_match(rule->probe, (PCRE2_SPTR)subj, slen, 0,
                                  PCRE2_NO_UTF_CHECK, e->md, e->mctx) == PCRE2_ERROR_NOMATCH)
                 rc = PCRE2_ERROR_NOMATCH;       /* proven miss (config.c) */
@@ -1087,14 +1456,6 @@ oom:
 }
 
 /* ---- which attributes can produce anything --------------------------------- */
-
-/* The characters of a number's text as the walk prints it (Long.toString,
- * Double.toString, Float.toString: digits, '-', '.', 'E', "NaN",
- * "Infinity"; '+' and 'e' too, for safety). */
-static bool number_char(uint32_t c)
-{
-    return (c >= '0' && c <= '9') || (c != 0 && strchr(".-+EeNaIinfty", (int)c) != NULL);
-}
 
 /* A code unit that every match of p contains, and that no number's text
  * contains (both cases, should the pattern be caseless): then no match of
@@ -1238,7 +1599,8 @@ bool jxa_engine_needs_value(struct jxa_engine *e, const struct jxa_leaf *leaf,
             miss = whole_match(e, r, name_subject(e, leaf, r, "true")) == 0 &&
                    whole_match(e, r, name_subject(e, leaf, r, "false")) == 0;
         else if (vc == JXA_VC_NUMBER)
-            miss = number_never_matches(e, r, name_subject(e, leaf, r, ""));
+            miss = literal_never_in_number(e, ri, name_subject(e, leaf, r, "")) ||
+                   number_never_matches(e, r, &e->tmp);
         if (miss)
             continue;
         if (leading) {
@@ -1251,4 +1613,81 @@ bool jxa_engine_needs_value(struct jxa_engine *e, const struct jxa_leaf *leaf,
     }
     *cached_misses = e->cached_before[ri];
     return false;
+}
+
+/* ---- what is kept per attribute ---------------------------------------------- */
+
+struct jxa_slot *jxa_engine_slot(struct jxa_engine *e, const struct jxa_leaf *leaf)
+{
+    const struct jxa_config *cfg = e->cfg;
+    if (leaf->nattr_keys != 0 || cfg->nrules >= UINT32_MAX)
+        return NULL;
+    e->snake_built = false;
+    build_prefix(e, leaf);
+    if (e->prefix.failed)
+        return NULL;
+    struct jxa_slot *s = malloc(sizeof *s + cfg->nrules * sizeof s->cand[0]);
+    if (s == NULL)
+        return NULL;
+    s->n = 0;
+    /* The name part, as is and snake-cased, built once for all rules (in
+     * the match-string buffers, which jxa_engine_record rebuilds). */
+    struct jxa_buf *names[2] = {&e->subj[0], &e->subj[1]};
+    bool built[2] = {false, false};
+    for (size_t ri = 0; ri < cfg->nrules; ri++) {
+        const struct jxa_rule *r = &cfg->rules[ri];
+        /* Cached rules stay: their verdicts go through the cache entry,
+         * which counts every cached rule the leaf meets. */
+        if (r->re != NULL && !r->cache) {
+            int v = r->attr_name_snake_case ? 1 : 0;
+            struct jxa_buf *name = names[v];
+            if (!built[v]) {
+                jxa_buf_reset(name);
+                jxa_buf_put(name, e->prefix.data, e->prefix.len);
+                jxa_buf_puts(name, attr_name(e, leaf, v == 1));
+                jxa_buf_puts(name, ": ");
+                built[v] = true;
+            }
+            if (name->failed) {
+                free(s);
+                return NULL;
+            }
+            /* The literal test first: a few memmem() calls, where the
+             * partial match runs the interpreter. */
+            if (literal_never_in_number(e, ri, name) || number_never_matches(e, r, name))
+                continue;
+        }
+        s->cand[s->n++] = (uint32_t)ri;
+        if (r->re == NULL)
+            break;              /* matches every leaf: nothing after it runs */
+    }
+    if (s->n == cfg->nrules) {
+        free(s);                /* leaves out nothing (all rules cached) */
+        return NULL;
+    }
+    if (SLOT_PACKED && s->n <= 2 && (s->n < 1 || s->cand[0] < SLOT_IDX_MAX) &&
+        (s->n < 2 || s->cand[1] < SLOT_IDX_MAX)) {
+        uint64_t v = 1u | (uint64_t)s->n << 1;
+        if (s->n >= 1)
+            v |= (uint64_t)s->cand[0] << 3;
+        if (s->n >= 2)
+            v |= (uint64_t)s->cand[1] << 33;
+        free(s);
+        return (struct jxa_slot *)(uintptr_t)v;
+    }
+    struct jxa_slot *t = realloc(s, sizeof *s + s->n * sizeof s->cand[0]);
+    return t != NULL ? t : s;
+}
+
+void jxa_slot_free(struct jxa_slot *s)
+{
+    if (!(SLOT_PACKED && ((uintptr_t)s & 1u)))
+        free(s);
+}
+
+size_t jxa_slot_rules(const struct jxa_slot *s)
+{
+    uint32_t buf[2];
+    const uint32_t *cand;
+    return s != NULL ? slot_view(s, buf, &cand) : 0;
 }

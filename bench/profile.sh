@@ -14,6 +14,8 @@ CP=build/bench/classes:$J/metrics-core-4.2.15.jar:$J/metrics-jmx-4.2.15.jar:$J/m
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P=$(port); C=$(port)
 out=build/bench/profile; mkdir -p $out
+# The fixture's classes, as bench.py compiles them (a fresh checkout has none).
+build/venv/bin/python -c 'import sys; sys.path.insert(0, "bench"); import bench; bench.compile_fixture(bench.pyspark_jars())'
 cp build/libspark_jmxagent.so $out/libspark_jmxagent.so    # immune to a rebuild meanwhile
 # Every scrape a walk of its own (minScrapeIntervalSeconds: 0): profile walks.
 { echo "minScrapeIntervalSeconds: 0"; grep -v -e '^{}$' -e '^---$' "$config"; } >$out/config.yaml
@@ -25,7 +27,10 @@ java -XX:+UseG1GC -Xmx1g -XX:+PreserveFramePointer -XX:+UnlockDiagnosticVMOption
   -cp "$CP" BenchFixture "${args[@]}" >$out/fixture.out 2>$out/fixture.err &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
-until grep -q READY $out/fixture.out 2>/dev/null; do sleep 0.1; done
+until grep -q READY $out/fixture.out 2>/dev/null; do
+  kill -0 $pid 2>/dev/null || { echo "profile: the fixture JVM exited; see $out/fixture.err" >&2; exit 1; }
+  sleep 0.1
+done
 for i in $(seq 10); do curl -s -o /dev/null 127.0.0.1:$P/metrics; done     # warm-up
 perf record -q -e cpu-clock -F 499 -g -p $pid -o $out/perf.data >/dev/null 2>&1 &
 perfpid=$!

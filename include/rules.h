@@ -45,9 +45,12 @@ struct jxa_leaf {
     size_t nattr_labels;
     size_t first_rule;              /* rules before it are known to miss
                                        (jxa_engine_needs_value); 0: try all */
+    const struct jxa_slot *slot;    /* jxa_engine_slot of this leaf (a
+                                       bean's own attribute), or NULL */
 };
 
 struct jxa_engine;
+struct jxa_slot;
 
 /* The engine keeps a pointer to cfg; cfg must outlive it. */
 struct jxa_engine *jxa_engine_new(const struct jxa_config *cfg);
@@ -93,6 +96,23 @@ enum jxa_vclass { JXA_VC_ANY = 0, JXA_VC_NUMBER, JXA_VC_BOOL, JXA_VC_STRING };
 bool jxa_engine_needs_value(struct jxa_engine *e, const struct jxa_leaf *leaf,
                             enum jxa_vclass vc, size_t *cached_misses, size_t *first_rule);
 
+/* What the engine keeps about one top-level attribute of a bean between
+ * walks (its match string up to the value does not change): the rules
+ * that can match it when its value prints in number characters (digits,
+ * ".-+EeNaIinfty": every Number of the JDK, booleans not).  Left out are
+ * uncached rules that PCRE2 proves cannot match there (hard partial match,
+ * as in jxa_engine_needs_value) and rules with a literal text that every
+ * match needs and no such match string can contain (jxa_pattern_literals).
+ * jxa_engine_record then tries only these for such a value, and all rules
+ * for any other.  Owned by the caller (jxa_slot_free); it describes the
+ * engine's config, so it is made again for a new one.  NULL: nothing kept
+ * (it would leave out no rule, e.g. all rules cached; no memory;
+ * leaf->attr_keys not empty). */
+struct jxa_slot *jxa_engine_slot(struct jxa_engine *e, const struct jxa_leaf *leaf);
+void jxa_slot_free(struct jxa_slot *s);
+/* How many rules the slot keeps (for tests). */
+size_t jxa_slot_rules(const struct jxa_slot *s);
+
 /* Counts, for this scrape, the cached misses of leaves not fetched. */
 void jxa_engine_skipped(struct jxa_engine *e, size_t cached_misses);
 
@@ -112,5 +132,11 @@ void jxa_safe_name(const char *s, struct jxa_buf *out);
 void jxa_snake_case(const char *s, struct jxa_buf *out);
 /* client_java 1.x sanitizeMetricName suffix stripping, in place. */
 void jxa_strip_reserved_suffixes(char *name);
+/* The runs of literal text that every match of the Java pattern contains
+ * (top-level characters, escaped ones included, that no quantifier makes
+ * optional), appended to out NUL-terminated one after another; returns
+ * how many.  0 when none, or when nothing can be said for certain: a
+ * top-level '|', inline flags ((?i) changes what a letter matches), \Q. */
+size_t jxa_pattern_literals(const char *java, struct jxa_buf *out);
 
 #endif

@@ -217,6 +217,28 @@ static void test_value_patterns(void)
     jxa_config_free(c);
 }
 
+/* A pattern whose lazy group runs to the end of the name part: PCRE2's
+ * partial match cannot rule it out, its literal text can ("><>Ratio" is
+ * in no number and not in the name part); the value-reading one it
+ * cannot ("Count: 1" could straddle the name part and a number). */
+static void test_literal_proof(void)
+{
+    struct jxa_config *c = load(
+        "rules:\n"
+        "  - pattern: 'bench<type=Cache, name=(.+?)><>Ratio'\n"
+        "    name: a_$1\n"
+        "  - pattern: 'bench<type=Cache, name=(.+?)><>Count: 1'\n"
+        "    name: b_$1\n");
+    if (!c)
+        return;
+    const char *k = "type=Cache,name=cache7";
+    CHECK(!needs(c, k, "Size", JXA_VC_NUMBER));
+    CHECK(needs(c, k, "Ratio", JXA_VC_NUMBER));
+    CHECK(needs(c, k, "Count", JXA_VC_NUMBER));
+    CHECK(!needs(c, k, "Counter", JXA_VC_NUMBER));
+    jxa_config_free(c);
+}
+
 /* Cached rules see "<cache>", never the value: exact, and the misses are
  * counted as jmx_exporter counts its cache entries. */
 static void test_cached_rules(void)
@@ -309,10 +331,197 @@ static void test_first_rule(void)
     jxa_config_free(c);
 }
 
+/* ---- literal texts and the per-attribute slot ---------------------------- */
+
+/* The literal runs of a pattern, joined with '|' for comparison. */
+static char *literals(const char *pattern, size_t *count)
+{
+    struct jxa_buf b = {0}, j = {0};
+    *count = jxa_pattern_literals(pattern, &b);
+    const char *q = b.data;
+    for (size_t i = 0; i < *count; i++) {
+        if (i)
+            jxa_buf_putc(&j, '|');
+        jxa_buf_puts(&j, q);
+        q += strlen(q) + 1;
+    }
+    jxa_buf_free(&b);
+    return jxa_buf_steal(&j);
+}
+
+static void test_pattern_literals(void)
+{
+    static const struct {
+        const char *pattern, *runs;
+        size_t count;
+    } t[] = {
+        {"bench<type=Cache, name=cache(\\d+)><>Count", "bench<type=Cache, name=cache|><>Count", 2},
+        {"metrics<name=\"?(.+?)\\.(driver)\\.DAGScheduler\\.stage\\.failedStages\"?"
+         "(?:, type=gauges)?><>Value",
+         "metrics<name=|.|.DAGScheduler.stage.failedStages|><>Value", 4},
+        {"ab?c", "a|c", 2},             /* optional: not in every match */
+        {"ab*c", "a|c", 2},
+        {"ab{0,2}c", "a|c", 2},
+        {"ab+c", "ab|c", 2},            /* once at least, then maybe more */
+        {"ab+?c", "ab|c", 2},
+        {"a.b", "a|b", 2},
+        {"[a-z]+Count: \\d+", "Count: ", 1},
+        {"[^]a]x", "", 0},              /* a class it does not follow: nothing */
+        {"[a[b-c]]x", "x", 1},
+        {"\\p{Lu}x\\u0041y\\x41z\\0101w", "x|y|z|w", 4},
+        {"\\Qa|b\\Ex", "", 0},
+        {"a|b", "", 0},                 /* alternatives: none in every match */
+        {"(?:a|b)c", "c", 1},
+        {"(?i)abc", "", 0},             /* flags change what a letter matches */
+        {"ab(?x) c", "", 0},
+        {"a)|(b", "", 0},               /* closes the wrapper's group */
+        {"\\$x\\.y", "$x.y", 1},    /* escaped punctuation is text */
+        {"\xc3\xa9?x\xc3\xa9", "x\xc3\xa9", 1},  /* whole UTF-8 characters */
+        {"x{2}y", "y", 1},
+        {"", "", 0},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        size_t n = 99;
+        char *got = literals(t[i].pattern, &n);
+        if (n != t[i].count || strcmp(got ? got : "", t[i].runs) != 0)
+            FAILF("'%s': %zu runs \"%s\", expected %zu \"%s\"", t[i].pattern, n, got, t[i].count,
+                  t[i].runs);
+        free(got);
+    }
+}
+
+/* The exposition of one number leaf, with or without its slot. */
+static char *record_slot(struct jxa_config *c, struct jxa_leaf l, const struct jxa_slot *s)
+{
+    struct jxa_engine *e = jxa_engine_new(c);
+    struct jxa_mset *m = jxa_mset_new();
+    char err[256] = "";
+    l.slot = s;
+    jxa_engine_begin(e);
+    int rc = jxa_engine_record(e, &l, m, err, sizeof err);
+    size_t touched = jxa_engine_end(e);
+    jxa_mset_finish(m);
+    struct jxa_buf out = {0};
+    jxa_mset_write(m, &(struct jxa_write_req){JXA_FMT_TEXT, NULL, 0, 0}, &out);
+    jxa_buf_printf(&out, "rc %d %s touched %zu", rc, err, touched);
+    jxa_mset_free(m);
+    jxa_engine_free(e);
+    return jxa_buf_steal(&out);
+}
+
+/* The slot of one attribute: every number value (and a few others) gives
+ * with it what all the rules give; returns how many rules it keeps (0:
+ * no slot). */
+static size_t slot_of(struct jxa_config *c, const char *kpls, const char *attr)
+{
+    static const char *const others[] = {"true", "x: 1", "Count: 1", "><>Value: 1"};
+    struct jxa_prop *props = NULL;
+    size_t nprops = 0;
+    CHECK_INT(jxa_props_parse(kpls, &props, &nprops), 0);
+    struct jxa_engine *e = jxa_engine_new(c);
+    struct jxa_leaf l = {.domain = "bench", .props = props, .nprops = nprops, .attr = attr};
+    struct jxa_slot *s = jxa_engine_slot(e, &l);
+    jxa_engine_free(e);
+    size_t nn = sizeof numbers / sizeof *numbers;
+    for (size_t i = 0; i < nn + sizeof others / sizeof *others; i++) {
+        l.text = i < nn ? numbers[i] : others[i - nn];
+        l.kind = i < nn ? JXA_V_NUMBER : JXA_V_STRING;
+        l.num = 1;
+        char *all = record_slot(c, l, NULL);
+        char *with = record_slot(c, l, s);
+        if (strcmp(all, with) != 0)
+            FAILF("%s %s = \"%s\" with the slot: \"%s\"; without: \"%s\"", kpls, attr, l.text,
+                  with, all);
+        free(all);
+        free(with);
+    }
+    size_t n = jxa_slot_rules(s);
+    jxa_slot_free(s);
+    jxa_props_free(props, nprops);
+    return n;
+}
+
+static void test_slot(void)
+{
+    struct jxa_config *c = load(
+        "rules:\n"
+        "  - pattern: 'bench<type=Cache, name=cache(\\d+)><>Count'\n"   /* 0 */
+        "    name: a_$1\n"
+        "  - pattern: 'bench<type=Pool, name=(\\w+?)(\\d+)><>(Value|Size):'\n"
+        "    name: b_$1_$3\n"
+        "  - pattern: 'bench<type=(Queue), name=(.+)><>(Value|Size)'\n"  /* 2 */
+        "    name: c_$1_$3\n"
+        "    labels: {name: '$2'}\n"
+        "  - pattern: 'Count: 1'\n"               /* the name part, then the value */
+        "    name: d\n"
+        "  - pattern: 'ount: 12'\n"
+        "    name: e\n"
+        "  - pattern: 'E1'\n"                     /* can be inside a number */
+        "    name: f\n"
+        "  - pattern: 'Siz?ex'\n"                 /* 'z' optional: \"Siex\" is no proof */
+        "    name: g\n"
+        "  - pattern: 'Si(z)?e'\n"
+        "    name: h\n"
+        "  - pattern: 'bench<type=Queue, name=queue1><>Flag'\n"
+        "    name: i\n"
+        "    cache: true\n"
+        "  - pattern: 'bench<type=Store, name=(.+)><>Value'\n"
+        "    name: j\n");
+    if (!c)
+        return;
+    /* Rule 0; 3 and 4 straddle into the value; 5 is number text; the
+     * cached rule always stays. */
+    CHECK_INT(slot_of(c, "type=Cache,name=cache1", "Count"), 5);
+    CHECK_INT(slot_of(c, "type=Pool,name=pool7", "Size"), 4);    /* 1 5 7 8 */
+    CHECK_INT(slot_of(c, "type=Queue,name=queue1", "Value"), 3); /* 2 5 8 */
+    /* 2 stays: its (.+) runs into the value, PCRE2 cannot rule it out. */
+    CHECK_INT(slot_of(c, "type=Queue,name=queue1", "Siex"), 5);  /* 2 5 6 7 8 */
+    CHECK_INT(slot_of(c, "type=Store,name=s", "Value"), 3);      /* 5 8 9 */
+    jxa_config_free(c);
+
+    /* Two rules kept (the handle holds them): the value decides which. */
+    c = load("rules:\n"
+             "  - pattern: 'bench<type=Cache, name=cache1><>Count: 1'\n"
+             "    name: a\n"
+             "  - pattern: 'bench<type=Pool, name=pool1><>Count'\n"
+             "    name: b\n"
+             "  - pattern: 'Cou(nt)'\n"
+             "    name: c_$1\n");
+    if (!c)
+        return;
+    CHECK_INT(slot_of(c, "type=Cache,name=cache1", "Count"), 2);
+    jxa_config_free(c);
+
+    /* Without rules: the default rule, which matches everything, is all
+     * there is; no slot. */
+    c = load("{}\n");
+    if (!c)
+        return;
+    CHECK_INT(slot_of(c, "type=Cache,name=cache1", "Count"), 0);
+    jxa_config_free(c);
+
+    /* A catch-all after the attribute's rule: two kept, the handle holds
+     * them. */
+    c = load("rules:\n"
+             "  - pattern: 'bench<type=Cache, name=cache(\\d+)><>Count'\n"
+             "    name: a_$1\n"
+             "  - pattern: 'bench<type=Pool, name=pool1><>Count'\n"
+             "    name: b\n"
+             "  - {}\n");
+    if (!c)
+        return;
+    CHECK_INT(slot_of(c, "type=Cache,name=cache1", "Count"), 2);
+    CHECK_INT(slot_of(c, "type=Pool,name=pool2", "Count"), 1);
+    jxa_config_free(c);
+}
+
 SUITE(prefilter)
 {
+    RUN(test_pattern_literals);
+    RUN(test_slot);
     RUN(test_named_attributes);
     RUN(test_value_patterns);
+    RUN(test_literal_proof);
     RUN(test_cached_rules);
     RUN(test_default_rule);
     RUN(test_first_rule);
