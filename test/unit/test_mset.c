@@ -444,6 +444,59 @@ static void test_stale_family(void)
     jxa_mset_free(m);
 }
 
+/* Samples with the same label names sort by their values, name by name,
+ * bytes unsigned: the sort keys (the values' first 8 bytes) must agree
+ * with the full comparison, ties (equal first 8 bytes, a value ending
+ * inside them) included. */
+static void test_sort_keys_order(void)
+{
+    struct jxa_mset *m = jxa_mset_new();
+    static const char *const v[][2] = {
+        {"abcdefghZ", ""}, {"~", ""}, {"a", "b"}, {"abcdefgh", "x"},
+        {"\xc3\xa9", ""}, {"", "z"}, {"ab", ""}, {"abcdefgh", "a"},
+        {"a", ""}, {"abcdefghA", ""},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        struct jxa_label l[] = {L("a", v[i][0]), L("b", v[i][1])};
+        jxa_mset_add_jmx(m, "s", JXA_GAUGE, "h", l, 2, (double)i, "k");
+    }
+    CHECK_INT(jxa_mset_finish(m), 0);
+    char *s = render(m, JXA_FMT_TEXT, NULL, 0);
+    CHECK_STR(s, "# HELP s h\n# TYPE s gauge\n"
+                 "s{a=\"\",b=\"z\"} 5.0\n"
+                 "s{a=\"a\",b=\"\"} 8.0\n"
+                 "s{a=\"a\",b=\"b\"} 2.0\n"
+                 "s{a=\"ab\",b=\"\"} 6.0\n"
+                 "s{a=\"abcdefgh\",b=\"a\"} 7.0\n"
+                 "s{a=\"abcdefgh\",b=\"x\"} 3.0\n"
+                 "s{a=\"abcdefghA\",b=\"\"} 9.0\n"
+                 "s{a=\"abcdefghZ\",b=\"\"} 0.0\n"
+                 "s{a=\"~\",b=\"\"} 1.0\n"
+                 "s{a=\"\xc3\xa9\",b=\"\"} 4.0\n");
+    free(s);
+    jxa_mset_free(m);
+}
+
+/* Label names are stored once per walk (a table that grows): many
+ * different names, each written back as it was given. */
+static void test_many_label_names(void)
+{
+    struct jxa_mset *m = jxa_mset_new();
+    char names[100][8];
+    for (int i = 0; i < 100; i++) {
+        snprintf(names[i], sizeof names[i], "n%02d", i);
+        struct jxa_label l[] = {L(names[i], "v"), L("n00", "w")};
+        jxa_mset_add_jmx(m, "f", JXA_GAUGE, NULL, l, i == 0 ? 1 : 2, i, "k");
+    }
+    CHECK_INT(jxa_mset_finish(m), 0);
+    char *s = render(m, JXA_FMT_TEXT, NULL, 0);
+    CHECK(strstr(s, "f{n00=\"v\"} 0.0\nf{n00=\"w\",n01=\"v\"} 1.0\n") != NULL);
+    CHECK(strstr(s, "f{n00=\"w\",n99=\"v\"} 99.0\n") != NULL);
+    CHECK(strstr(s, "f{n00=\"w\",n57=\"v\"} 57.0\nf{n00=\"w\",n58=\"v\"} 58.0\n") != NULL);
+    free(s);
+    jxa_mset_free(m);
+}
+
 SUITE(mset)
 {
     RUN(test_stale_family);
@@ -462,4 +515,6 @@ SUITE(mset)
     RUN(test_summary_suffix_clash);
     RUN(test_reset_reuses);
     RUN(test_many_labels_sorted);
+    RUN(test_sort_keys_order);
+    RUN(test_many_label_names);
 }
