@@ -777,32 +777,30 @@ static int cmp_fam(const void *a, const void *b, void *ctx)
 
 /* HELP text: client_java escapes \ and newline in 0.0.4 text, and also "
  * in OpenMetrics (checked against the 1.0.1 jar). */
+/* s with each character of stop (backslash, newline, and the double
+ * quote where the format escapes it) as its escape; the runs between them
+ * in one copy each, not a call per character. */
+static void put_escaped(struct jxa_buf *o, const char *s, const char *stop)
+{
+    for (;;) {
+        size_t n = strcspn(s, stop);
+        jxa_buf_put(o, s, n);
+        s += n;
+        if (*s == '\0')
+            return;
+        jxa_buf_puts(o, *s == '\n' ? "\\n" : *s == '\\' ? "\\\\" : "\\\"");
+        s++;
+    }
+}
+
 static void put_help(struct jxa_buf *o, const char *s, bool om)
 {
-    for (; *s; s++) {
-        if (*s == '\\')
-            jxa_buf_puts(o, "\\\\");
-        else if (*s == '\n')
-            jxa_buf_puts(o, "\\n");
-        else if (*s == '"' && om)
-            jxa_buf_puts(o, "\\\"");
-        else
-            jxa_buf_putc(o, *s);
-    }
+    put_escaped(o, s, om ? "\\\n\"" : "\\\n");
 }
 
 static void put_label_value(struct jxa_buf *o, const char *s)
 {
-    for (; *s; s++) {
-        if (*s == '\\')
-            jxa_buf_puts(o, "\\\\");
-        else if (*s == '\n')
-            jxa_buf_puts(o, "\\n");
-        else if (*s == '"')
-            jxa_buf_puts(o, "\\\"");
-        else
-            jxa_buf_putc(o, *s);
-    }
+    put_escaped(o, s, "\\\n\"");
 }
 
 static enum jxa_mtype family_type(const struct jxa_family *f)
