@@ -102,6 +102,8 @@ struct jxa_mset {
      * at one offset let the sort compare them without strcmp. */
     size_t *lnames;
     size_t lncap, nlnames;
+    void *scratch;              /* sort_samples' buffer, kept for the walk */
+    size_t scratch_cap;
     uint32_t seq;
     size_t dropped;
     bool oom;
@@ -186,6 +188,7 @@ void jxa_mset_free(struct jxa_mset *m)
     free(m->fams);
     free(m->hash);
     free(m->lnames);
+    free(m->scratch);
     free(m->order);
     arr_free(m->nat, m->cap_nat * sizeof *m->nat);
     arr_free(m->nidx, m->cap_nidx * sizeof *m->nidx);
@@ -634,15 +637,70 @@ static void set_keys(struct jxa_family *f)
     }
 }
 
+struct skey {
+    uint64_t key;
+    size_t at;                  /* index into f->s */
+};
+
+static bool skey_le(struct jxa_family *f, const struct skey *x, const struct skey *y)
+{
+    if (x->key != y->key)
+        return x->key < y->key;
+    return cmp_samples(&f->s[x->at], &f->s[y->at], f) <= 0;
+}
+
+/* f->s in cmp_samples order: a bottom-up merge sort of (key, index) pairs
+ * that compares the keys inline and calls cmp_samples only on equal keys,
+ * then one pass to put the samples in place.  cmp_samples is a total
+ * order (the insertion sequence breaks ties), so the result is the one
+ * qsort_r gives, which stays the fallback when the buffer cannot grow. */
+static void sort_samples(struct jxa_family *f)
+{
+    struct jxa_mset *m = f->m;
+    size_t n = f->ns;
+    size_t need = 2 * n * sizeof(struct skey) + n * sizeof(struct msample);
+    if (need > m->scratch_cap) {
+        void *p = realloc(m->scratch, need);
+        if (p == NULL) {
+            qsort_r(f->s, f->ns, sizeof *f->s, cmp_samples, f);
+            return;
+        }
+        m->scratch = p;
+        m->scratch_cap = need;
+    }
+    struct skey *a = m->scratch, *b = a + n;
+    for (size_t i = 0; i < n; i++)
+        a[i] = (struct skey){f->s[i].key, i};
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                b[k++] = skey_le(f, &a[i], &a[j]) ? a[i++] : a[j++];
+            while (i < mid)
+                b[k++] = a[i++];
+            while (j < hi)
+                b[k++] = a[j++];
+        }
+        struct skey *t = a;
+        a = b;
+        b = t;
+    }
+    struct msample *tmp = (struct msample *)((struct skey *)m->scratch + 2 * n);
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = f->s[a[i].at];
+    memcpy(f->s, tmp, n * sizeof *tmp);
+}
+
 /* Sorts and marks all but the first of equal samples as dropped. */
 static size_t sort_and_dedupe(struct jxa_family *f, bool mark)
 {
-    /* A family may have no samples (a reserved name, scraper.c): qsort_r
-     * must not get its NULL array. */
+    /* A family may have no samples (a reserved name, scraper.c). */
     if (f->ns < 2)
         return 0;
     set_keys(f);
-    qsort_r(f->s, f->ns, sizeof *f->s, cmp_samples, f);
+    sort_samples(f);
     size_t dups = 0;
     for (size_t i = 1; i < f->ns; i++) {
         if (same_labels(f, &f->s[i - 1], &f->s[i])) {

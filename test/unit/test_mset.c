@@ -497,6 +497,48 @@ static void test_many_label_names(void)
     jxa_mset_free(m);
 }
 
+/* A family of 1,000 samples in 35 distinct label sets, added in a
+ * scrambled order: sorted by values (merge sort of the keys, ties by the
+ * full comparison), the first of equal samples kept. */
+static void test_sort_many_samples(void)
+{
+    static const char *const v1[] = {"pqrstuvwx2", "p", "pqrstuvwx1", "pp", "\xc3\xa9",
+                                     "pqrstuvwx", "a"};
+    static const char *const v2[] = {"z", "", "yy", "y", "abcdefghijk"};
+    int first[7][5];
+    memset(first, -1, sizeof first);
+    struct jxa_mset *m = jxa_mset_new();
+    unsigned r = 12345;
+    for (int i = 0; i < 1000; i++) {
+        r = r * 1103515245u + 12345u;
+        int x = (int)((r >> 16) % 7), y = (int)((r >> 8) % 5);
+        if (first[x][y] < 0)
+            first[x][y] = i;
+        struct jxa_label l[] = {L("a", v1[x]), L("b", v2[y])};
+        jxa_mset_add_jmx(m, "s", JXA_GAUGE, "h", l, 2, i, "k");
+    }
+    int distinct = 0;
+    for (int x = 0; x < 7; x++)
+        for (int y = 0; y < 5; y++)
+            distinct += first[x][y] >= 0;
+    CHECK_INT(jxa_mset_finish(m), 1000 - distinct);
+    char *s = render(m, JXA_FMT_TEXT, NULL, 0);
+    /* Expected: every seen pair in strcmp order of (a, b), value = the
+     * index of its first sample. */
+    int ox[7] = {6, 1, 3, 5, 2, 0, 4}, oy[5] = {1, 4, 3, 2, 0};   /* sorted orders */
+    struct jxa_buf want = {0};
+    jxa_buf_puts(&want, "# HELP s h\n# TYPE s gauge\n");
+    for (int i = 0; i < 7; i++)
+        for (int k = 0; k < 5; k++)
+            if (first[ox[i]][oy[k]] >= 0)
+                jxa_buf_printf(&want, "s{_objectname=\"k\",a=\"%s\",b=\"%s\"} %d.0\n",
+                               v1[ox[i]], v2[oy[k]], first[ox[i]][oy[k]]);
+    CHECK_STR(s, jxa_buf_str(&want));
+    jxa_buf_free(&want);
+    free(s);
+    jxa_mset_free(m);
+}
+
 SUITE(mset)
 {
     RUN(test_stale_family);
@@ -517,4 +559,5 @@ SUITE(mset)
     RUN(test_many_labels_sorted);
     RUN(test_sort_keys_order);
     RUN(test_many_label_names);
+    RUN(test_sort_many_samples);
 }
