@@ -604,7 +604,9 @@ static bool same_labels(const struct jxa_family *f, const struct msample *a,
  * same order (strcmp compares unsigned chars; the NUL ends the shorter
  * one first), so the first 8 of them, big-endian in a uint64_t, decide
  * most comparisons without a strcmp; equal keys fall through to the full
- * comparison.  Any other family gets key 0 everywhere. */
+ * comparison.  The bytes the first values of all samples share (the
+ * "connection" of connection0 ... connection999) decide nothing and are
+ * left out.  Any other family gets key 0 everywhere. */
 static void set_keys(struct jxa_family *f)
 {
     struct jxa_mset *m = f->m;
@@ -622,12 +624,25 @@ static void set_keys(struct jxa_family *f)
                 break;
             }
     }
+    size_t skip = 0;
+    if (uniform && s0->nlabels > 0) {
+        const char *v0 = S(m, m->labels[s0->labels].value);
+        skip = strlen(v0);
+        for (size_t k = 1; k < f->ns && skip > 0; k++) {
+            const char *v = S(m, m->labels[f->s[k].labels].value);
+            size_t i = 0;
+            while (i < skip && v[i] == v0[i])
+                i++;
+            skip = i;
+        }
+    }
     for (size_t k = 0; k < f->ns; k++) {
         struct msample *s = &f->s[k];
         uint64_t key = 0;
         int room = 8;
         for (uint32_t i = 0; uniform && i < s->nlabels && room > 0; i++) {
-            const unsigned char *v = (const unsigned char *)S(m, m->labels[s->labels + i].value);
+            const unsigned char *v = (const unsigned char *)S(m, m->labels[s->labels + i].value)
+                                     + (i == 0 ? skip : 0);
             do {
                 key = key << 8 | *v;
                 room--;

@@ -539,6 +539,40 @@ static void test_sort_many_samples(void)
     jxa_mset_free(m);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Values that share a long beginning (the sort keys leave it out):
+ * connection0 ... connection199, the bare prefix, and a longer one. */
+static void test_sort_common_prefix(void)
+{
+    char vals[202][24];
+    const char *sorted[202];
+    for (int i = 0; i < 200; i++)
+        snprintf(vals[i], sizeof vals[i], "connection%d", (i * 37) % 200);
+    snprintf(vals[200], sizeof vals[200], "connection");
+    snprintf(vals[201], sizeof vals[201], "connection1zzzzzzzzzz");
+    struct jxa_mset *m = jxa_mset_new();
+    for (int i = 0; i < 202; i++) {
+        struct jxa_label l = L("name", vals[i]);
+        jxa_mset_add_jmx(m, "c", JXA_GAUGE, "h", &l, 1, 1, "k");
+        sorted[i] = vals[i];
+    }
+    qsort(sorted, 202, sizeof *sorted, cmp_str);
+    CHECK_INT(jxa_mset_finish(m), 0);
+    char *s = render(m, JXA_FMT_TEXT, NULL, 0);
+    struct jxa_buf want = {0};
+    jxa_buf_puts(&want, "# HELP c h\n# TYPE c gauge\n");
+    for (int i = 0; i < 202; i++)
+        jxa_buf_printf(&want, "c{name=\"%s\"} 1.0\n", sorted[i]);
+    CHECK_STR(s, jxa_buf_str(&want));
+    jxa_buf_free(&want);
+    free(s);
+    jxa_mset_free(m);
+}
+
 SUITE(mset)
 {
     RUN(test_stale_family);
@@ -560,4 +594,5 @@ SUITE(mset)
     RUN(test_sort_keys_order);
     RUN(test_many_label_names);
     RUN(test_sort_many_samples);
+    RUN(test_sort_common_prefix);
 }
