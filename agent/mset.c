@@ -850,30 +850,33 @@ static int cmp_fam(const void *a, const void *b, void *ctx)
 
 /* HELP text: client_java escapes \ and newline in 0.0.4 text, and also "
  * in OpenMetrics (checked against the 1.0.1 jar). */
-/* s with each character of stop (backslash, newline, and the double
- * quote where the format escapes it) as its escape; the runs between them
- * in one copy each, not a call per character. */
-static void put_escaped(struct jxa_buf *o, const char *s, const char *stop)
+/* s with backslash, newline and (quote: OpenMetrics HELP, label values)
+ * the double quote escaped; the runs between them in one copy each, not
+ * a call per character.  A plain loop: most values are a few bytes, where
+ * strcspn's set-up costs more than the scan. */
+static void put_escaped(struct jxa_buf *o, const char *s, bool quote)
 {
-    for (;;) {
-        size_t n = strcspn(s, stop);
-        jxa_buf_put(o, s, n);
-        s += n;
-        if (*s == '\0')
+    const char *run = s;
+    for (;; s++) {
+        char c = *s;
+        if (c != '\0' && c != '\\' && c != '\n' && (c != '"' || !quote))
+            continue;
+        jxa_buf_put(o, run, (size_t)(s - run));
+        if (c == '\0')
             return;
-        jxa_buf_puts(o, *s == '\n' ? "\\n" : *s == '\\' ? "\\\\" : "\\\"");
-        s++;
+        jxa_buf_puts(o, c == '\n' ? "\\n" : c == '\\' ? "\\\\" : "\\\"");
+        run = s + 1;
     }
 }
 
 static void put_help(struct jxa_buf *o, const char *s, bool om)
 {
-    put_escaped(o, s, om ? "\\\n\"" : "\\\n");
+    put_escaped(o, s, om);
 }
 
 static void put_label_value(struct jxa_buf *o, const char *s)
 {
-    put_escaped(o, s, "\\\n\"");
+    put_escaped(o, s, true);
 }
 
 static enum jxa_mtype family_type(const struct jxa_family *f)
