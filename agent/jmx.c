@@ -108,7 +108,7 @@ struct jxa_jmx {
      * unchanged MBeanServer returns the same ObjectName instances in the
      * same order (its registry's HashSet), so one IsSameObject finds the
      * bean where its canonical name would cost ten JNI calls and a hash
-     * lookup (docs/design.md, "The walk"). */
+     * lookup (docs/design.md §6). */
     struct bean **last;
     size_t nlast, caplast;
     unsigned long walk_gen;
