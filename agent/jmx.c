@@ -100,7 +100,8 @@ struct jxa_jmx {
     /* The boxes' and Attribute's own fields, read without a call into Java
      * (NULL: not found in this JDK, the methods are called instead). */
     jfieldID f_long, f_int, f_short, f_byte, f_double, f_float, f_bool,
-        f_attr_name, f_attr_value, f_on_canonical;
+        f_attr_name, f_attr_value, f_on_canonical, f_mbai_read, f_mbai_name,
+        f_mbai_type, f_mbai_desc;
 
     struct bean **table;
     size_t nbuckets, nbeans;
@@ -335,6 +336,12 @@ static bool init_classes(struct jxa_jmx *j, JNIEnv *env)
         FLD(f_attr_name, c_attr, "name", "Ljava/lang/String;");
         FLD(f_attr_value, c_attr, "value", "Ljava/lang/Object;");
         FLD(f_on_canonical, c_on, "_canonicalName", "Ljava/lang/String;");
+        /* MBeanAttributeInfo (JDK 8-25): isReadable(), getType() return
+         * these, getName() and getDescription() MBeanFeatureInfo's. */
+        FLD(f_mbai_read, c_mbai, "isRead", "Z");
+        FLD(f_mbai_type, c_mbai, "attributeType", "Ljava/lang/String;");
+        FLD(f_mbai_name, c_mbai, "name", "Ljava/lang/String;");
+        FLD(f_mbai_desc, c_mbai, "description", "Ljava/lang/String;");
 #undef FLD
     }
     return ok;
@@ -1129,6 +1136,8 @@ static const struct jxa_customizer *find_customizer(const struct jxa_config *cfg
     return NULL;
 }
 
+static bool is_exactly(struct walk *w, jobject o, jclass cls);
+
 static bool load_info(struct walk *w)
 {
     JNIEnv *env = w->env;
@@ -1147,15 +1156,32 @@ static bool load_info(struct walk *w)
         jobject a = jxa_jni_elem(env, attrs, i);
         if (a == NULL)
             continue;
+        /* A standard MBean's MBeanAttributeInfo is of exactly that class:
+         * its fields are what the getters return, read without the four
+         * upcalls (the first walk of 100,000 beans makes 500,000 such
+         * reads; docs/bench.md, "The walk's own work per sample").  A
+         * subclass (an MXBean's OpenMBeanAttributeInfoSupport) may
+         * override a getter: asked through it. */
+        bool fields = j->f_mbai_read != NULL && j->f_mbai_type != NULL &&
+                      j->f_mbai_name != NULL && j->f_mbai_desc != NULL &&
+                      is_exactly(w, a, j->c_mbai);
         bool readable = false;
-        jxa_jni_bool(env, a, j->m_mbai_readable, &readable);
-        jstring jname = readable ? jxa_jni_obj(env, a, j->m_mbai_name) : NULL;
-        jstring jtype = jname ? jxa_jni_obj(env, a, j->m_mbai_type) : NULL;
+        if (fields)
+            readable = (*env)->GetBooleanField(env, a, j->f_mbai_read) == JNI_TRUE;
+        else
+            jxa_jni_bool(env, a, j->m_mbai_readable, &readable);
+        jstring jname = !readable ? NULL
+                        : fields ? (*env)->GetObjectField(env, a, j->f_mbai_name)
+                                 : jxa_jni_obj(env, a, j->m_mbai_name);
+        jstring jtype = jname == NULL ? NULL
+                        : fields ? (*env)->GetObjectField(env, a, j->f_mbai_type)
+                                 : jxa_jni_obj(env, a, j->m_mbai_type);
         char *type = jtype ? jxa_jni_strdup(env, jtype) : NULL;
         /* Arrays never produce a sample (jmx_exporter skips them after
          * fetching); not fetching them at all is the cheaper equivalent. */
         if (jname != NULL && type != NULL && type[0] != '[') {
-            jstring jdesc = jxa_jni_obj(env, a, j->m_mbai_desc);
+            jstring jdesc = fields ? (*env)->GetObjectField(env, a, j->f_mbai_desc)
+                                   : jxa_jni_obj(env, a, j->m_mbai_desc);
             struct attr *at = &b->attrs[b->nattrs];
             at->name = jxa_jni_strdup(env, jname);
             at->desc = jdesc ? jxa_jni_strdup(env, jdesc) : NULL;
