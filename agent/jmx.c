@@ -21,6 +21,13 @@
 #include "log.h"
 #include "objname.h"
 
+/* The bulk call's result is read in local frames of ATTR_CHUNK attributes,
+ * each making at most ATTR_REFS local refs that outlive its own calls
+ * (the Attribute and its class, name, value and the value's class, two
+ * elements of the fetch array). */
+#define ATTR_CHUNK 16
+#define ATTR_REFS 8
+
 /* Nesting guard for CompositeData/TabularData recursion: real MBeans nest a
  * few levels; a cyclic or absurd structure must not blow the stack. */
 #define MAX_DEPTH 16
@@ -31,12 +38,15 @@ struct attr {
     enum jxa_vclass vc;     /* what the declared type says of the value */
     size_t first_rule;      /* rules before it miss every such value */
     struct jxa_slot *slot;  /* jxa_engine_slot, for the current config */
+    unsigned char box;      /* class of its last value (fast_scalar) */
 };
 
 struct bean {
     struct bean *next;      /* hash chain */
     uint64_t hash;
     char *canonical;
+    jobject on;             /* global ref: the ObjectName (of exactly that
+                               class) this name came as, NULL for none */
     char *domain;
     struct jxa_prop *props;
     size_t nprops;
@@ -62,6 +72,7 @@ struct bean {
     bool fetch_dirty;       /* fetch list must be rebuilt */
     jobjectArray fetch;     /* global ref: String[] of names to fetch */
     jsize nfetch;
+    size_t *fetch_attr;     /* attrs index of each fetch element */
     jsize nreturned;        /* what getAttributes returned the first time
                                after build_fetch; -1 before that */
 
@@ -90,10 +101,18 @@ struct jxa_jmx {
     /* The boxes' and Attribute's own fields, read without a call into Java
      * (NULL: not found in this JDK, the methods are called instead). */
     jfieldID f_long, f_int, f_short, f_byte, f_double, f_float, f_bool,
-        f_attr_name, f_attr_value, f_on_canonical;
+        f_attr_name, f_attr_value, f_on_canonical, f_mbai_read, f_mbai_name,
+        f_mbai_type, f_mbai_desc;
 
     struct bean **table;
     size_t nbuckets, nbeans;
+    /* The last walk's beans by their place in the queryNames result: an
+     * unchanged MBeanServer returns the same ObjectName instances in the
+     * same order (its registry's HashSet), so one IsSameObject finds the
+     * bean where its canonical name would cost ten JNI calls and a hash
+     * lookup (docs/design.md §6). */
+    struct bean **last;
+    size_t nlast, caplast;
     unsigned long walk_gen;
     unsigned cfg_gen;
     bool logged_wait;
@@ -126,6 +145,8 @@ static void bean_free_info(struct bean *b, JNIEnv *env)
         (*env)->DeleteGlobalRef(env, b->fetch);
     b->fetch = NULL;
     b->nfetch = 0;
+    free(b->fetch_attr);
+    b->fetch_attr = NULL;
     b->fetch_dirty = true;
 }
 
@@ -136,6 +157,8 @@ static void bean_free(struct bean *b, JNIEnv *env)
         free(b->auto_excluded[i]);
     free(b->auto_excluded);
     jxa_props_free(b->props, b->nprops);
+    if (b->on != NULL && env != NULL)
+        (*env)->DeleteGlobalRef(env, b->on);
     free(b->canonical);
     free(b->domain);
     free(b);
@@ -315,6 +338,12 @@ static bool init_classes(struct jxa_jmx *j, JNIEnv *env)
         FLD(f_attr_name, c_attr, "name", "Ljava/lang/String;");
         FLD(f_attr_value, c_attr, "value", "Ljava/lang/Object;");
         FLD(f_on_canonical, c_on, "_canonicalName", "Ljava/lang/String;");
+        /* MBeanAttributeInfo (JDK 8-25): isReadable(), getType() return
+         * these, getName() and getDescription() MBeanFeatureInfo's. */
+        FLD(f_mbai_read, c_mbai, "isRead", "Z");
+        FLD(f_mbai_type, c_mbai, "attributeType", "Ljava/lang/String;");
+        FLD(f_mbai_name, c_mbai, "name", "Ljava/lang/String;");
+        FLD(f_mbai_desc, c_mbai, "description", "Ljava/lang/String;");
 #undef FLD
     }
     return ok;
@@ -338,6 +367,7 @@ void jxa_jmx_free(struct jxa_jmx *j, JNIEnv *env)
         }
     }
     free(j->table);
+    free(j->last);
     /* Class refs are left to the VM: JDK classes are never unloaded. */
     if (env != NULL && j->mbs != NULL)
         (*env)->DeleteGlobalRef(env, j->mbs);
@@ -448,6 +478,9 @@ struct walk {
     struct jxa_buf aname;           /* attribute name scratch */
     size_t first_rule;              /* of the attribute being read */
     const struct jxa_slot *slot;    /* of the attribute being read */
+    unsigned char *box_hint;        /* its box at the last walk (fast_scalar) */
+    bool framed;                    /* in the bulk loop's chunk frame: its
+                                       value's local refs die with it */
     char *err;
     size_t errlen;
     bool failed;                    /* a rule raised a scrape error */
@@ -634,62 +667,97 @@ static void process_number(struct walk *w, jobject v, const char *attr, const ch
     record(w, attr, desc, JXA_V_NUMBER, d);
 }
 
+/* The boxes fast_scalar reads by field, in the order it tries them. */
+enum box { BOX_NONE, BOX_LONG, BOX_INT, BOX_DOUBLE, BOX_BOOL, BOX_STRING, BOX_FLOAT,
+           BOX_SHORT, BOX_BYTE, BOX_N };
+
+/* cls is box k's class, and its field is known. */
+static bool is_box(struct walk *w, jclass cls, int k)
+{
+    struct jxa_jmx *j = w->j;
+    jclass c;
+    switch (k) {
+    case BOX_LONG: c = j->f_long ? j->c_long : NULL; break;
+    case BOX_INT: c = j->f_int ? j->c_integer : NULL; break;
+    case BOX_DOUBLE: c = j->f_double ? j->c_double : NULL; break;
+    case BOX_BOOL: c = j->f_bool ? j->c_boolean : NULL; break;
+    case BOX_STRING: c = j->c_string; break;
+    case BOX_FLOAT: c = j->f_float ? j->c_float : NULL; break;
+    case BOX_SHORT: c = j->f_short ? j->c_short : NULL; break;
+    case BOX_BYTE: c = j->f_byte ? j->c_byte : NULL; break;
+    default: return false;
+    }
+    return c != NULL && (*w->env)->IsSameObject(w->env, cls, c);
+}
+
 /* The common values - Long, Integer, Double, Boolean, String, ... - by
  * class identity (final classes) and field reads: no call into Java, four
  * JNI transitions instead of up to ten.  Same text and value as the
- * general path below.  Returns false when v is none of them. */
-static bool fast_scalar(struct walk *w, jobject v, const char *attr, const char *desc)
+ * general path below.  Returns false when v is none of them.
+ * w->box_hint, when set, is the box the attribute held at the last walk
+ * (a getter's values keep their class), tried first and updated. */
+static bool fast_scalar(struct walk *w, jobject v, const char *attr, const char *desc,
+                        bool top)
 {
     JNIEnv *env = w->env;
     struct jxa_jmx *j = w->j;
     jclass cls = (*env)->GetObjectClass(env, v);
     if (cls == NULL)
         return false;
+    unsigned char *hint = top ? w->box_hint : NULL;
+    int k = BOX_NONE;
+    if (hint != NULL && *hint != BOX_NONE && is_box(w, cls, *hint))
+        k = *hint;
+    for (int t = BOX_LONG; k == BOX_NONE && t < BOX_N; t++)
+        if ((hint == NULL || t != *hint) && is_box(w, cls, t))
+            k = t;
+    if (hint != NULL)
+        *hint = (unsigned char)k;
+    /* The attribute's own value in the bulk loop's chunk frame
+     * (scrape_bean): the ref dies with the frame. */
+    if (!top || !w->framed)
+        (*env)->DeleteLocalRef(env, cls);
     char num[JXA_NUMBUF];
-    bool done = true, integral = false;
-    int64_t l = 0;
-    if (j->f_long && (*env)->IsSameObject(env, cls, j->c_long)) {
-        l = (*env)->GetLongField(env, v, j->f_long);
-        integral = true;
-    } else if (j->f_int && (*env)->IsSameObject(env, cls, j->c_integer)) {
-        l = (*env)->GetIntField(env, v, j->f_int);
-        integral = true;
-    } else if (j->f_double && (*env)->IsSameObject(env, cls, j->c_double)) {
+    int64_t l;
+    switch (k) {
+    case BOX_LONG: l = (*env)->GetLongField(env, v, j->f_long); break;
+    case BOX_INT: l = (*env)->GetIntField(env, v, j->f_int); break;
+    case BOX_SHORT: l = (*env)->GetShortField(env, v, j->f_short); break;
+    case BOX_BYTE: l = (*env)->GetByteField(env, v, j->f_byte); break;
+    case BOX_DOUBLE: {
         double d = (*env)->GetDoubleField(env, v, j->f_double);
         jxa_buf_reset(&w->text);
         jxa_buf_put(&w->text, num, jxa_java_double(num, d));
         record(w, attr, desc, JXA_V_NUMBER, d);
-    } else if (j->f_bool && (*env)->IsSameObject(env, cls, j->c_boolean)) {
+        return true;
+    }
+    case BOX_BOOL: {
         bool b = (*env)->GetBooleanField(env, v, j->f_bool) == JNI_TRUE;
         jxa_buf_reset(&w->text);
         jxa_buf_puts(&w->text, b ? "true" : "false");
         record(w, attr, desc, JXA_V_BOOL, b ? 1.0 : 0.0);
-    } else if ((*env)->IsSameObject(env, cls, j->c_string)) {
+        return true;
+    }
+    case BOX_STRING:
         jxa_buf_reset(&w->text);
         if (jxa_jni_str(env, (jstring)v, &w->text) == 0)
             record(w, attr, desc, JXA_V_STRING, 0);
-    } else if (j->f_float && (*env)->IsSameObject(env, cls, j->c_float)) {
+        return true;
+    case BOX_FLOAT: {
         float f = (*env)->GetFloatField(env, v, j->f_float);
         jxa_buf_reset(&w->text);
         jxa_buf_put(&w->text, num, jxa_java_float(num, f));
         record(w, attr, desc, JXA_V_NUMBER, (double)f);
-    } else if (j->f_short && (*env)->IsSameObject(env, cls, j->c_short)) {
-        l = (*env)->GetShortField(env, v, j->f_short);
-        integral = true;
-    } else if (j->f_byte && (*env)->IsSameObject(env, cls, j->c_byte)) {
-        l = (*env)->GetByteField(env, v, j->f_byte);
-        integral = true;
-    } else {
-        done = false;
+        return true;
     }
-    (*env)->DeleteLocalRef(env, cls);
-    if (integral) {
-        /* As process_number: longValue() digits, (double) of the long. */
-        jxa_buf_reset(&w->text);
-        jxa_buf_put(&w->text, num, jxa_java_long(num, l));
-        record(w, attr, desc, JXA_V_NUMBER, (double)l);
+    default:
+        return false;
     }
-    return done;
+    /* As process_number: longValue() digits, (double) of the long. */
+    jxa_buf_reset(&w->text);
+    jxa_buf_put(&w->text, num, jxa_java_long(num, l));
+    record(w, attr, desc, JXA_V_NUMBER, (double)l);
+    return true;
 }
 
 static void process_composite(struct walk *w, jobject cd, const char *attr, int depth)
@@ -890,7 +958,7 @@ static void process_value(struct walk *w, jobject v, const char *attr,
     struct jxa_jmx *j = w->j;
     if (v == NULL || depth > MAX_DEPTH || w->failed || jxa_jni_fatal)
         return;
-    if (fast_scalar(w, v, attr, desc))
+    if (fast_scalar(w, v, attr, desc, depth == 0))
         return;
     if ((*env)->IsInstanceOf(env, v, j->c_number)) {
         process_number(w, v, attr, desc);
@@ -1072,6 +1140,8 @@ static const struct jxa_customizer *find_customizer(const struct jxa_config *cfg
     return NULL;
 }
 
+static bool is_exactly(struct walk *w, jobject o, jclass cls);
+
 static bool load_info(struct walk *w)
 {
     JNIEnv *env = w->env;
@@ -1090,15 +1160,32 @@ static bool load_info(struct walk *w)
         jobject a = jxa_jni_elem(env, attrs, i);
         if (a == NULL)
             continue;
+        /* A standard MBean's MBeanAttributeInfo is of exactly that class:
+         * its fields are what the getters return, read without the four
+         * upcalls (the first walk of 100,000 beans makes 500,000 such
+         * reads; docs/bench.md, "The walk's own work per sample").  A
+         * subclass (an MXBean's OpenMBeanAttributeInfoSupport) may
+         * override a getter: asked through it. */
+        bool fields = j->f_mbai_read != NULL && j->f_mbai_type != NULL &&
+                      j->f_mbai_name != NULL && j->f_mbai_desc != NULL &&
+                      is_exactly(w, a, j->c_mbai);
         bool readable = false;
-        jxa_jni_bool(env, a, j->m_mbai_readable, &readable);
-        jstring jname = readable ? jxa_jni_obj(env, a, j->m_mbai_name) : NULL;
-        jstring jtype = jname ? jxa_jni_obj(env, a, j->m_mbai_type) : NULL;
+        if (fields)
+            readable = (*env)->GetBooleanField(env, a, j->f_mbai_read) == JNI_TRUE;
+        else
+            jxa_jni_bool(env, a, j->m_mbai_readable, &readable);
+        jstring jname = !readable ? NULL
+                        : fields ? (*env)->GetObjectField(env, a, j->f_mbai_name)
+                                 : jxa_jni_obj(env, a, j->m_mbai_name);
+        jstring jtype = jname == NULL ? NULL
+                        : fields ? (*env)->GetObjectField(env, a, j->f_mbai_type)
+                                 : jxa_jni_obj(env, a, j->m_mbai_type);
         char *type = jtype ? jxa_jni_strdup(env, jtype) : NULL;
         /* Arrays never produce a sample (jmx_exporter skips them after
          * fetching); not fetching them at all is the cheaper equivalent. */
         if (jname != NULL && type != NULL && type[0] != '[') {
-            jstring jdesc = jxa_jni_obj(env, a, j->m_mbai_desc);
+            jstring jdesc = fields ? (*env)->GetObjectField(env, a, j->f_mbai_desc)
+                                   : jxa_jni_obj(env, a, j->m_mbai_desc);
             struct attr *at = &b->attrs[b->nattrs];
             at->name = jxa_jni_strdup(env, jname);
             at->desc = jdesc ? jxa_jni_strdup(env, jdesc) : NULL;
@@ -1140,6 +1227,8 @@ static bool load_info(struct walk *w)
 
 /* The String[] handed to getAttributes: readable attributes minus the
  * configured, automatic and hard-coded exclusions. */
+static struct attr *attr_of(const struct bean *b, const char *name);
+
 static bool build_fetch(struct walk *w)
 {
     JNIEnv *env = w->env;
@@ -1149,6 +1238,8 @@ static bool build_fetch(struct walk *w)
         (*env)->DeleteGlobalRef(env, b->fetch);
     b->fetch = NULL;
     b->nfetch = 0;
+    free(b->fetch_attr);
+    b->fetch_attr = NULL;
     b->nreturned = -1;
     b->skip_touched = 0;
     const struct jxa_attr_filter *ex = find_filter(cfg->exclude_attrs, cfg->nexclude_attrs, b->canonical);
@@ -1190,7 +1281,9 @@ static bool build_fetch(struct walk *w)
                                     .nprops = b->nprops, .attr = a};
             b->attrs[i].slot = jxa_engine_slot(w->eng, &leaf);
         }
-        pick[n++] = i;
+        /* The first attribute of that name, as attr_of finds it for a
+         * name read as text (an MBeanInfo may list a name twice). */
+        pick[n++] = (size_t)(attr_of(b, a) - b->attrs);
     }
     b->fetch_dirty = false;
     if (n == 0) {
@@ -1213,14 +1306,14 @@ static bool build_fetch(struct walk *w)
         jxa_jni_clear(env);
         (*env)->DeleteLocalRef(env, s);
     }
-    free(pick);
+    b->fetch_attr = pick;
     b->fetch = (*env)->NewGlobalRef(env, arr);
     (*env)->DeleteLocalRef(env, arr);
     b->nfetch = b->fetch ? n : 0;
     return b->fetch != NULL;
 }
 
-static const struct attr *attr_of(const struct bean *b, const char *name)
+static struct attr *attr_of(const struct bean *b, const char *name)
 {
     for (size_t i = 0; i < b->nattrs; i++)
         if (strcmp(b->attrs[i].name, name) == 0)
@@ -1228,15 +1321,22 @@ static const struct attr *attr_of(const struct bean *b, const char *name)
     return NULL;
 }
 
-/* One attribute's value, as jmx_exporter's walk reads it. */
-static void process_attr(struct walk *w, jobject v, const char *name)
+/* One attribute's value, as jmx_exporter's walk reads it; at is its
+ * MBeanInfo entry, NULL for none. */
+static void process_attr_at(struct walk *w, jobject v, const char *name, struct attr *at)
 {
-    const struct attr *at = attr_of(w->b, name);
     w->first_rule = at ? at->first_rule : 0;
     w->slot = at ? at->slot : NULL;
+    w->box_hint = at ? &at->box : NULL;
     process_value(w, v, name, at ? at->desc : NULL, 0);
-    w->first_rule = 0;
+    w->box_hint = NULL;
     w->slot = NULL;
+    w->first_rule = 0;
+}
+
+static void process_attr(struct walk *w, jobject v, const char *name)
+{
+    process_attr_at(w, v, name, attr_of(w->b, name));
 }
 
 /* o's class is exactly cls (not a subclass, whose getters may differ). */
@@ -1377,29 +1477,62 @@ static void scrape_bean(struct walk *w)
         jsize n = arr ? (*env)->GetArrayLength(env, arr) : 0;
         if (b->cust != NULL && arr != NULL)
             apply_customizer(w, arr, n);
+        /* Local refs die with a frame per ATTR_CHUNK attributes instead of
+         * four DeleteLocalRef calls per attribute: each is a JNI
+         * transition, and the walk makes one per attribute otherwise. */
+        bool framed = false;
+        jsize k = 0;            /* the fetch element expected next */
         for (jsize i = 0; i < n && !w->failed && !jxa_jni_fatal; i++) {
+            if (i % ATTR_CHUNK == 0) {
+                if (framed)
+                    (*env)->PopLocalFrame(env, NULL);
+                framed = (*env)->PushLocalFrame(env, ATTR_CHUNK * ATTR_REFS) == 0;
+                if (!framed) {
+                    jxa_jni_clear(env);
+                    break;
+                }
+            }
             jobject a = jxa_jni_elem(env, arr, i);
+            if (a == NULL)
+                continue;
             /* A DynamicMBean's AttributeList can hold anything (add(Object)):
              * an Attribute method on another class is undefined behaviour. */
-            bool exact = a != NULL && is_exactly(w, a, j->c_attr) &&
+            jclass cls = (*env)->GetObjectClass(env, a);
+            bool exact = cls != NULL && (*env)->IsSameObject(env, cls, j->c_attr) &&
                          j->f_attr_name != NULL && j->f_attr_value != NULL;
-            if (a == NULL || (!exact && !(*env)->IsInstanceOf(env, a, j->c_attr))) {
-                if (a) (*env)->DeleteLocalRef(env, a);
+            if (!exact && !(*env)->IsInstanceOf(env, a, j->c_attr))
                 continue;
-            }
             jstring jn = exact ? (*env)->GetObjectField(env, a, j->f_attr_name)
                                : jxa_jni_obj(env, a, j->m_attr_name);
             jobject v = exact ? (*env)->GetObjectField(env, a, j->f_attr_value)
                               : jxa_jni_obj(env, a, j->m_attr_value);
-            jxa_buf_reset(&w->aname);
-            if (jn != NULL && v != NULL && jxa_jni_str(env, jn, &w->aname) == 0 &&
-                !w->aname.failed) {
-                process_attr(w, v, jxa_buf_str(&w->aname));
+            if (jn == NULL || v == NULL)
+                continue;
+            /* MBeanSupport.getAttributes (standard MBeans and MXBeans)
+             * returns each value in an Attribute holding the very String
+             * of the array it was given, in its order (an attribute whose
+             * getter throws is left out): one IsSameObject names it.  Any
+             * other name is read as text. */
+            struct attr *at = NULL;
+            for (jsize t = k; at == NULL && t < b->nfetch && t < k + 2; t++) {
+                jobject fn = (*env)->GetObjectArrayElement(env, b->fetch, t);
+                if (fn != NULL && (*env)->IsSameObject(env, fn, jn)) {
+                    at = &b->attrs[b->fetch_attr[t]];
+                    k = t + 1;
+                }
             }
-            if (v) (*env)->DeleteLocalRef(env, v);
-            if (jn) (*env)->DeleteLocalRef(env, jn);
-            (*env)->DeleteLocalRef(env, a);
+            w->framed = true;
+            if (at != NULL) {
+                process_attr_at(w, v, at->name, at);
+            } else {
+                jxa_buf_reset(&w->aname);
+                if (jxa_jni_str(env, jn, &w->aname) == 0 && !w->aname.failed)
+                    process_attr(w, v, jxa_buf_str(&w->aname));
+            }
+            w->framed = false;
         }
+        if (framed)
+            (*env)->PopLocalFrame(env, NULL);
         if (arr) (*env)->DeleteLocalRef(env, arr);
         (*env)->DeleteLocalRef(env, list);
         clear_alabels(w);
@@ -1419,12 +1552,16 @@ static void scrape_bean(struct walk *w)
     pop_props(w, 0);
 }
 
-/* on's canonical name into w->text; 0 or -1. */
-static int canonical_of(struct walk *w, jobject on)
+/* on's canonical name into w->text; 0 or -1.  *exact: on's class is
+ * ObjectName itself (may be NULL). */
+static int canonical_of(struct walk *w, jobject on, bool *exact)
 {
     JNIEnv *env = w->env;
+    bool ex = is_exactly(w, on, w->j->c_on);
+    if (exact != NULL)
+        *exact = ex;
     /* ObjectName.getCanonicalName() returns this field (JDK 8-25). */
-    jstring jcanon = w->j->f_on_canonical != NULL && is_exactly(w, on, w->j->c_on)
+    jstring jcanon = w->j->f_on_canonical != NULL && ex
                          ? (*env)->GetObjectField(env, on, w->j->f_on_canonical)
                          : jxa_jni_obj(env, on, w->j->m_on_canonical);
     if (jcanon == NULL)
@@ -1435,17 +1572,47 @@ static int canonical_of(struct walk *w, jobject on)
     return rc;
 }
 
+/* Keeps on as the instance that names b.  Only an ObjectName of exactly
+ * that class: a subclass may answer getCanonicalName() as it likes, so
+ * only the name read above, not the instance, stands for the bean. */
+static void remember_on(struct walk *w, struct bean *b, jobject on, bool exact)
+{
+    JNIEnv *env = w->env;
+    if (b->on != NULL)
+        (*env)->DeleteGlobalRef(env, b->on);
+    b->on = exact ? (*env)->NewGlobalRef(env, on) : NULL;
+}
+
+static struct bean *bean_get(struct walk *w, jobject on);
+
+/* The bean at place i of this walk's queryNames result: the last walk's
+ * bean at i when on is the very instance it came as, else by canonical
+ * name (bean_get). */
+static struct bean *bean_at(struct walk *w, jobject on, jsize i)
+{
+    struct jxa_jmx *j = w->j;
+    struct bean *b = (size_t)i < j->nlast ? j->last[i] : NULL;
+    if (b == NULL || b->on == NULL || !(*w->env)->IsSameObject(w->env, on, b->on))
+        b = bean_get(w, on);
+    if ((size_t)i < j->caplast)
+        j->last[i] = b;
+    return b;
+}
+
 static struct bean *bean_get(struct walk *w, jobject on)
 {
     JNIEnv *env = w->env;
     struct jxa_jmx *j = w->j;
-    if (canonical_of(w, on) != 0)
+    bool exact;
+    if (canonical_of(w, on, &exact) != 0)
         return NULL;
     const char *canon = jxa_buf_str(&w->text);
     uint64_t h = fnv1a(canon);
     struct bean *b = bean_find(j, canon, h);
-    if (b != NULL)
+    if (b != NULL) {
+        remember_on(w, b, on, exact);
         return b;
+    }
     if (j->nbeans + 1 > j->nbuckets * 3 / 4 && table_grow(j) != 0)
         return NULL;
     b = calloc(1, sizeof *b);
@@ -1470,6 +1637,7 @@ static struct bean *bean_get(struct walk *w, jobject on)
     free(kpls);
     b->fetch_dirty = true;
     table_insert(j, b);
+    remember_on(w, b, on, exact);
     return b;
 }
 
@@ -1488,7 +1656,7 @@ static bool mark_rest(struct walk *w, jobjectArray names, jsize from, jsize n)
         jobject on = jxa_jni_elem(env, names, i);
         if (on == NULL)
             continue;
-        if (canonical_of(w, on) == 0) {
+        if (canonical_of(w, on, NULL) == 0) {
             const char *canon = jxa_buf_str(&w->text);
             struct bean *b = bean_find(j, canon, fnv1a(canon));
             if (b != NULL)
@@ -1531,6 +1699,18 @@ int jxa_jmx_scrape(struct jxa_jmx *j, JNIEnv *env, const struct jxa_config *cfg,
     }
     j->walk_gen++;
     jsize n = (*env)->GetArrayLength(env, names);
+    if ((size_t)n > j->caplast) {
+        struct bean **p = realloc(j->last, (size_t)n * sizeof *p);
+        if (p != NULL) {
+            /* The new places were in no walk: nothing to find there. */
+            for (size_t k = j->caplast; k < (size_t)n; k++)
+                p[k] = NULL;
+            j->last = p;
+            j->caplast = (size_t)n;
+        }
+    }
+    if (j->nlast > j->caplast)
+        j->nlast = j->caplast;
     jsize i = 0;
     for (; i < n && !w.failed && !jxa_jni_fatal; i++) {
         if ((*env)->PushLocalFrame(env, 64) != 0) {
@@ -1538,7 +1718,9 @@ int jxa_jmx_scrape(struct jxa_jmx *j, JNIEnv *env, const struct jxa_config *cfg,
             break;
         }
         jobject on = jxa_jni_elem(env, names, i);
-        struct bean *b = on ? bean_get(&w, on) : NULL;
+        struct bean *b = on ? bean_at(&w, on, i) : NULL;
+        if (on == NULL && (size_t)i < j->caplast)
+            j->last[i] = NULL;
         if (b != NULL) {
             b->seen = j->walk_gen;
             w.b = b;
@@ -1555,6 +1737,9 @@ int jxa_jmx_scrape(struct jxa_jmx *j, JNIEnv *env, const struct jxa_config *cfg,
     bool complete = i >= n && !jxa_jni_fatal;
     if (!complete && w.failed)
         complete = mark_rest(&w, names, i, n);
+    /* last[0, i) are beans this walk saw, which no eviction below drops;
+     * the places after i may name beans it will. */
+    j->nlast = (size_t)i < j->caplast ? (size_t)i : j->caplast;
     table_evict(j, env, complete ? 0 : MAX_UNSEEN_WALKS);
     rc = (w.failed || jxa_jni_fatal) ? -1 : 0;
 out:

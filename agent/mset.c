@@ -64,6 +64,7 @@ struct msample {
     enum jxa_mtype type;        /* rule type (jmx samples) */
     int flags;
     bool dropped;
+    uint64_t key;               /* sort key prefix (set_keys), 0 for none */
 };
 
 struct jxa_family {
@@ -96,6 +97,13 @@ struct jxa_mset {
     size_t nfams, nalloc, cap_fams;
     uint32_t *hash;             /* open addressing: family index + 1 */
     size_t hcap;
+    /* Label names, each stored once (open addressing: arena offset + 1):
+     * a walk of 10,000 beans repeats a handful of names, and equal names
+     * at one offset let the sort compare them without strcmp. */
+    size_t *lnames;
+    size_t lncap, nlnames;
+    void *scratch;              /* sort_samples' buffer, kept for the walk */
+    size_t scratch_cap;
     uint32_t seq;
     size_t dropped;
     bool oom;
@@ -156,6 +164,9 @@ void jxa_mset_reset(struct jxa_mset *m)
     m->nfams = 0;
     if (m->hash)
         memset(m->hash, 0, m->hcap * sizeof *m->hash);
+    if (m->lnames)
+        memset(m->lnames, 0, m->lncap * sizeof *m->lnames);
+    m->nlnames = 0;
     m->seq = 0;
     m->dropped = 0;
     m->oom = false;
@@ -176,6 +187,8 @@ void jxa_mset_free(struct jxa_mset *m)
     }
     free(m->fams);
     free(m->hash);
+    free(m->lnames);
+    free(m->scratch);
     free(m->order);
     arr_free(m->nat, m->cap_nat * sizeof *m->nat);
     arr_free(m->nidx, m->cap_nidx * sizeof *m->nidx);
@@ -189,6 +202,40 @@ static uint64_t hash_str(const char *s)
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ull;
     return h;
+}
+
+/* A label name's arena offset, the same one for equal names.  When the
+ * table cannot grow the name is stored once more: still correct, as the
+ * comparisons fall back to strcmp for different offsets. */
+static size_t label_name(struct jxa_mset *m, const char *s)
+{
+    if ((m->nlnames + 1) * 2 > m->lncap) {
+        size_t nc = m->lncap ? m->lncap * 2 : 64;
+        size_t *t = calloc(nc, sizeof *t);
+        if (t == NULL)
+            return arena_add(m, s);
+        for (size_t k = 0; k < m->lncap; k++) {
+            if (!m->lnames[k])
+                continue;
+            size_t i = hash_str(S(m, m->lnames[k] - 1)) & (nc - 1);
+            while (t[i])
+                i = (i + 1) & (nc - 1);
+            t[i] = m->lnames[k];
+        }
+        free(m->lnames);
+        m->lnames = t;
+        m->lncap = nc;
+    }
+    size_t mask = m->lncap - 1, i = hash_str(s) & mask;
+    for (; m->lnames[i]; i = (i + 1) & mask)
+        if (strcmp(S(m, m->lnames[i] - 1), s) == 0)
+            return m->lnames[i] - 1;
+    size_t off = arena_add(m, s);
+    if (off != NOSTR) {
+        m->lnames[i] = off + 1;
+        m->nlnames++;
+    }
+    return off;
 }
 
 static struct jxa_family *lookup(const struct jxa_mset *m, const char *name,
@@ -315,7 +362,7 @@ static int push_sample(struct jxa_family *f, const char *suffix,
     s->labels = m->nlabels;
     s->nlabels = (uint32_t)nlabels;
     for (size_t i = 0; i < nlabels; i++) {
-        m->labels[m->nlabels].name = arena_add(m, order[i]->name);
+        m->labels[m->nlabels].name = label_name(m, order[i]->name);
         m->labels[m->nlabels].value = arena_add(m, order[i]->value);
         m->nlabels++;
     }
@@ -418,7 +465,7 @@ int jxa_family_add_native(struct jxa_family *f, const struct jxa_label *labels,
     /* Sorted by name, as push_sample stores a sample's labels. */
     for (size_t i = 0; i < nlabels; i++) {
         size_t j = m->nlabels + i;
-        struct mlabel l = {arena_add(m, labels[i].name), arena_add(m, labels[i].value)};
+        struct mlabel l = {label_name(m, labels[i].name), arena_add(m, labels[i].value)};
         if (m->oom)
             return -1;
         while (j > nv->labels && strcmp(S(m, m->labels[j - 1].name), labels[i].name) > 0) {
@@ -462,8 +509,9 @@ static int cmp_strarr(const struct jxa_mset *m, const struct msample *a,
             return 1;
         const struct mlabel *x = &m->labels[a->labels + i];
         const struct mlabel *y = &m->labels[b->labels + j];
+        /* Equal names share one offset (label_name). */
         int c = values ? strcmp(S(m, x->value), S(m, y->value))
-                       : strcmp(S(m, x->name), S(m, y->name));
+                : x->name == y->name ? 0 : strcmp(S(m, x->name), S(m, y->name));
         if (c)
             return c;
         i++;
@@ -522,6 +570,8 @@ static int cmp_samples(const void *pa, const void *pb, void *ctx)
     const struct jxa_family *f = ctx;
     const struct jxa_mset *m = f->m;
     const struct msample *a = pa, *b = pb;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
     const char *pl = f->jmx ? NULL : point_label(f->type);
     int c = cmp_labels(m, a, b, pl);
     if (c)
@@ -541,20 +591,131 @@ static int cmp_samples(const void *pa, const void *pb, void *ctx)
 static bool same_labels(const struct jxa_family *f, const struct msample *a,
                         const struct msample *b)
 {
-    if (a->nlabels != b->nlabels)
+    if (a->nlabels != b->nlabels || a->key != b->key)
         return false;
     return cmp_labels(f->m, a, b, false) == 0 &&
            suffix_rank(f->m, a) == suffix_rank(f->m, b);
 }
 
+/* Sort keys: when every sample of a jmx family has the same label names
+ * (as the default export and most rules give: one offset per name,
+ * label_name), cmp_samples orders by the values alone, name by name with
+ * strcmp.  Their bytes, each value followed by a NUL, compare in that
+ * same order (strcmp compares unsigned chars; the NUL ends the shorter
+ * one first), so the first 8 of them, big-endian in a uint64_t, decide
+ * most comparisons without a strcmp; equal keys fall through to the full
+ * comparison.  The bytes the first values of all samples share (the
+ * "connection" of connection0 ... connection999) decide nothing and are
+ * left out.  Any other family gets key 0 everywhere. */
+static void set_keys(struct jxa_family *f)
+{
+    struct jxa_mset *m = f->m;
+    bool uniform = f->jmx && f->ns > 0;
+    const struct msample *s0 = &f->s[0];
+    for (size_t k = 1; uniform && k < f->ns; k++) {
+        const struct msample *s = &f->s[k];
+        if (s->nlabels != s0->nlabels) {
+            uniform = false;
+            break;
+        }
+        for (uint32_t i = 0; i < s->nlabels; i++)
+            if (m->labels[s->labels + i].name != m->labels[s0->labels + i].name) {
+                uniform = false;
+                break;
+            }
+    }
+    size_t skip = 0;
+    if (uniform && s0->nlabels > 0) {
+        const char *v0 = S(m, m->labels[s0->labels].value);
+        skip = strlen(v0);
+        for (size_t k = 1; k < f->ns && skip > 0; k++) {
+            const char *v = S(m, m->labels[f->s[k].labels].value);
+            size_t i = 0;
+            while (i < skip && v[i] == v0[i])
+                i++;
+            skip = i;
+        }
+    }
+    for (size_t k = 0; k < f->ns; k++) {
+        struct msample *s = &f->s[k];
+        uint64_t key = 0;
+        int room = 8;
+        for (uint32_t i = 0; uniform && i < s->nlabels && room > 0; i++) {
+            const unsigned char *v = (const unsigned char *)S(m, m->labels[s->labels + i].value)
+                                     + (i == 0 ? skip : 0);
+            do {
+                key = key << 8 | *v;
+                room--;
+            } while (*v++ && room > 0);
+        }
+        s->key = room == 8 ? 0 : key << (8 * room);   /* << 64 is undefined */
+    }
+}
+
+struct skey {
+    uint64_t key;
+    size_t at;                  /* index into f->s */
+};
+
+static bool skey_le(struct jxa_family *f, const struct skey *x, const struct skey *y)
+{
+    if (x->key != y->key)
+        return x->key < y->key;
+    return cmp_samples(&f->s[x->at], &f->s[y->at], f) <= 0;
+}
+
+/* f->s in cmp_samples order: a bottom-up merge sort of (key, index) pairs
+ * that compares the keys inline and calls cmp_samples only on equal keys,
+ * then one pass to put the samples in place.  cmp_samples is a total
+ * order (the insertion sequence breaks ties), so the result is the one
+ * qsort_r gives, which stays the fallback when the buffer cannot grow. */
+static void sort_samples(struct jxa_family *f)
+{
+    struct jxa_mset *m = f->m;
+    size_t n = f->ns;
+    size_t need = 2 * n * sizeof(struct skey) + n * sizeof(struct msample);
+    if (need > m->scratch_cap) {
+        void *p = realloc(m->scratch, need);
+        if (p == NULL) {
+            qsort_r(f->s, f->ns, sizeof *f->s, cmp_samples, f);
+            return;
+        }
+        m->scratch = p;
+        m->scratch_cap = need;
+    }
+    struct skey *a = m->scratch, *b = a + n;
+    for (size_t i = 0; i < n; i++)
+        a[i] = (struct skey){f->s[i].key, i};
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                b[k++] = skey_le(f, &a[i], &a[j]) ? a[i++] : a[j++];
+            while (i < mid)
+                b[k++] = a[i++];
+            while (j < hi)
+                b[k++] = a[j++];
+        }
+        struct skey *t = a;
+        a = b;
+        b = t;
+    }
+    struct msample *tmp = (struct msample *)((struct skey *)m->scratch + 2 * n);
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = f->s[a[i].at];
+    memcpy(f->s, tmp, n * sizeof *tmp);
+}
+
 /* Sorts and marks all but the first of equal samples as dropped. */
 static size_t sort_and_dedupe(struct jxa_family *f, bool mark)
 {
-    /* A family may have no samples (a reserved name, scraper.c): qsort_r
-     * must not get its NULL array. */
+    /* A family may have no samples (a reserved name, scraper.c). */
     if (f->ns < 2)
         return 0;
-    qsort_r(f->s, f->ns, sizeof *f->s, cmp_samples, f);
+    set_keys(f);
+    sort_samples(f);
     size_t dups = 0;
     for (size_t i = 1; i < f->ns; i++) {
         if (same_labels(f, &f->s[i - 1], &f->s[i])) {
@@ -583,7 +744,7 @@ static int add_objectname(struct jxa_family *f)
             m->labels = p;
             m->cap_labels = nc;
         }
-        size_t name = arena_add(m, "_objectname");
+        size_t name = label_name(m, "_objectname");
         size_t value = s->match_key != NOSTR ? s->match_key : arena_add(m, "");
         if (m->oom)
             return -1;
@@ -689,32 +850,33 @@ static int cmp_fam(const void *a, const void *b, void *ctx)
 
 /* HELP text: client_java escapes \ and newline in 0.0.4 text, and also "
  * in OpenMetrics (checked against the 1.0.1 jar). */
+/* s with backslash, newline and (quote: OpenMetrics HELP, label values)
+ * the double quote escaped; the runs between them in one copy each, not
+ * a call per character.  A plain loop: most values are a few bytes, where
+ * strcspn's set-up costs more than the scan. */
+static void put_escaped(struct jxa_buf *o, const char *s, bool quote)
+{
+    const char *run = s;
+    for (;; s++) {
+        char c = *s;
+        if (c != '\0' && c != '\\' && c != '\n' && (c != '"' || !quote))
+            continue;
+        jxa_buf_put(o, run, (size_t)(s - run));
+        if (c == '\0')
+            return;
+        jxa_buf_puts(o, c == '\n' ? "\\n" : c == '\\' ? "\\\\" : "\\\"");
+        run = s + 1;
+    }
+}
+
 static void put_help(struct jxa_buf *o, const char *s, bool om)
 {
-    for (; *s; s++) {
-        if (*s == '\\')
-            jxa_buf_puts(o, "\\\\");
-        else if (*s == '\n')
-            jxa_buf_puts(o, "\\n");
-        else if (*s == '"' && om)
-            jxa_buf_puts(o, "\\\"");
-        else
-            jxa_buf_putc(o, *s);
-    }
+    put_escaped(o, s, om);
 }
 
 static void put_label_value(struct jxa_buf *o, const char *s)
 {
-    for (; *s; s++) {
-        if (*s == '\\')
-            jxa_buf_puts(o, "\\\\");
-        else if (*s == '\n')
-            jxa_buf_puts(o, "\\n");
-        else if (*s == '"')
-            jxa_buf_puts(o, "\\\"");
-        else
-            jxa_buf_putc(o, *s);
-    }
+    put_escaped(o, s, true);
 }
 
 static enum jxa_mtype family_type(const struct jxa_family *f)

@@ -492,6 +492,12 @@ def workloads(smoke):
                            "args": ["--set", "stress", "--stress-beans", "10000"],
                            "config": os.path.join(ROOT, "bench", "configs", "stress_default.yaml"),
                            "total": 400},
+        # Not in the default list (three JVMs of 100,000 beans take minutes
+        # to start): --workloads stress-100k.
+        "stress-100k": {"desc": "100,000 MBeans x 5 attributes, config {} (default naming, all domains)",
+                        "args": ["--set", "stress", "--stress-beans", "100000"],
+                        "config": os.path.join(ROOT, "bench", "configs", "stress_100k.yaml"),
+                        "total": 40},
         "stress-rules": {"desc": "10,000 MBeans x 5 attributes, 20 rules",
                          "args": ["--set", "stress", "--stress-beans", "10000"],
                          "config": os.path.join(ROOT, "bench", "configs", "stress_20rules.yaml"),
@@ -618,7 +624,7 @@ def markdown(results):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--smoke", action="store_true", help="tiny run: proves the harness works")
-    ap.add_argument("--workloads", help="comma-separated (spark,spark-light,spark-nocache,stress-default,stress-rules)")
+    ap.add_argument("--workloads", help="comma-separated (spark,spark-light,spark-nocache,stress-default,stress-rules,stress-100k)")
     ap.add_argument("--contenders", default=",".join(CONTENDERS))
     ap.add_argument("--seq", type=int, default=200, help="sequential scrapes")
     ap.add_argument("--conc", type=int, default=100, help="scrapes by 4 concurrent scrapers (in all)")

@@ -444,6 +444,135 @@ static void test_stale_family(void)
     jxa_mset_free(m);
 }
 
+/* Samples with the same label names sort by their values, name by name,
+ * bytes unsigned: the sort keys (the values' first 8 bytes) must agree
+ * with the full comparison, ties (equal first 8 bytes, a value ending
+ * inside them) included. */
+static void test_sort_keys_order(void)
+{
+    struct jxa_mset *m = jxa_mset_new();
+    static const char *const v[][2] = {
+        {"abcdefghZ", ""}, {"~", ""}, {"a", "b"}, {"abcdefgh", "x"},
+        {"\xc3\xa9", ""}, {"", "z"}, {"ab", ""}, {"abcdefgh", "a"},
+        {"a", ""}, {"abcdefghA", ""},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        struct jxa_label l[] = {L("a", v[i][0]), L("b", v[i][1])};
+        jxa_mset_add_jmx(m, "s", JXA_GAUGE, "h", l, 2, (double)i, "k");
+    }
+    CHECK_INT(jxa_mset_finish(m), 0);
+    char *s = render(m, JXA_FMT_TEXT, NULL, 0);
+    CHECK_STR(s, "# HELP s h\n# TYPE s gauge\n"
+                 "s{a=\"\",b=\"z\"} 5.0\n"
+                 "s{a=\"a\",b=\"\"} 8.0\n"
+                 "s{a=\"a\",b=\"b\"} 2.0\n"
+                 "s{a=\"ab\",b=\"\"} 6.0\n"
+                 "s{a=\"abcdefgh\",b=\"a\"} 7.0\n"
+                 "s{a=\"abcdefgh\",b=\"x\"} 3.0\n"
+                 "s{a=\"abcdefghA\",b=\"\"} 9.0\n"
+                 "s{a=\"abcdefghZ\",b=\"\"} 0.0\n"
+                 "s{a=\"~\",b=\"\"} 1.0\n"
+                 "s{a=\"\xc3\xa9\",b=\"\"} 4.0\n");
+    free(s);
+    jxa_mset_free(m);
+}
+
+/* Label names are stored once per walk (a table that grows): many
+ * different names, each written back as it was given. */
+static void test_many_label_names(void)
+{
+    struct jxa_mset *m = jxa_mset_new();
+    char names[100][8];
+    for (int i = 0; i < 100; i++) {
+        snprintf(names[i], sizeof names[i], "n%02d", i);
+        struct jxa_label l[] = {L(names[i], "v"), L("n00", "w")};
+        jxa_mset_add_jmx(m, "f", JXA_GAUGE, NULL, l, i == 0 ? 1 : 2, i, "k");
+    }
+    CHECK_INT(jxa_mset_finish(m), 0);
+    char *s = render(m, JXA_FMT_TEXT, NULL, 0);
+    CHECK(strstr(s, "f{n00=\"v\"} 0.0\nf{n00=\"w\",n01=\"v\"} 1.0\n") != NULL);
+    CHECK(strstr(s, "f{n00=\"w\",n99=\"v\"} 99.0\n") != NULL);
+    CHECK(strstr(s, "f{n00=\"w\",n57=\"v\"} 57.0\nf{n00=\"w\",n58=\"v\"} 58.0\n") != NULL);
+    free(s);
+    jxa_mset_free(m);
+}
+
+/* A family of 1,000 samples in 35 distinct label sets, added in a
+ * scrambled order: sorted by values (merge sort of the keys, ties by the
+ * full comparison), the first of equal samples kept. */
+static void test_sort_many_samples(void)
+{
+    static const char *const v1[] = {"pqrstuvwx2", "p", "pqrstuvwx1", "pp", "\xc3\xa9",
+                                     "pqrstuvwx", "a"};
+    static const char *const v2[] = {"z", "", "yy", "y", "abcdefghijk"};
+    int first[7][5];
+    memset(first, -1, sizeof first);
+    struct jxa_mset *m = jxa_mset_new();
+    unsigned r = 12345;
+    for (int i = 0; i < 1000; i++) {
+        r = r * 1103515245u + 12345u;
+        int x = (int)((r >> 16) % 7), y = (int)((r >> 8) % 5);
+        if (first[x][y] < 0)
+            first[x][y] = i;
+        struct jxa_label l[] = {L("a", v1[x]), L("b", v2[y])};
+        jxa_mset_add_jmx(m, "s", JXA_GAUGE, "h", l, 2, i, "k");
+    }
+    int distinct = 0;
+    for (int x = 0; x < 7; x++)
+        for (int y = 0; y < 5; y++)
+            distinct += first[x][y] >= 0;
+    CHECK_INT(jxa_mset_finish(m), 1000 - distinct);
+    char *s = render(m, JXA_FMT_TEXT, NULL, 0);
+    /* Expected: every seen pair in strcmp order of (a, b), value = the
+     * index of its first sample. */
+    int ox[7] = {6, 1, 3, 5, 2, 0, 4}, oy[5] = {1, 4, 3, 2, 0};   /* sorted orders */
+    struct jxa_buf want = {0};
+    jxa_buf_puts(&want, "# HELP s h\n# TYPE s gauge\n");
+    for (int i = 0; i < 7; i++)
+        for (int k = 0; k < 5; k++)
+            if (first[ox[i]][oy[k]] >= 0)
+                jxa_buf_printf(&want, "s{_objectname=\"k\",a=\"%s\",b=\"%s\"} %d.0\n",
+                               v1[ox[i]], v2[oy[k]], first[ox[i]][oy[k]]);
+    CHECK_STR(s, jxa_buf_str(&want));
+    jxa_buf_free(&want);
+    free(s);
+    jxa_mset_free(m);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Values that share a long beginning (the sort keys leave it out):
+ * connection0 ... connection199, the bare prefix, and a longer one. */
+static void test_sort_common_prefix(void)
+{
+    char vals[202][24];
+    const char *sorted[202];
+    for (int i = 0; i < 200; i++)
+        snprintf(vals[i], sizeof vals[i], "connection%d", (i * 37) % 200);
+    snprintf(vals[200], sizeof vals[200], "connection");
+    snprintf(vals[201], sizeof vals[201], "connection1zzzzzzzzzz");
+    struct jxa_mset *m = jxa_mset_new();
+    for (int i = 0; i < 202; i++) {
+        struct jxa_label l = L("name", vals[i]);
+        jxa_mset_add_jmx(m, "c", JXA_GAUGE, "h", &l, 1, 1, "k");
+        sorted[i] = vals[i];
+    }
+    qsort(sorted, 202, sizeof *sorted, cmp_str);
+    CHECK_INT(jxa_mset_finish(m), 0);
+    char *s = render(m, JXA_FMT_TEXT, NULL, 0);
+    struct jxa_buf want = {0};
+    jxa_buf_puts(&want, "# HELP c h\n# TYPE c gauge\n");
+    for (int i = 0; i < 202; i++)
+        jxa_buf_printf(&want, "c{name=\"%s\"} 1.0\n", sorted[i]);
+    CHECK_STR(s, jxa_buf_str(&want));
+    jxa_buf_free(&want);
+    free(s);
+    jxa_mset_free(m);
+}
+
 SUITE(mset)
 {
     RUN(test_stale_family);
@@ -462,4 +591,8 @@ SUITE(mset)
     RUN(test_summary_suffix_clash);
     RUN(test_reset_reuses);
     RUN(test_many_labels_sorted);
+    RUN(test_sort_keys_order);
+    RUN(test_many_label_names);
+    RUN(test_sort_many_samples);
+    RUN(test_sort_common_prefix);
 }
