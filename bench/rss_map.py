@@ -113,10 +113,10 @@ def main():
     agents = []
     for spec in a.agent or ["ours=" + os.path.join(bench.BUILD, "libspark_jmxagent.so")]:
         name, so = spec.split("=", 1)
-        dst = os.path.join(bench.OUT, f"rss-{name}.so")      # immune to rebuilds
-        with open(so, "rb") as i, open(dst, "wb") as o:
-            o.write(i.read())
-        agents.append((name, dst))
+        # A copy named by its hash, written beside and renamed: immune to
+        # rebuilds, and another run's copy never rewrites a file a running
+        # JVM has mapped (that JVM would die of SIGBUS).
+        agents.append((name, bench.snapshot_agent(so)[0]))
     fx = {}
     t0 = time.monotonic()
     try:
