@@ -640,6 +640,9 @@ size_t jxa_mset_finish(struct jxa_mset *m)
         qsort_r(m->order, m->nfams, sizeof *m->order, cmp_fam, m);
         m->norder = m->nfams;
     }
+    /* The set is done growing: what the doubling left behind goes back to
+     * the kernel (pool.h). */
+    jxa_pool_trim(&m->pool);
     return dropped;
 }
 

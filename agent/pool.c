@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /* Under ASan (make test-asan, test-unit-san) a block's bytes past what was
  * asked for, free blocks and a chunk's unused rest are poisoned: an
@@ -62,7 +63,11 @@ static void *alloc_small(struct jxa_pool *p, unsigned c)
         return q;
     }
     size_t n = (size_t)1 << (c + JXA_POOL_MIN_SHIFT);
-    if (p->room < n) {
+    /* A block of a page or more starts on a page, so jxa_pool_trim can
+     * give all of it back; the gap before it is never written. */
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t skip = n >= page ? (page - (uintptr_t)p->bump % page) % page : 0;
+    if (p->room < n || p->room - n < skip) {
         /* The rest of the old chunk stays unused: pages never written are
          * not resident. */
         struct jxa_pool_chunk *ch = map(JXA_POOL_CHUNK);
@@ -75,7 +80,10 @@ static void *alloc_small(struct jxa_pool *p, unsigned c)
         p->bump = (char *)ch + HEADER;
         p->room = JXA_POOL_CHUNK - HEADER;
         POISON(p->bump, p->room);
+        skip = n >= page ? page - HEADER : 0;
     }
+    p->bump += skip;
+    p->room -= skip;
     q = p->bump;
     p->bump += n;
     p->room -= n;
@@ -136,6 +144,28 @@ void *jxa_pool_realloc(struct jxa_pool *p, void *old, size_t oldbytes, size_t ne
         jxa_pool_release(p, old, oldbytes);
     }
     return q;
+}
+
+void jxa_pool_trim(struct jxa_pool *p)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    for (unsigned c = 0; c <= JXA_POOL_MAX_SHIFT - JXA_POOL_MIN_SHIFT; c++) {
+        size_t n = (size_t)1 << (c + JXA_POOL_MIN_SHIFT);
+        if (n < page)
+            continue;
+        void *q = p->free[c];
+        while (q != NULL) {
+            void *next;
+            UNPOISON(q, sizeof(void *));
+            memcpy(&next, q, sizeof next);
+            /* Whole pages (alloc_small): the kernel drops them, and maps
+             * zero pages if they are written again. */
+            madvise(q, n, MADV_DONTNEED);
+            POISON(q, n);
+            q = next;
+        }
+        p->free[c] = NULL;
+    }
 }
 
 void jxa_pool_free(struct jxa_pool *p)

@@ -47,6 +47,14 @@ void *jxa_pool_realloc(struct jxa_pool *p, void *old, size_t oldbytes, size_t ne
 /* Gives a block back (NULL is fine); bytes as it was asked for. */
 void jxa_pool_release(struct jxa_pool *p, void *q, size_t bytes);
 
+/* Gives the pages of the free blocks of a page or more back to the kernel
+ * and forgets those blocks (they stay mapped, not resident, until
+ * jxa_pool_free).  For an owner that is done growing: a metric set's
+ * arrays grow by doubling, and what the growth left behind (about as much
+ * as the arrays themselves, when all families grow together) would stay
+ * resident as long as the set.  Smaller blocks stay on their lists. */
+void jxa_pool_trim(struct jxa_pool *p);
+
 /* Unmaps every chunk (blocks bigger than JXA_POOL_MAX_BLOCK are the
  * owner's to release); the pool is empty after it. */
 void jxa_pool_free(struct jxa_pool *p);

@@ -111,8 +111,53 @@ static void test_free_unmaps(void)
     CHECK(p.chunks == NULL && p.room == 0);
 }
 
+static bool resident(const void *q)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    unsigned char v = 0;
+    void *at = (void *)((uintptr_t)q & ~(uintptr_t)(page - 1));
+    return mincore(at, 1, &v) == 0 && (v & 1);
+}
+
+/* What the doubling left behind is not resident after jxa_pool_trim; the
+ * arrays in use are untouched, and the pool still allocates. */
+static void test_trim_gives_back_growth(void)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    struct jxa_pool p;
+    jxa_pool_init(&p);
+    char *a = NULL, *old[8];
+    size_t bytes = 0;
+    int nold = 0;
+    for (size_t n = page; n <= JXA_POOL_MAX_BLOCK; n *= 2) {
+        char *q = jxa_pool_realloc(&p, a, bytes, n);
+        CHECK(q != NULL);
+        if (q == NULL)
+            return;
+        CHECK((uintptr_t)q % page == 0);        /* a page or more: on a page */
+        memset(q + bytes, 'x', n - bytes);
+        if (a != NULL && nold < 8)
+            old[nold++] = a;
+        a = q;
+        bytes = n;
+    }
+    CHECK(nold >= 3);
+    for (int i = 0; i < nold; i++)
+        CHECK(resident(old[i]));
+    jxa_pool_trim(&p);
+    for (int i = 0; i < nold; i++)
+        CHECK(!resident(old[i]));
+    CHECK(resident(a) && a[0] == 'x' && a[bytes - 1] == 'x');
+    char *b = jxa_pool_realloc(&p, NULL, 0, page);
+    CHECK(b != NULL && b != old[0]);
+    if (b != NULL)
+        memset(b, 'y', page);
+    jxa_pool_free(&p);
+}
+
 SUITE(pool)
 {
+    RUN(test_trim_gives_back_growth);
     RUN(test_grow_keeps_contents);
     RUN(test_released_blocks_are_reused);
     RUN(test_free_unmaps);
