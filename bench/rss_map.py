@@ -29,6 +29,7 @@ an agent: one run says little about a difference of 2 MiB.  --malloc-stats
 adds glibc's per-arena "system" and "in use" bytes.
 """
 import argparse
+import hashlib
 import os
 import sys
 import threading
@@ -115,8 +116,15 @@ def main():
         name, so = spec.split("=", 1)
         # A copy named by its hash, written beside and renamed: immune to
         # rebuilds, and another run's copy never rewrites a file a running
-        # JVM has mapped (that JVM would die of SIGBUS).
-        agents.append((name, bench.snapshot_agent(so)[0]))
+        # JVM has mapped (that JVM would die of SIGBUS or SIGSEGV).
+        with open(so, "rb") as f:
+            data = f.read()
+        dst = os.path.join(bench.OUT, f"rss-{hashlib.sha256(data).hexdigest()[:12]}.so")
+        tmp = f"{dst}.{os.getpid()}.tmp"        # two runs at once: their own
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, dst)
+        agents.append((name, dst))
     fx = {}
     t0 = time.monotonic()
     try:
