@@ -59,7 +59,7 @@ void jxa_buf_reset(struct jxa_buf *b)
         b->data[0] = '\0';
 }
 
-int jxa_buf_reserve(struct jxa_buf *b, size_t extra)
+static int reserve(struct jxa_buf *b, size_t extra, bool exact)
 {
     if (b->failed)
         return -1;
@@ -75,6 +75,8 @@ int jxa_buf_reserve(struct jxa_buf *b, size_t extra)
     if (b->mapped) {
         p = grow_mapped(b, need, &cap);
     } else {
+        if (exact)
+            cap = need;
         while (cap < need)
             cap *= 2;
         p = realloc(b->data, cap);
@@ -86,6 +88,16 @@ int jxa_buf_reserve(struct jxa_buf *b, size_t extra)
     b->data = p;
     b->cap = cap;
     return 0;
+}
+
+int jxa_buf_reserve(struct jxa_buf *b, size_t extra)
+{
+    return reserve(b, extra, false);
+}
+
+int jxa_buf_reserve_exact(struct jxa_buf *b, size_t extra)
+{
+    return reserve(b, extra, true);
 }
 
 int jxa_buf_put(struct jxa_buf *b, const void *p, size_t n)

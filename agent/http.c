@@ -378,7 +378,7 @@ static int h_metrics(struct mg_connection *c, void *cbdata)
         mg_write(c, send->data ? send->data : "", send->len);
 out:
     /* After the write: send may be the result's shared bytes. */
-    jxa_result_release(r);
+    jxa_scraper_put(srv->scraper, r);
     jxa_buf_free(&body);
     jxa_buf_free(&gz);
     return 1;

@@ -181,7 +181,11 @@ int jxa_jni_str(JNIEnv *env, jstring s, struct jxa_buf *out)
     if (jxa_jni_clear(env))
         return -1;
     size_t start = out->len;
-    if (jxa_buf_reserve(out, (size_t)ulen + 1) != 0)
+    /* GetStringUTFRegion writes ulen bytes and a NUL.  An empty buffer is
+     * most often jxa_jni_strdup's, kept as the string: sized to it (buf.h,
+     * jxa_buf_reserve_exact). */
+    if ((out->cap == 0 ? jxa_buf_reserve_exact(out, (size_t)ulen)
+                       : jxa_buf_reserve(out, (size_t)ulen + 1)) != 0)
         return -1;
     /* GetStringUTFRegion: no malloc and no pinning, unlike GetStringUTFChars. */
     (*env)->GetStringUTFRegion(env, s, 0, len, out->data + start);

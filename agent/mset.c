@@ -4,51 +4,21 @@
  * Memory: all strings of a scrape live in one arena (a jxa_buf addressed
  * by offsets, so growth never invalidates them), labels in one array of
  * offset pairs, samples in per-family arrays.  jxa_mset_reset() keeps all
- * of it for the next scrape, so a steady-state scrape does not malloc. */
+ * of it for the next scrape, so a steady-state scrape does not malloc.
+ * The arrays (samples of a family, labels, native buckets) come from the
+ * set's own mapped pool (pool.h), not from the scraper thread's malloc
+ * arena, for the reason the string arena is mapped (jxa_mset_new). */
 #include "mset.h"
 
 #include <stdint.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "javafmt.h"
+#include "pool.h"
 
 #define NOSTR SIZE_MAX
-
-/* Arrays of this many bytes or more (samples of a family, labels) are
- * mapped pages of their own, for the reason the string arena is
- * (jxa_mset_new): freed with the result, they go back to the kernel.
- * glibc's own mmap threshold would do the same, but it rises to the size
- * of the last mapped block freed (mallopt(3), M_MMAP_THRESHOLD), after
- * which these blocks stay in the scraper thread's arena. */
-#define BIG_ARRAY (128u << 10)
-
-static void *arr_realloc(void *old, size_t oldbytes, size_t newbytes)
-{
-    if (newbytes < BIG_ARRAY && oldbytes < BIG_ARRAY)
-        return realloc(old, newbytes);
-    void *p;
-    if (oldbytes >= BIG_ARRAY) {
-        p = mremap(old, oldbytes, newbytes, MREMAP_MAYMOVE);
-    } else {
-        p = mmap(NULL, newbytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p != MAP_FAILED && old != NULL) {
-            memcpy(p, old, oldbytes);
-            free(old);
-        }
-    }
-    return p == MAP_FAILED ? NULL : p;
-}
-
-static void arr_free(void *p, size_t bytes)
-{
-    if (p != NULL && bytes >= BIG_ARRAY)
-        munmap(p, bytes);
-    else
-        free(p);
-}
 
 struct mlabel {
     size_t name, value;         /* arena offsets */
@@ -91,6 +61,7 @@ struct mnative {
 
 struct jxa_mset {
     struct jxa_buf arena;
+    struct jxa_pool pool;       /* the arrays below and the samples' */
     struct mlabel *labels;
     size_t nlabels, cap_labels;
     struct jxa_family **fams;   /* [0, nfams) in use, up to nalloc reusable */
@@ -149,6 +120,7 @@ struct jxa_mset *jxa_mset_new(void)
      * block would stay in the scraper thread's arena (buf.h,
      * jxa_buf_init_mapped; docs/bench.md, "Memory"). */
     jxa_buf_init_mapped(&m->arena);
+    jxa_pool_init(&m->pool);
     m->sink.m = m;
     m->sink.sink = true;
     m->sink.name = m->sink.help = m->sink.unit = NOSTR;
@@ -180,9 +152,9 @@ void jxa_mset_free(struct jxa_mset *m)
     if (!m)
         return;
     jxa_buf_free(&m->arena);
-    arr_free(m->labels, m->cap_labels * sizeof *m->labels);
+    jxa_pool_release(&m->pool, m->labels, m->cap_labels * sizeof *m->labels);
     for (size_t i = 0; i < m->nalloc; i++) {
-        arr_free(m->fams[i]->s, m->fams[i]->cap * sizeof *m->fams[i]->s);
+        jxa_pool_release(&m->pool, m->fams[i]->s, m->fams[i]->cap * sizeof *m->fams[i]->s);
         free(m->fams[i]);
     }
     free(m->fams);
@@ -190,9 +162,10 @@ void jxa_mset_free(struct jxa_mset *m)
     free(m->lnames);
     free(m->scratch);
     free(m->order);
-    arr_free(m->nat, m->cap_nat * sizeof *m->nat);
-    arr_free(m->nidx, m->cap_nidx * sizeof *m->nidx);
-    arr_free(m->ncnt, m->cap_ncnt * sizeof *m->ncnt);
+    jxa_pool_release(&m->pool, m->nat, m->cap_nat * sizeof *m->nat);
+    jxa_pool_release(&m->pool, m->nidx, m->cap_nidx * sizeof *m->nidx);
+    jxa_pool_release(&m->pool, m->ncnt, m->cap_ncnt * sizeof *m->ncnt);
+    jxa_pool_free(&m->pool);
     free(m);
 }
 
@@ -329,7 +302,7 @@ static int push_sample(struct jxa_family *f, const char *suffix,
     struct jxa_mset *m = f->m;
     if (f->ns == f->cap) {
         size_t nc = f->cap ? f->cap * 2 : 8;
-        struct msample *p = arr_realloc(f->s, f->cap * sizeof *p, nc * sizeof *p);
+        struct msample *p = jxa_pool_realloc(&m->pool, f->s, f->cap * sizeof *p, nc * sizeof *p);
         if (!p)
             return -1;
         f->s = p;
@@ -339,7 +312,8 @@ static int push_sample(struct jxa_family *f, const char *suffix,
         size_t nc = m->cap_labels ? m->cap_labels * 2 : 256;
         while (nc < m->nlabels + nlabels)
             nc *= 2;
-        struct mlabel *p = arr_realloc(m->labels, m->cap_labels * sizeof *p, nc * sizeof *p);
+        struct mlabel *p = jxa_pool_realloc(&m->pool, m->labels, m->cap_labels * sizeof *p,
+                                                nc * sizeof *p);
         if (!p)
             return -1;
         m->labels = p;
@@ -429,8 +403,8 @@ int jxa_family_add(struct jxa_family *f, const char *suffix,
 }
 
 /* Room for need elements of size bytes in *p (capacity *cap); false when
- * realloc fails (*p and *cap unchanged). */
-static bool grow(void *pp, size_t *cap, size_t need, size_t size)
+ * the pool is out of memory (*p and *cap unchanged). */
+static bool grow(struct jxa_mset *m, void *pp, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap)
         return true;
@@ -439,7 +413,7 @@ static bool grow(void *pp, size_t *cap, size_t need, size_t size)
         nc *= 2;
     void *old;
     memcpy(&old, pp, sizeof old);
-    void *q = arr_realloc(old, *cap * size, nc * size);
+    void *q = jxa_pool_realloc(&m->pool, old, *cap * size, nc * size);
     if (!q)
         return false;
     memcpy(pp, &q, sizeof q);
@@ -453,10 +427,10 @@ int jxa_family_add_native(struct jxa_family *f, const struct jxa_label *labels,
     if (!f || f->sink || f->jmx || f->type != JXA_HISTOGRAM)
         return -1;
     struct jxa_mset *m = f->m;
-    if (!grow(&m->nat, &m->cap_nat, m->nnat + 1, sizeof *m->nat) ||
-        !grow(&m->labels, &m->cap_labels, m->nlabels + nlabels, sizeof *m->labels) ||
-        !grow(&m->nidx, &m->cap_nidx, m->nb + h->n, sizeof *m->nidx) ||
-        !grow(&m->ncnt, &m->cap_ncnt, m->nb + h->n, sizeof *m->ncnt))
+    if (!grow(m, &m->nat, &m->cap_nat, m->nnat + 1, sizeof *m->nat) ||
+        !grow(m, &m->labels, &m->cap_labels, m->nlabels + nlabels, sizeof *m->labels) ||
+        !grow(m, &m->nidx, &m->cap_nidx, m->nb + h->n, sizeof *m->nidx) ||
+        !grow(m, &m->ncnt, &m->cap_ncnt, m->nb + h->n, sizeof *m->ncnt))
         return -1;
     struct mnative *nv = &m->nat[m->nnat];
     nv->f = f;
@@ -738,7 +712,8 @@ static int add_objectname(struct jxa_family *f)
         uint32_t n = s->nlabels;
         if (m->nlabels + n + 1 > m->cap_labels) {
             size_t nc = m->cap_labels * 2 + n + 1;
-            struct mlabel *p = arr_realloc(m->labels, m->cap_labels * sizeof *p, nc * sizeof *p);
+            struct mlabel *p = jxa_pool_realloc(&m->pool, m->labels, m->cap_labels * sizeof *p,
+                                                nc * sizeof *p);
             if (!p)
                 return -1;
             m->labels = p;
@@ -826,6 +801,9 @@ size_t jxa_mset_finish(struct jxa_mset *m)
         qsort_r(m->order, m->nfams, sizeof *m->order, cmp_fam, m);
         m->norder = m->nfams;
     }
+    /* The set is done growing: what the doubling left behind goes back to
+     * the kernel (pool.h). */
+    jxa_pool_trim(&m->pool);
     return dropped;
 }
 

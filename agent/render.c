@@ -17,6 +17,16 @@ void jxa_render_init(struct jxa_render *r, atomic_ulong *renders)
     r->renders = renders;
 }
 
+void jxa_render_drop(struct jxa_render *r)
+{
+    for (int i = 0; i < JXA_RENDER_SLOTS; i++) {
+        pthread_mutex_lock(&r->mu[i]);
+        jxa_buf_free(&r->body[i]);
+        r->done[i] = false;
+        pthread_mutex_unlock(&r->mu[i]);
+    }
+}
+
 void jxa_render_free(struct jxa_render *r)
 {
     for (int i = 0; i < JXA_RENDER_SLOTS; i++) {
@@ -93,8 +103,25 @@ const struct jxa_buf *jxa_render_shared(struct jxa_render *r, const struct jxa_m
     if (!r->done[slot]) {
         int rc;
         if (gzip) {
-            const struct jxa_buf *in = jxa_render_shared(r, m, fmt, false);
-            rc = in != NULL ? jxa_gzip(in, &r->body[slot]) : -1;
+            /* From the plain slot when a request asked for the plain bytes
+             * already (they stay as they are until jxa_render_drop, which
+             * no one calls while they are in use); else rendered for the
+             * gzip alone and freed: a walk scraped only with gzip, as
+             * Prometheus scrapes, keeps only the compressed bytes. */
+            pthread_mutex_lock(&r->mu[plain]);
+            bool have = r->done[plain];
+            pthread_mutex_unlock(&r->mu[plain]);
+            if (have) {
+                rc = jxa_gzip(&r->body[plain], &r->body[slot]);
+            } else {
+                struct jxa_buf tmp;
+                jxa_buf_init_mapped(&tmp);
+                struct jxa_write_req req = {fmt, NULL, 0, 0};
+                rc = jxa_render_write(m, &req, &tmp);
+                if (rc == 0)
+                    rc = jxa_gzip(&tmp, &r->body[slot]);
+                jxa_buf_free(&tmp);
+            }
         } else {
             struct jxa_write_req req = {fmt, NULL, 0, 0};
             rc = jxa_render_write(m, &req, &r->body[slot]);

@@ -40,6 +40,7 @@ struct jxa_scraper {
     bool busy, serving;                 /* under mu; serving: added to the thread */
     double walk_started;        /* when the newest walk began */
     unsigned long walk_target;  /* the request generation it serves */
+    unsigned waiting;           /* under mu: requests in jxa_scraper_get not served yet */
     struct jxa_result *latest;
     _Atomic double timeout_s;
     _Atomic double min_interval_s;
@@ -101,6 +102,42 @@ void jxa_result_release(struct jxa_result *r)
         jxa_mset_free(r->m);
         free(r);
     }
+}
+
+/* Under mu: can a request still be handed s's newest result fresh, and so
+ * use its shared renderings (render.h)?  Only one that waits for the walk
+ * that made it, or one that comes within minScrapeIntervalSeconds of that
+ * walk's start while no other walk of s runs (jxa_scraper_get).  Every
+ * other request gets a newer result, or this one stale, and a stale answer
+ * is rendered for its request alone. */
+static bool renderings_reachable(const struct jxa_scraper *s)
+{
+    double iv = s->min_interval_s;
+    return s->waiting > 0 ||
+           (!s->busy && iv > 0 && s->walk_target > 0 && jxa_now() - s->walk_started < iv);
+}
+
+/* Under mu: frees the newest result's renderings once no request holds it
+ * or can get it fresh, instead of keeping them until the next walk
+ * (minutes, with Prometheus' scrape intervals): megabytes for 10,000
+ * MBeans (docs/bench.md, "Memory").  held: references the caller holds
+ * besides s->latest's own. */
+static void drop_renderings(struct jxa_scraper *s, int held)
+{
+    struct jxa_result *r = s->latest;
+    if (r != NULL && atomic_load(&r->refs) == 1 + held && !renderings_reachable(s))
+        jxa_render_drop(&r->render);
+}
+
+void jxa_scraper_put(struct jxa_scraper *s, struct jxa_result *r)
+{
+    if (r == NULL)
+        return;
+    pthread_mutex_lock(&mu);
+    if (r == s->latest)
+        drop_renderings(s, 1);
+    pthread_mutex_unlock(&mu);
+    jxa_result_release(r);
 }
 
 /* jmx_exporter reloads when the file changed and keeps the old config when
@@ -312,6 +349,9 @@ static void *scraper_main(void *arg)
             break;
         }
         if (s == NULL) {
+            /* Idle: the interval of the newest walks is over by now. */
+            for (size_t i = 0; i < nexporters; i++)
+                drop_renderings(exporters[i], 0);
             pthread_mutex_unlock(&mu);
             jxa_sd_sweep_maybe();
             continue;
@@ -416,6 +456,7 @@ struct jxa_result *jxa_scraper_get(struct jxa_scraper *s, double *stale_s)
         pthread_cond_signal(&cond_req);
     }
     int rc = 0;
+    s->waiting++;
     /* A walk already overrunning the timeout (a getter that hangs) will not
      * be done in time for this request either: answer at once with the
      * last good result instead of making every scrape wait it out.  The
@@ -425,6 +466,7 @@ struct jxa_result *jxa_scraper_get(struct jxa_scraper *s, double *stale_s)
         rc = ETIMEDOUT;
     while (s->done_gen < want && !stopping && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&cond_done, &mu, &until);
+    s->waiting--;
     struct jxa_result *r = s->latest;
     if (r != NULL) {
         atomic_fetch_add(&r->refs, 1);

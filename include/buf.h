@@ -37,6 +37,12 @@ void jxa_buf_init_mapped(struct jxa_buf *b);
 /* Empties the buffer, keeps its memory, clears `failed`. */
 void jxa_buf_reset(struct jxa_buf *b);
 int jxa_buf_reserve(struct jxa_buf *b, size_t extra);
+/* Room for extra more bytes and the NUL, and when it must grow a malloc'd
+ * buffer, exactly that (jxa_buf_reserve doubles from 64 bytes): for a
+ * string that is kept as it is, e.g. the bean cache's names and
+ * descriptions (jxa_jni_strdup), 100,000 of them for 10,000 MBeans
+ * (docs/bench.md, "Memory").  A mapped buffer grows by whole pages. */
+int jxa_buf_reserve_exact(struct jxa_buf *b, size_t extra);
 int jxa_buf_put(struct jxa_buf *b, const void *p, size_t n);
 int jxa_buf_puts(struct jxa_buf *b, const char *s);
 int jxa_buf_putc(struct jxa_buf *b, char c);

@@ -7,7 +7,8 @@
  * renderings and N bodies in N malloc arenas.  Now the first request of a
  * (format, gzip) pair renders into pages of its own (jxa_buf_init_mapped)
  * and the others wait for it and send the same bytes; they live as long as
- * the result (refcounted, scraper.h).  Only the plain answer is shared: a
+ * the result (refcounted, scraper.h), or until jxa_render_drop.  A gzipped
+ * answer keeps the plain bytes only when a request asked for them too.  Only the plain answer is shared: a
  * request with a name[] filter, or one served a stale result (its
  * jmxagent_scrape_stale_seconds is that request's own age, mset.h), is
  * rendered for itself (jxa_render_write). */
@@ -42,6 +43,14 @@ void jxa_render_free(struct jxa_render *r);
  * call tries again). */
 const struct jxa_buf *jxa_render_shared(struct jxa_render *r, const struct jxa_mset *m,
                                         enum jxa_format fmt, bool gzip);
+
+/* Frees the shared renderings: their pages go back to the kernel, and a
+ * later jxa_render_shared renders again (and counts it).  For a result no
+ * request can be handed fresh any more (scraper.c: the newest one, between
+ * walks, once its minScrapeIntervalSeconds is over), whose bodies would
+ * otherwise stay resident until the next walk replaces it; the caller
+ * makes sure no one is using them. */
+void jxa_render_drop(struct jxa_render *r);
 
 /* One request's own rendering (name[] filter, stale age) into out; the
  * writer of req->fmt.  Returns 0 or -1 (OOM). */

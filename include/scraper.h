@@ -52,6 +52,10 @@ int jxa_scraper_start(struct jxa_scraper *s, JavaVM *vm, struct jxa_config *cfg)
  * agent stops.  Release it with jxa_result_release. */
 struct jxa_result *jxa_scraper_get(struct jxa_scraper *s, double *stale_s);
 void jxa_result_release(struct jxa_result *r);
+/* jxa_result_release for a result of s whose shared renderings the caller
+ * may have used (an HTTP answer): frees them too when no request can use
+ * them any more (render.h, jxa_render_drop). */
+void jxa_scraper_put(struct jxa_scraper *s, struct jxa_result *r);
 
 /* At VMDeath: stop taking requests (every exporter), wake everyone, wait
  * at most wait_ms for a walk in progress.  Returns true if the scraper is

@@ -118,8 +118,36 @@ static void test_mapped(void)
     CHECK(b.mapped && b.data == NULL);
 }
 
+/* A kept string costs its length, not the 64 bytes jxa_buf_reserve starts
+ * with: the bean cache holds 100,000 of them for 10,000 MBeans. */
+static void test_reserve_exact(void)
+{
+    struct jxa_buf b = {0};
+    CHECK_INT(jxa_buf_reserve_exact(&b, 5), 0);
+    CHECK_INT(b.cap, 6);
+    CHECK_INT(jxa_buf_put(&b, "hello", 5), 0);
+    CHECK_INT(b.cap, 6);
+    CHECK_STR(jxa_buf_str(&b), "hello");
+    /* Room already there: nothing moves. */
+    CHECK_INT(jxa_buf_reserve_exact(&b, 0), 0);
+    CHECK_INT(b.cap, 6);
+    /* Appends after it grow by doubling as before. */
+    CHECK_INT(jxa_buf_puts(&b, " world"), 0);
+    CHECK_INT(b.cap, 12);
+    CHECK_STR(jxa_buf_str(&b), "hello world");
+    char *s = jxa_buf_steal(&b);
+    CHECK_STR(s, "hello world");
+    free(s);
+    /* A mapped buffer still grows by whole pages. */
+    jxa_buf_init_mapped(&b);
+    CHECK_INT(jxa_buf_reserve_exact(&b, 5), 0);
+    CHECK(b.cap % 4096 == 0);
+    jxa_buf_free(&b);
+}
+
 SUITE(buf)
 {
+    RUN(test_reserve_exact);
     RUN(test_mapped);
     RUN(test_empty_is_valid);
     RUN(test_append_and_grow);

@@ -71,6 +71,57 @@ static void test_shared_once(void)
     jxa_mset_free(m);
 }
 
+/* A walk scraped only with gzip (as Prometheus scrapes) keeps only the
+ * compressed bytes, and counts one rendering; a plain request later
+ * renders the plain bytes for itself. */
+static void test_gzip_alone_keeps_no_plain(void)
+{
+    struct jxa_mset *m = small_set();
+    atomic_ulong n;
+    atomic_init(&n, 0);
+    struct jxa_render r;
+    jxa_render_init(&r, &n);
+    const struct jxa_buf *g = jxa_render_shared(&r, m, JXA_FMT_TEXT, true);
+    CHECK(g != NULL);
+    CHECK(r.body[0].data == NULL && !r.done[0]);
+    CHECK_INT(atomic_load(&n), 1);
+    const struct jxa_buf *a = jxa_render_shared(&r, m, JXA_FMT_TEXT, false);
+    CHECK(a != NULL && a->len > 100000);
+    size_t len;
+    char *plain = gunzip(g, &len);
+    CHECK(len == a->len && memcmp(plain, a->data, len) == 0);
+    free(plain);
+    CHECK_INT(atomic_load(&n), 2);
+    jxa_render_free(&r);
+    jxa_mset_free(m);
+}
+
+/* jxa_render_drop gives the bodies back; the next caller renders the same
+ * bytes again. */
+static void test_drop_then_render_again(void)
+{
+    struct jxa_mset *m = small_set();
+    atomic_ulong n;
+    atomic_init(&n, 0);
+    struct jxa_render r;
+    jxa_render_init(&r, &n);
+    const struct jxa_buf *a = jxa_render_shared(&r, m, JXA_FMT_OPENMETRICS, false);
+    CHECK(a != NULL);
+    struct jxa_buf copy = {0};
+    jxa_buf_put(&copy, a->data, a->len);
+    CHECK(jxa_render_shared(&r, m, JXA_FMT_OPENMETRICS, true) != NULL);
+    CHECK_INT(atomic_load(&n), 2);
+    jxa_render_drop(&r);
+    for (int i = 0; i < JXA_RENDER_SLOTS; i++)
+        CHECK(r.body[i].data == NULL && !r.done[i] && r.body[i].mapped);
+    const struct jxa_buf *b = jxa_render_shared(&r, m, JXA_FMT_OPENMETRICS, false);
+    CHECK(b != NULL && b->len == copy.len && memcmp(b->data, copy.data, copy.len) == 0);
+    CHECK_INT(atomic_load(&n), 3);
+    jxa_buf_free(&copy);
+    jxa_render_free(&r);
+    jxa_mset_free(m);
+}
+
 struct racer {
     struct jxa_render *r;
     const struct jxa_mset *m;
@@ -102,7 +153,10 @@ static void test_concurrent_callers_share(void)
         pthread_join(t[i], NULL);
         CHECK(x[i].got != NULL && x[i].got == x[0].got);
     }
-    CHECK_INT(atomic_load(&n), 2);      /* OpenMetrics, then its gzip */
+    /* One: the gzip's plain bytes are made for it alone, not kept in the
+     * plain slot (nobody asked for them). */
+    CHECK_INT(atomic_load(&n), 1);
+    CHECK(r.body[2].data == NULL);
     jxa_render_free(&r);
     jxa_mset_free(m);
 }
@@ -110,5 +164,7 @@ static void test_concurrent_callers_share(void)
 SUITE(render)
 {
     RUN(test_shared_once);
+    RUN(test_gzip_alone_keeps_no_plain);
+    RUN(test_drop_then_render_again);
     RUN(test_concurrent_callers_share);
 }
