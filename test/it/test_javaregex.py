@@ -86,7 +86,7 @@ def test_every_property_on_every_code_point_as_jdk17(tmp_path):
     sweep = subprocess.run([harness.JAVA, "-cp", str(classes), "Sweep", SWEEP_NAMES],
                            check=True, capture_output=True, timeout=300).stdout
     exe = tmp_path / "javaregex_sweep"
-    subprocess.run(["cc", "-std=c11", "-O2", "-I", os.path.join(ROOT, "include"), "-o", str(exe),
+    subprocess.run(["cc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-I", os.path.join(ROOT, "include"), "-o", str(exe),
                     os.path.join(DIR, "javaregex_sweep.c"), os.path.join(ROOT, "agent", "javaregex.c"),
                     os.path.join(ROOT, "agent", "buf.c"), "-lpcre2-8"],
                    check=True, capture_output=True, timeout=120)
