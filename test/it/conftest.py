@@ -146,6 +146,23 @@ def jar_version():
 
 
 @pytest.fixture
+def jvms():
+    """make(*args) starts a harness.Jvm; each is stopped at the test's end
+    and ours must have printed no -Xcheck:jni warning."""
+    started = []
+
+    def make(*a, **kw):
+        j = harness.Jvm(*a, **kw)
+        started.append(j)
+        return j
+    yield make
+    for j in started:
+        j.stop()
+        if j.agent == "ours":
+            assert not j.jni_warnings(), "JNI warnings:\n" + "\n".join(j.jni_warnings())
+
+
+@pytest.fixture
 def config_path():
     def path(name: str) -> str:
         for c in CONFIG_FILES:

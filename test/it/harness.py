@@ -126,6 +126,16 @@ def poll(pred, timeout: float, step: float = 0.05):
         time.sleep(step)
 
 
+def end_process(p: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM, then SIGKILL if p has not exited within timeout."""
+    p.terminate()
+    try:
+        p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+
+
 def port_open(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):

@@ -20,6 +20,15 @@ import pbdecode
 from conftest import CONFIG_FILES, config_id
 
 
+def _explain(name: str, ctx: dict, je, oe):
+    """The jar's exposition je against ours oe: the comparison, and its
+    differences as differences.py explains them and the rest."""
+    cmp = harness.compare(je, oe, differences.LIVE)
+    ctx["jar"], ctx["ours"] = je, oe
+    explained, unexplained = differences.explain(name, cmp.items, ctx)
+    return cmp, explained, unexplained
+
+
 def _record(request, difference: str, config: str, detail: str = ""):
     """Collected for the summary printed at the end (conftest.py)."""
     cfg = request.config
@@ -81,9 +90,7 @@ def check_differential(name, jar, ours, jar_version, request, check_jni=True):
         ok, out = harness.promtool_check(orr.text)
         if not ok:
             failures.append(f"scrape {i + 1}: promtool rejects the output:\n{out[:2000]}")
-        cmp = harness.compare(je, oe, differences.LIVE)
-        ctx["jar"], ctx["ours"] = je, oe
-        explained, unexplained = differences.explain(name, cmp.items, ctx)
+        cmp, explained, unexplained = _explain(name, ctx, je, oe)
         for dname, items in explained.items():
             report.append((dname, f"scrape {i + 1}: {len(items)}"))
         if unexplained:
@@ -154,9 +161,7 @@ def test_differential_openmetrics(name, config_path, jar_version, request):
         assert orr.headers.get("content-type") == jr.headers.get("content-type")
         je = harness.expo_mod.parse(jr.text, openmetrics=True)
         oe = harness.expo_mod.parse(orr.text, openmetrics=True)
-        cmp = harness.compare(je, oe, differences.LIVE)
-        ctx["jar"], ctx["ours"] = je, oe
-        explained, unexplained = differences.explain(name, cmp.items, ctx)
+        cmp, explained, unexplained = _explain(name, ctx, je, oe)
         for dname, items in explained.items():
             _record(request, dname, name + " (OpenMetrics)", f"scrape {i + 1}: {len(items)}")
         if unexplained:
@@ -188,9 +193,7 @@ def test_differential_protobuf(config, runs, jar_version, request):
     je = pbdecode.to_exposition(pbdecode.decode(harness.decode_body(jar.pb)))
     oe = pbdecode.to_exposition(pbdecode.decode(harness.decode_body(ours.pb)))
     failures = []
-    cmp = harness.compare(je, oe, differences.LIVE)
-    ctx["jar"], ctx["ours"] = je, oe
-    explained, unexplained = differences.explain(name, cmp.items, ctx)
+    cmp, explained, unexplained = _explain(name, ctx, je, oe)
     for dname, items in explained.items():
         _record(request, dname, name + " (protobuf)", f"{len(items)}")
     if unexplained:

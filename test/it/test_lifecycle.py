@@ -22,21 +22,6 @@ BOTH = ["jar", "ours"]
 
 
 @pytest.fixture
-def jvms():
-    started = []
-
-    def make(*a, **kw):
-        j = harness.Jvm(*a, **kw)
-        started.append(j)
-        return j
-    yield make
-    for j in started:
-        j.stop()
-        if j.agent == "ours":
-            assert not j.jni_warnings(), "JNI warnings:\n" + "\n".join(j.jni_warnings())
-
-
-@pytest.fixture
 def busy_port():
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))

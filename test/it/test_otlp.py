@@ -13,24 +13,9 @@ import re
 import threading
 import time
 
-import pytest
-
 import harness
 from differences import LIVE
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as ms
-
-@pytest.fixture
-def jvms():
-    started = []
-
-    def make(*a, **kw):
-        j = harness.Jvm(*a, **kw)
-        started.append(j)
-        return j
-    yield make
-    for j in started:
-        j.stop()
-        assert not j.jni_warnings(), "JNI warnings:\n" + "\n".join(j.jni_warnings())
 
 
 # UCUM back to the Prometheus unit word (client_java's convertUnit, reversed).

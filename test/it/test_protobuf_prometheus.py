@@ -89,12 +89,7 @@ def scraped():
                 pb = jvm.get("/metrics", headers={"Accept": pbdecode.ACCEPT})
             yield {"port": port, "result": result, "pb": pb, "log": log.name}
         finally:
-            prom.terminate()
-            try:
-                prom.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                prom.kill()
-                prom.wait()
+            harness.end_process(prom, 20)
             log.close()
             if os.environ.get("IT_KEEP_PROM") is None:
                 shutil.rmtree(tmp, ignore_errors=True)

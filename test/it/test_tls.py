@@ -266,12 +266,7 @@ scrape_configs:
         try:
             wait_prometheus_up(f"http://127.0.0.1:{pport}", 30)
         finally:
-            p.terminate()
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+            harness.end_process(p, 10)
         assert jvm.alive()
 
 
